@@ -1,0 +1,1 @@
+"""Utilities for skcoop's own modules."""
