@@ -106,16 +106,20 @@ class _CountingModel:
     were a DataFrame).
     """
 
-    def __init__(self, model, columns=None, dtypes=None):
+    def __init__(self, model, columns=None, dtypes=None, array_dtype=None):
         self.model = model
         self.columns = columns
         self.dtypes = dtypes
+        self.array_dtype = array_dtype
         self.n_calls = 0
         self.n_rows = 0
         self.time = 0.0
 
     def to_input(self, Z):
         if self.columns is None:
+            # a float32 net (skorch) must not receive float64 rows
+            if self.array_dtype is not None and self.array_dtype != Z.dtype:
+                return Z.astype(self.array_dtype)
             return Z
         import pandas as pd
 
@@ -185,6 +189,8 @@ class BaseCounterfactualSearch(BaseEstimator):
         columns = getattr(X_ref, "columns", None)
         self.feature_names_in_ = None if columns is None else np.asarray(columns, dtype=object)
         self._dtypes = None if columns is None else X_ref.dtypes
+        dtype = getattr(X_ref, "dtype", None)
+        self._array_dtype = dtype if dtype is not None and dtype.kind == "f" else None
         X = check_array(X_ref, dtype=np.float64, input_name="X_ref")
         self.n_features_in_ = X.shape[1]
         self.X_ref_ = X
@@ -246,7 +252,9 @@ class BaseCounterfactualSearch(BaseEstimator):
                 f"(model.classes_ = {list(classes)}). Pass labels the model was "
                 "fitted on."
             )
-        oracle = _CountingModel(model, self._columns(), self._dtypes)
+        oracle = _CountingModel(
+            model, self._columns(), self._dtypes, self._array_dtype
+        )
         target_index = np.searchsorted(classes, y) if y.size else np.zeros(0, int)
         if Z.shape[0] == 0:
             return self._empty_result(X, y, oracle, start)
