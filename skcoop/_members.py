@@ -1,0 +1,239 @@
+"""Members of a cooperative ensemble: specs, sites, rows, fitting and outputs."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import time
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import has_fit_parameter
+
+__all__ = ["EmptySiteWarning"]
+
+
+class EmptySiteWarning(UserWarning):
+    """A member owns no row in this fit and sits it out.
+
+    This happens by design in leave-one-site-out cross-validation, where the
+    held-out site's member has no training row.
+    """
+
+
+# --------------------------------------------------------------------- specs
+def split_specs(estimators):
+    """Split ``(name, est)`` / ``(name, est, columns)`` items into three lists."""
+    names, ests, columns = [], [], []
+    for item in estimators:
+        if not isinstance(item, tuple | list) or len(item) not in (2, 3):
+            raise ValueError(
+                "Each member must be a (name, estimator) or (name, estimator, "
+                f"columns) tuple. Got {item!r} instead."
+            )
+        names.append(item[0])
+        ests.append(item[1])
+        columns.append(item[2] if len(item) == 3 else None)
+    return names, ests, columns
+
+
+def check_member_method(name, estimator, method):
+    """Raise a TypeError naming a member that lacks ``method``."""
+    if not hasattr(estimator, method):
+        raise TypeError(
+            f"Member {name!r} ({type(estimator).__name__}) does not implement "
+            f"{method}, which cooperative distillation needs to compare members "
+            f"and search counterfactuals. Use a learner with {method}, or wrap "
+            "it, for example CalibratedClassifierCV(SVC(), ensemble=False)."
+        )
+
+
+# --------------------------------------------------------------------- sites
+def resolve_sites(site, names, n_samples):
+    """Turn a ``site`` vector into member indices in ``0..k-1``.
+
+    ``site`` holds member names or integers ``0..k-1``.
+
+    Returns
+    -------
+    site_index : ndarray of shape (n_samples,), dtype=int
+    """
+    site = np.asarray(site)
+    if site.ndim != 1 or site.shape[0] != n_samples:
+        raise ValueError(
+            "site must be a 1d array with one entry per row of X "
+            f"({n_samples} rows). Got shape {site.shape} instead."
+        )
+    k = len(names)
+    values = np.unique(site.astype(object).astype(str)) if site.size else []
+    if site.dtype.kind in "iu" or (
+        site.dtype.kind == "f" and site.size and np.all(site == np.round(site))
+    ):
+        index = site.astype(int)
+        bad = np.unique(index[(index < 0) | (index >= k)])
+        if bad.size:
+            raise ValueError(
+                f"site labels {bad.tolist()} match no member. Integer sites must "
+                f"be in 0..{k - 1} (one per member), or use the member names "
+                f"{list(names)}."
+            )
+        return index
+    lookup = {str(name): i for i, name in enumerate(names)}
+    bad = [v for v in values if v not in lookup]
+    if bad:
+        raise ValueError(
+            f"site labels {bad[:10]} match no member. Use the member names "
+            f"{list(names)} or integers 0..{k - 1}."
+        )
+    return np.array([lookup[str(v)] for v in site], dtype=int)
+
+
+def member_rows(site_index, n_members, n_samples):
+    """Row indices each member owns (every row when ``site_index`` is None)."""
+    if site_index is None:
+        return [np.arange(n_samples) for _ in range(n_members)]
+    return [np.flatnonzero(site_index == m) for m in range(n_members)]
+
+
+def warn_empty(names, rows):
+    """Warn for members without rows; return the indices of the others."""
+    active = [m for m, r in enumerate(rows) if r.size]
+    for m in range(len(names)):
+        if rows[m].size == 0:
+            warnings.warn(
+                f"Member {names[m]!r} owns no row in this fit and sits it out "
+                "(as in leave-one-site-out cross-validation). Its estimator is "
+                "not fitted and it does not vote.",
+                EmptySiteWarning,
+                stacklevel=3,
+            )
+    if len(active) < 2:
+        raise ValueError(
+            "Cooperative distillation needs at least two members with rows. Got "
+            f"{len(active)} member(s) with rows ({[names[m] for m in active]}) "
+            "instead. Check site, or give more members."
+        )
+    return active
+
+
+# ---------------------------------------------------------------------- data
+def take(X, rows=None, columns=None):
+    """Select rows and columns of an array or DataFrame."""
+    if rows is not None:
+        X = _safe_indexing(X, rows, axis=0)
+    if columns is not None:
+        X = _safe_indexing(X, columns, axis=1)
+    return X
+
+
+def concat_rows(parts):
+    """Stack row blocks of one feature space, keeping the first block's form.
+
+    Arrays take the first block's dtype (a float32 net keeps float32 rows);
+    DataFrames keep the first block's columns and dtypes.
+    """
+    parts = [p for p in parts if p is not None]
+    first = parts[0]
+    if hasattr(first, "iloc"):
+        import pandas as pd
+
+        frames = [
+            p if hasattr(p, "iloc") else pd.DataFrame(p, columns=first.columns)
+            for p in parts
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        return out.astype(first.dtypes.to_dict(), copy=False)
+    first = np.asarray(first)
+    return np.concatenate([np.asarray(p, dtype=first.dtype) for p in parts], axis=0)
+
+
+# ----------------------------------------------------------------- fit/output
+def _accepts_weights(estimator):
+    if has_fit_parameter(estimator, "sample_weight"):
+        return {}
+    if isinstance(estimator, Pipeline):
+        last_name, last = estimator.steps[-1]
+        if last != "passthrough" and has_fit_parameter(last, "sample_weight"):
+            return {"prefix": f"{last_name}__"}
+    return None
+
+
+def weight_kwargs(estimator, sample_weight):
+    """Keyword arguments passing ``sample_weight`` to ``estimator.fit``.
+
+    Returns None when the estimator takes no sample weight.
+    """
+    how = _accepts_weights(estimator)
+    if how is None:
+        return None
+    return {how.get("prefix", "") + "sample_weight": sample_weight}
+
+
+def fit_member(estimator, X, y, sample_weight, name, message=None, fit_params=None):
+    """Fit one member; an error names the member.
+
+    ``sample_weight`` is passed where the member takes it (a Pipeline's last
+    step too). A member that takes none gets an error if the weights are not
+    all equal, so that they are never silently dropped.
+    """
+    kwargs = dict(fit_params or {})
+    if sample_weight is not None:
+        wkw = weight_kwargs(estimator, sample_weight)
+        if wkw is not None:
+            kwargs.update(wkw)
+        elif not np.allclose(sample_weight, sample_weight[0]):
+            raise TypeError(
+                f"Member {name!r} ({type(estimator).__name__}) does not support "
+                "sample_weight, but unequal sample weights were given (user "
+                "weights, or virtual_weight != 1). Use a member whose fit takes "
+                "sample_weight, or pass no weights and virtual_weight=1."
+            )
+    start = time.perf_counter()
+    try:
+        estimator.fit(X, y, **kwargs)
+    except Exception as exc:
+        msg = (
+            f"Member {name!r} ({type(estimator).__name__}) failed to fit on its "
+            f"{len(y)} rows: {exc}"
+        )
+        try:
+            new = type(exc)(msg)
+        except Exception:
+            raise RuntimeError(msg) from exc
+        raise new from exc
+    if message is not None:
+        print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
+    return estimator
+
+
+def check_member_classes(name, y):
+    """A member must see at least two classes on its own rows."""
+    classes = np.unique(y)
+    if classes.size < 2:
+        raise ValueError(
+            f"Member {name!r} owns rows of a single class ({classes.tolist()}); "
+            "a classifier needs at least two classes to be fitted. Got "
+            f"{len(y)} rows all labelled {classes.tolist()} instead. Reassign "
+            "rows with site, or leave this member out."
+        )
+
+
+def aligned_proba(estimator, X, classes):
+    """``predict_proba`` with one column per class of ``classes``.
+
+    A member that never saw a class gives it probability 0.
+    """
+    proba = np.asarray(estimator.predict_proba(X), dtype=float)
+    member_classes = np.asarray(estimator.classes_)
+    if member_classes.shape[0] == classes.shape[0] and np.array_equal(
+        member_classes, classes
+    ):
+        return proba
+    out = np.zeros((proba.shape[0], classes.shape[0]))
+    out[:, np.searchsorted(classes, member_classes)] = proba
+    return out
+
+
+def is_integral(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
