@@ -143,7 +143,7 @@ def concat_rows(parts):
             for p in parts
         ]
         out = pd.concat(frames, ignore_index=True)
-        return out.astype(first.dtypes.to_dict(), copy=False)
+        return out.astype(first.dtypes.to_dict())
     first = np.asarray(first)
     return np.concatenate([np.asarray(p, dtype=first.dtype) for p in parts], axis=0)
 

@@ -125,7 +125,7 @@ class _CountingModel:
 
         frame = pd.DataFrame(Z, columns=self.columns)
         if self.dtypes is not None:
-            frame = frame.astype(self.dtypes, copy=False)
+            frame = frame.astype(self.dtypes)
         return frame
 
     def _call(self, method, Z):
@@ -314,7 +314,7 @@ class BaseCounterfactualSearch(BaseEstimator):
         import pandas as pd
 
         frame = pd.DataFrame(Z, columns=columns, index=X_like.index)
-        return frame.astype(X_like.dtypes.to_dict(), copy=False)
+        return frame.astype(X_like.dtypes.to_dict())
 
     def _project(self, Z):
         """Clip to the observed ranges and round integer features."""
