@@ -255,6 +255,8 @@ class _BaseCooperative(_BaseComposition):
             start = time.perf_counter()
             correct, outputs = self._correctness(students, X, y)
             expert = expertise(correct, self._rows, pool=self.pool)
+            if sample_weight is not None:  # a row of weight 0 is not in the data
+                expert[:, sample_weight == 0] = False
             others_wrong = [
                 np.any(np.delete(~correct, i, axis=0), axis=0) for i in range(k)
             ]

@@ -212,9 +212,9 @@ def check_member_classes(name, y):
     classes = np.unique(y)
     if classes.size < 2:
         raise ValueError(
-            f"Member {name!r} owns rows of a single class ({classes.tolist()}); "
+            f"Member {name!r} owns rows of only one class ({classes.tolist()}); "
             "a classifier needs at least two classes to be fitted. Got "
-            f"{len(y)} rows all labelled {classes.tolist()} instead. Reassign "
+            f"{len(y)} row(s) all labelled {classes[0]!r} instead. Reassign "
             "rows with site, or leave this member out."
         )
 
