@@ -66,7 +66,7 @@ def resolve_sites(site, names, n_samples):
             f"({n_samples} rows). Got shape {site.shape} instead."
         )
     k = len(names)
-    values = np.unique(site.astype(object).astype(str)) if site.size else []
+    values = [str(v) for v in np.unique(site.astype(str))] if site.size else []
     if site.dtype.kind in "iu" or (
         site.dtype.kind == "f" and site.size and np.all(site == np.round(site))
     ):
