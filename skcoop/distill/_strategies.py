@@ -1,0 +1,394 @@
+"""Distillation strategies: how each member learns from the others.
+
+A strategy is a small scikit-learn style object whose parameters are
+grid-searchable through the ensemble (``distiller__temperature``). Its
+``distill`` method takes the member templates, the fitted members and each
+member's rows, and returns the newly fitted students.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import column_or_1d
+
+from ._losses import soften
+from ._mutual import mutual_learning_sites
+from ._qualified import qualified_soft_targets, qualified_teacher_mask
+from ._soft_targets import fit_soft_targets
+from ._utils import is_skorch_net, predict_proba_aligned
+
+__all__ = [
+    "BaseDistiller",
+    "MutualLearningDistiller",
+    "PartitionedDistiller",
+    "SoftTargetDistiller",
+]
+
+
+def _identity(i, j, X):
+    return X
+
+
+def _can_continue(member, classes):
+    """Whether mutual learning can go on from the fitted ``member``.
+
+    skorch nets always can; a scikit-learn learner needs ``partial_fit`` and
+    to know every class already (``partial_fit`` cannot add a class later).
+    """
+    if is_skorch_net(member):
+        return True
+    known = getattr(member, "classes_", None)
+    return (
+        hasattr(member, "partial_fit")
+        and known is not None
+        and np.array_equal(known, classes)
+    )
+
+
+def _onehot(y, classes):
+    return (np.asarray(y)[:, None] == np.asarray(classes)[None, :]).astype(np.float64)
+
+
+class BaseDistiller(BaseEstimator):
+    """Base class of the distillation strategies.
+
+    Subclasses set their parameters in ``__init__`` and implement
+    ``_distill`` with the arguments of :meth:`distill`, already checked.
+    """
+
+    _parameter_constraints: dict = {}
+
+    def distill(
+        self,
+        templates,
+        members,
+        X_parts,
+        y_parts,
+        sw_parts,
+        classes,
+        random_state=None,
+        transform=None,
+    ):
+        """Fit one student per member, each taught by the other members.
+
+        Parameters
+        ----------
+        templates : list of estimators
+            Unfitted member templates; student ``j`` is ``clone(templates[j])``
+            (or a copy of ``members[j]`` where a strategy continues fitted
+            members).
+        members : list of fitted classifiers
+            The teachers. Their ``predict_proba`` columns follow their own
+            ``classes_`` and are aligned to ``classes`` (zeros for classes a
+            member never saw); skorch nets output one column per class, in
+            the order of ``classes``.
+        X_parts : list of array-like
+            ``X_parts[j]``: member ``j``'s rows, in its feature space.
+        y_parts : list of array-like
+            Labels of ``X_parts[j]``.
+        sw_parts : list of (array-like or None), or None
+            Sample weights of ``X_parts[j]``.
+        classes : array-like of shape (n_classes,)
+            Sorted labels of all classes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds resampling and batch order.
+        transform : callable or None, default=None
+            ``transform(i, j, X)`` maps rows ``X`` of member ``j``'s feature
+            space to member ``i``'s (so that teacher ``i`` can be run on
+            student ``j``'s rows); identity when None.
+
+        Returns
+        -------
+        students : list of fitted estimators
+            One per member, in order.
+        """
+        self._validate_params()
+        k = len(templates)
+        if not (len(members) == len(X_parts) == len(y_parts) == k):
+            raise ValueError(
+                "templates, members, X_parts and y_parts must hold one entry per "
+                f"member. Got {k}, {len(members)}, {len(X_parts)} and "
+                f"{len(y_parts)} instead."
+            )
+        sw_parts = [None] * k if sw_parts is None else list(sw_parts)
+        if len(sw_parts) != k:
+            raise ValueError(
+                f"sw_parts must hold one entry per member ({k}). Got "
+                f"{len(sw_parts)} instead."
+            )
+        y_parts = [column_or_1d(y) for y in y_parts]
+        classes = np.asarray(classes)
+        transform = _identity if transform is None else transform
+        rng = check_random_state(random_state)
+        return self._distill(
+            list(templates),
+            list(members),
+            list(X_parts),
+            y_parts,
+            sw_parts,
+            classes,
+            rng,
+            transform,
+        )
+
+    def _teacher_probas(self, members, j, X_j, classes, transform):
+        """Aligned outputs of every member but ``j`` on member ``j``'s rows."""
+        return [
+            predict_proba_aligned(members[i], transform(i, j, X_j), classes)
+            for i in range(len(members))
+            if i != j
+        ]
+
+    def _fit_students(
+        self, templates, X_parts, y_parts, sw_parts, classes, rng, targets
+    ):
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(templates))
+        return [
+            fit_soft_targets(
+                clone(templates[j]),
+                X_parts[j],
+                y_parts[j],
+                targets[j],
+                weight=self.weight,
+                classes=classes,
+                sample_weight=sw_parts[j],
+                temperature=self.temperature,
+                random_state=seeds[j],
+                method=self.method,
+            )
+            for j in range(len(templates))
+        ]
+
+
+class SoftTargetDistiller(BaseDistiller):
+    """Vanilla knowledge distillation from the other members' soft outputs.
+
+    Student ``j`` is fitted on its own rows toward ``(1 - weight) onehot(y) +
+    weight q`` where ``q`` is the mean of the other members' outputs on those
+    rows, each tempered with ``temperature``. skorch students use the loss
+    ``(1 - w) CE + w T^2 KL`` directly; other learners replicate rows per
+    class with weights, or resample (:func:`fit_soft_targets`). Tuned KD is
+    a grid search over ``temperature`` and ``weight``.
+
+    Parameters
+    ----------
+    temperature : float, default=2.0
+        ``T > 0`` applied to the teachers' outputs (and to skorch students).
+    weight : float, default=0.5
+        ``w`` in ``[0, 1]``.
+    method : {"auto", "native", "replicate", "resample"}, default="auto"
+        How students learn soft targets; see :func:`fit_soft_targets`.
+
+    Examples
+    --------
+    Two sites of iris; each member is refitted from the other's outputs:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skcoop.distill import SoftTargetDistiller
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_parts, y_parts = [X[::2], X[1::2]], [y[::2], y[1::2]]
+    >>> templates = [GaussianNB(), DecisionTreeClassifier(max_depth=3)]
+    >>> members = [GaussianNB().fit(X_parts[0], y_parts[0]),
+    ...            DecisionTreeClassifier(max_depth=3).fit(X_parts[1], y_parts[1])]
+    >>> distiller = SoftTargetDistiller(temperature=2.0, weight=0.5)
+    >>> students = distiller.distill(templates, members, X_parts, y_parts,
+    ...                              None, np.unique(y), random_state=0)
+    >>> [type(s).__name__ for s in students]
+    ['GaussianNB', 'DecisionTreeClassifier']
+    """
+
+    _parameter_constraints: dict = {
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "weight": [Interval(Real, 0, 1, closed="both")],
+        "method": [StrOptions({"auto", "native", "replicate", "resample"})],
+    }
+
+    def __init__(self, temperature=2.0, weight=0.5, method="auto"):
+        self.temperature = temperature
+        self.weight = weight
+        self.method = method
+
+    def soft_targets(self, members, X_j, y_j, j, classes, transform=None):
+        """Soft target of student ``j``: mean tempered output of the others.
+
+        One-hot labels when there is no other member.
+        """
+        transform = _identity if transform is None else transform
+        probas = self._teacher_probas(members, j, X_j, classes, transform)
+        if not probas:
+            return _onehot(y_j, classes)
+        return np.mean([soften(p, self.temperature) for p in probas], axis=0)
+
+    def _distill(
+        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
+    ):
+        targets = [
+            self.soft_targets(members, X_parts[j], y_parts[j], j, classes, transform)
+            for j in range(len(templates))
+        ]
+        return self._fit_students(
+            templates, X_parts, y_parts, sw_parts, classes, rng, targets
+        )
+
+
+class PartitionedDistiller(BaseDistiller):
+    """Data-partitioning KD: each row taught only by members qualified on it.
+
+    A member other than ``j`` is a qualified teacher of a row of student
+    ``j`` when it predicts the row's class correctly. The soft target of the
+    row is the mean tempered output of its qualified teachers; rows without
+    one keep their one-hot label. Students are then fitted as in
+    :class:`SoftTargetDistiller`.
+
+    Parameters
+    ----------
+    temperature : float, default=2.0
+        ``T > 0`` applied to the teachers' outputs (and to skorch students).
+    weight : float, default=0.5
+        ``w`` in ``[0, 1]``.
+    method : {"auto", "native", "replicate", "resample"}, default="auto"
+        How students learn soft targets; see :func:`fit_soft_targets`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skcoop.distill import PartitionedDistiller
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_parts, y_parts = [X[::2], X[1::2]], [y[::2], y[1::2]]
+    >>> members = [GaussianNB().fit(Xp, yp) for Xp, yp in zip(X_parts, y_parts)]
+    >>> distiller = PartitionedDistiller(temperature=2.0)
+    >>> targets, has_teacher = distiller.soft_targets(
+    ...     members, X_parts[0], y_parts[0], 0, np.unique(y))
+    >>> float(has_teacher.mean()) > 0.9  # rows member 1 classifies correctly
+    True
+    """
+
+    _parameter_constraints: dict = dict(SoftTargetDistiller._parameter_constraints)
+
+    def __init__(self, temperature=2.0, weight=0.5, method="auto"):
+        self.temperature = temperature
+        self.weight = weight
+        self.method = method
+
+    def soft_targets(self, members, X_j, y_j, j, classes, transform=None):
+        """Soft targets of student ``j`` and which rows have a qualified teacher.
+
+        Returns
+        -------
+        soft_targets : ndarray of shape (n_rows, n_classes)
+        has_teacher : ndarray of shape (n_rows,), dtype=bool
+        """
+        transform = _identity if transform is None else transform
+        probas = self._teacher_probas(members, j, X_j, classes, transform)
+        if not probas:
+            return _onehot(y_j, classes), np.zeros(len(y_j), dtype=bool)
+        mask = qualified_teacher_mask(probas, y_j, classes)
+        return qualified_soft_targets(probas, y_j, classes, self.temperature, mask)
+
+    def _distill(
+        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
+    ):
+        targets = [
+            self.soft_targets(members, X_parts[j], y_parts[j], j, classes, transform)[0]
+            for j in range(len(templates))
+        ]
+        return self._fit_students(
+            templates, X_parts, y_parts, sw_parts, classes, rng, targets
+        )
+
+
+class MutualLearningDistiller(BaseDistiller):
+    """Deep mutual learning: all members updated together, epoch by epoch.
+
+    Every epoch, each member makes one pass over its own rows toward
+    ``(1 - weight) onehot(y) + weight q`` with ``q`` the mean tempered output
+    of the other members on those rows, all taken from the same snapshot
+    (:func:`mutual_learning_sites`). Members must train iteratively: skorch
+    nets, or scikit-learn learners with ``partial_fit``.
+
+    Parameters
+    ----------
+    temperature : float, default=1.0
+    weight : float, default=0.5
+    max_epochs : int, default=10
+        Number of joint epochs.
+    warm_start : bool, default=True
+        Start each student from a copy of the fitted member (KD between
+        pre-trained models, as in the paper) rather than from
+        ``clone(template)``, where the member can go on learning: a skorch
+        net, or a learner with ``partial_fit`` that has seen every class.
+        Members are never modified.
+    batch_size : int or None, default=None
+        Batch size of skorch members; each net's own when None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from skcoop.distill import MutualLearningDistiller
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_parts, y_parts = [X[::2], X[1::2]], [y[::2], y[1::2]]
+    >>> templates = [SGDClassifier(loss="log_loss", random_state=i) for i in range(2)]
+    >>> members = [t.fit(Xp, yp) for t, Xp, yp in zip(templates, X_parts, y_parts)]
+    >>> students = MutualLearningDistiller(max_epochs=3).distill(
+    ...     templates, members, X_parts, y_parts, None, np.unique(y), random_state=0)
+    >>> students[0] is members[0]  # members are copied, never changed
+    False
+    """
+
+    _parameter_constraints: dict = {
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "weight": [Interval(Real, 0, 1, closed="both")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        temperature=1.0,
+        weight=0.5,
+        max_epochs=10,
+        warm_start=True,
+        batch_size=None,
+    ):
+        self.temperature = temperature
+        self.weight = weight
+        self.max_epochs = max_epochs
+        self.warm_start = warm_start
+        self.batch_size = batch_size
+
+    def _distill(
+        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
+    ):
+        students = [
+            copy.deepcopy(member)
+            if self.warm_start and _can_continue(member, classes)
+            else clone(template)
+            for template, member in zip(templates, members, strict=True)
+        ]
+        return mutual_learning_sites(
+            students,
+            X_parts,
+            y_parts,
+            classes=classes,
+            max_epochs=self.max_epochs,
+            temperature=self.temperature,
+            weight=self.weight,
+            sw_parts=sw_parts,
+            transform=transform,
+            batch_size=self.batch_size,
+            random_state=rng,
+        )
