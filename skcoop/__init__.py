@@ -9,13 +9,14 @@ to the second as a labelled virtual instance.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._cooperative import CooperativeDistillationEnsemble
+from ._cooperative import CooperativeDistillationEnsemble, CooperativeDistillationRegressor
 from ._members import EmptySiteWarning
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CooperativeDistillationEnsemble",
+    "CooperativeDistillationRegressor",
     "EmptySiteWarning",
     "__version__",
 ]

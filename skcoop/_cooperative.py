@@ -1,493 +1,58 @@
-"""Cooperative distillation ensembles.
+"""Cooperative distillation ensembles: the classifier and the regressor.
 
 Several members, each fitted on its own rows, teach one another through
 quintessential counterfactuals: where member ``i`` is right and member ``j``
 is wrong, ``i`` searches a nearby point that it sees as a more typical member
-of the row's class, and that point, labelled with the true class, is added to
+of the row's class (a regressor: a point whose prediction moves toward the
+true value), and that point, labelled with the true target, is added to
 ``j``'s training rows.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import time
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context, clone
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils._tags import get_tags
-from sklearn.utils.metaestimators import _BaseComposition, available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
 from . import _members as mb
-from ._steps import deficiency, expertise, first_occurrence
-from .counterfactual import BaseCounterfactualSearch, BisectionSearch
+from ._base import _BaseCooperative
 
-__all__ = ["CooperativeDistillationEnsemble"]
-
-
-def _resolve_search(spec, model):
-    """The counterfactual search used for one teacher (unfitted clone)."""
-    if isinstance(spec, BaseCounterfactualSearch) or hasattr(spec, "generate"):
-        return clone(spec)
-    if spec == "bisection":
-        return BisectionSearch()
-    try:  # the full engine, when present, picks the backend from the learner
-        from .counterfactual import make_search
-    except ImportError:
-        return BisectionSearch()
-    return make_search(spec, model)
+__all__ = ["CooperativeDistillationEnsemble", "CooperativeDistillationRegressor"]
 
 
-class _BaseCooperative(_BaseComposition):
-    """Members, sites, fitting and rounds shared by the classifier and regressor."""
+def _weighted_quantile(values, q, weights=None):
+    """Smallest value whose weighted share of values at or below it reaches ``q``.
 
-    _parameter_constraints: dict = {
-        "estimators": [list],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
-        "n_rounds": [Interval(Integral, 0, None, closed="left")],
-        "pool": [StrOptions({"site", "union"})],
-        "dedupe": ["boolean"],
-        "virtual_weight": [Interval(Real, 0, None, closed="neither")],
-        "counterfactual": [
-            StrOptions({"auto", "bisection"}),
-            HasMethods(["fit", "generate"]),
-        ],
-        "partition": [None, HasMethods(["split"])],
-        "n_jobs": [None, Integral],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    The inverted-CDF quantile: with integer weights it equals the plain
+    quantile of the values repeated by their weights.
 
-    # ------------------------------------------------------------- params
-    @property
-    def _estimators(self):
-        """``(name, estimator)`` pairs, whatever the length of each item."""
-        try:
-            return [(item[0], item[1]) for item in self.estimators]
-        except (TypeError, IndexError, KeyError):
-            return self.estimators
-
-    @_estimators.setter
-    def _estimators(self, value):
-        columns = {}
-        try:
-            columns = {it[0]: it[2] for it in self.estimators if len(it) == 3}
-        except (TypeError, IndexError):
-            pass
-        self.estimators = [
-            (name, est, columns[name]) if name in columns else (name, est)
-            for name, est in value
-        ]
-
-    def get_params(self, deep=True):
-        """Get parameters, members' included as ``name__param``.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            If True, also return the parameters of the members.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        return self._get_params("_estimators", deep=deep)
-
-    def set_params(self, **params):
-        """Set parameters, members' included as ``name__param``.
-
-        A member can be replaced as a whole by its name.
-
-        Parameters
-        ----------
-        **params : keyword arguments
-            Parameters of the ensemble, or ``name__param`` of a member.
-
-        Returns
-        -------
-        self : object
-            The ensemble.
-        """
-        self._set_params("_estimators", **params)
-        return self
-
-    # ------------------------------------------------------------ members
-    def _validate_members(self):
-        if len(self.estimators) == 0:
-            raise ValueError(
-                "estimators must be a non-empty list of (name, estimator) "
-                "tuples. Got [] instead."
-            )
-        names, ests, columns = mb.split_specs(self.estimators)
-        for name in names:
-            if not isinstance(name, str) or not name:
-                raise ValueError(
-                    f"Member names must be non-empty strings. Got {name!r} instead."
-                )
-        self._validate_names(names)
-        self._check_estimators_are_instances(ests)
-        for name, est in zip(names, ests):
-            if est == "drop":
-                raise ValueError(
-                    f"Member {name!r} is 'drop'; every member of a cooperative "
-                    "ensemble takes part. Remove it from estimators instead."
-                )
-            self._check_member(name, est)
-        return names, ests, columns
-
-    def _member_columns(self, X, columns):
-        """Column selection of each member (None: every column)."""
-        if all(c is None for c in columns):
-            return columns
-        from sklearn.utils._indexing import _get_column_indices
-
-        out = []
-        for spec in columns:
-            if spec is None:
-                out.append(None)
-                continue
-            if callable(spec):
-                spec = spec(X)
-            idx = _get_column_indices(X, spec)
-            out.append(list(np.asarray(X.columns)[idx]) if hasattr(X, "columns") else idx)
-        return out
-
-    # --------------------------------------------------------------- data
-    def _allow_nan(self):
-        try:
-            return all(
-                get_tags(est).input_tags.allow_nan
-                for _, est in self._estimators
-                if hasattr(est, "fit")
-            )
-        except Exception:
-            return False
-
-    def _validate_X(self, X, y=None, reset=True):
-        finite = "allow-nan" if self._allow_nan() else True
-        if hasattr(X, "iloc"):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            if X.shape[0] < 1:
-                raise ValueError(
-                    f"Found array with 0 sample(s) (shape={X.shape}) while a "
-                    "minimum of 1 is required."
-                )
-            return X
-        return validate_data(
-            self, X, reset=reset, dtype=None, ensure_all_finite=finite
-        )
-
-    def _log(self, message, level=1):
-        if self.verbose >= level:
-            print(f"[{type(self).__name__}] {message}", flush=True)
-
-    # ---------------------------------------------------------------- fit
-    def _fit_members(self, X, y, sample_weight, site):
-        """Validate members and sites, fit the members on their own rows."""
-        names, templates, columns = self._validate_members()
-        n = mb.take(X).shape[0]
-        if site is None and self.partition is not None:
-            site = self.partition.split(X, y)
-        site_index = None if site is None else mb.resolve_sites(site, names, n)
-        rows = mb.member_rows(site_index, len(names), n)
-        active = mb.warn_empty(names, rows)
-        cols = self._member_columns(X, columns)
-        self._prepare_members(names, active, rows, y)
-
-        self._names = [names[m] for m in active]
-        self._templates = [templates[m] for m in active]
-        self._columns = [cols[m] for m in active]
-        self._rows = [rows[m] for m in active]
-        self.sat_out_ = [names[m] for m in range(len(names)) if m not in active]
-        weights = [
-            None if sample_weight is None else sample_weight[r] for r in self._rows
-        ]
-        self._own = [
-            (mb.take(X, r, c), y[r], w)
-            for r, c, w in zip(self._rows, self._columns, weights)
-        ]
-        fitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(mb.fit_member)(
-                clone(est),
-                Xo,
-                yo,
-                wo,
-                name,
-                message=self._fit_message(name, len(yo), "Fitting", idx),
-            )
-            for idx, (name, est, (Xo, yo, wo)) in enumerate(
-                zip(self._names, self._templates, self._own)
-            )
-        )
-        return fitted
-
-    def _fit_message(self, name, n_rows, what, idx):
-        if not self.verbose:
-            return None
-        return (
-            f"[{type(self).__name__}] ({idx + 1} of {len(self._names)}) {what} "
-            f"member {name!r} on {n_rows} rows"
-        )
-
-    def _prepare_members(self, names, active, rows, y):
-        """Task-specific checks of each member's rows (classes, ...)."""
-
-    def _distill(self, X, y, fitted, sample_weight, rng):
-        """Run ``n_rounds`` of cooperative distillation; return the students."""
-        k = len(self._names)
-        n = y.shape[0]
-        virtual = [None] * k  # per student: dict of accumulated arrays
-        report = []
-        students = list(fitted)
-        for n_round in range(self.n_rounds):
-            start = time.perf_counter()
-            correct, outputs = self._correctness(students, X, y)
-            expert = expertise(correct, self._rows, pool=self.pool)
-            if sample_weight is not None:  # a row of weight 0 is not in the data
-                expert[:, sample_weight == 0] = False
-            others_wrong = [
-                np.any(np.delete(~correct, i, axis=0), axis=0) for i in range(k)
-            ]
-            queries = [np.flatnonzero(expert[i] & others_wrong[i]) for i in range(k)]
-            if self.verbose:
-                for i in range(k):
-                    for j in range(k):
-                        if i != j:
-                            size = deficiency(expert, correct, i, j).size
-                            self._log(
-                                f"round {n_round + 1}: |R({self._names[i]} -> "
-                                f"{self._names[j]})| = {size}"
-                            )
-            searches = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._search_teacher)(
-                    students[i], i, X, y, queries[i], outputs[i], rng_seed, n_round
-                )
-                for i, rng_seed in zip(range(k), rng.randint(np.iinfo(np.int32).max, size=k))
-            )
-            new = [[] for _ in range(k)]
-            for i, (result, seconds) in enumerate(searches):
-                self._route_virtual(
-                    i, queries[i], result, seconds, expert, correct, y, new, report,
-                    n_round,
-                )
-            changed = self._collect_virtual(virtual, new, report, n_round)
-            students = self._refit(students, virtual, changed, sample_weight)
-            self._log(
-                f"round {n_round + 1} done in {time.perf_counter() - start:.2f}s: "
-                f"{sum(len(v['y']) if v else 0 for v in virtual)} virtual instances "
-                "in all"
-            )
-        return students, virtual, report
-
-    def _search_teacher(self, model, i, X, y, query_rows, outputs, seed, n_round):
-        """Counterfactuals of one teacher for every row it may teach."""
-        start = time.perf_counter()
-        if query_rows.size == 0:
-            return None, 0.0
-        search = _resolve_search(self.counterfactual, model)
-        params = search.get_params(deep=False)
-        update = {"alpha": self.alpha} if "alpha" in params else {}
-        if "random_state" in params and params["random_state"] is None:
-            update["random_state"] = int(seed)
-        search.set_params(**update)
-        ref = self._rows[i]
-        search.fit(mb.take(X, ref, self._columns[i]), y[ref])
-        result = search.generate(
-            model, mb.take(X, query_rows, self._columns[i]), y[query_rows]
-        )
-        return result, time.perf_counter() - start
-
-    def _route_virtual(
-        self, i, query_rows, result, seconds, expert, correct, y, new, report, n_round
-    ):
-        """Hand teacher ``i``'s counterfactuals to each student it qualifies for."""
-        for j in range(len(self._names)):
-            if j == i:
-                continue
-            rows = deficiency(expert, correct, i, j)
-            if rows.size == 0:
-                continue
-            pos = np.searchsorted(query_rows, rows)
-            ok = result.success[pos]
-            Xv = mb.take(result.X, pos[ok])
-            Xv = self._map_virtual(i, j, Xv)
-            new[j].append(
-                {
-                    "X": Xv,
-                    "y": y[rows[ok]],
-                    "teacher": np.full(int(ok.sum()), self._names[i], dtype=object),
-                    "source_index": rows[ok],
-                    "round": np.full(int(ok.sum()), n_round),
-                }
-            )
-            for label in np.unique(y[rows]):
-                is_label = y[rows] == label
-                report.append(
-                    {
-                        "round": n_round,
-                        "teacher": self._names[i],
-                        "student": self._names[j],
-                        "class": label,
-                        "qualifying": int(is_label.sum()),
-                        "found": int((ok & is_label).sum()),
-                        "kept": 0,
-                    }
-                )
-            self._log(
-                f"round {n_round + 1}: search {self._names[i]} -> {self._names[j]}: "
-                f"{int(ok.sum())} of {rows.size} counterfactuals found "
-                f"(teacher search {seconds:.2f}s for {query_rows.size} rows)"
-            )
-
-    def _map_virtual(self, i, j, Xv):
-        """Map teacher ``i``'s rows into student ``j``'s columns."""
-        if self._columns[i] == self._columns[j] or (
-            self._columns[i] is not None
-            and self._columns[j] is not None
-            and list(self._columns[i]) == list(self._columns[j])
-        ):
-            return Xv
-        if (i, j) not in self._mappers:
-            self._mappers[(i, j)] = self._make_mapper(i, j)
-        return self._mappers[(i, j)](Xv)
-
-    def _make_mapper(self, i, j):
-        """Function mapping rows of teacher ``i``'s columns to student ``j``'s."""
-        full = self.n_features_in_
-        src = list(range(full)) if self._columns[i] is None else list(self._columns[i])
-        dst = list(range(full)) if self._columns[j] is None else list(self._columns[j])
-        if hasattr(self, "feature_names_in_") and self._columns[i] is None:
-            src = list(self.feature_names_in_)
-        if hasattr(self, "feature_names_in_") and self._columns[j] is None:
-            dst = list(self.feature_names_in_)
-        missing = [c for c in dst if c not in src]
-        if missing:
-            raise NotImplementedError(
-                f"Student {self._names[j]!r} has columns {missing} that teacher "
-                f"{self._names[i]!r} lacks; filling them needs skcoop.views."
-            )
-        pos = [src.index(c) for c in dst]
-        return lambda Xv: mb.take(Xv, columns=pos)
-
-    def _collect_virtual(self, virtual, new, report, n_round):
-        """Append the round's virtual rows per student, dedupe, count kept rows."""
-        changed = []
-        for j, blocks in enumerate(new):
-            blocks = [b for b in blocks if len(b["y"])]
-            if not blocks:
-                continue
-            old = [virtual[j]] if virtual[j] is not None else []
-            merged = {
-                key: (
-                    mb.concat_rows([b[key] for b in old + blocks])
-                    if key == "X"
-                    else np.concatenate([b[key] for b in old + blocks])
-                )
-                for key in ("X", "y", "teacher", "source_index", "round")
-            }
-            n_old = 0 if virtual[j] is None else len(virtual[j]["y"])
-            if self.dedupe:
-                keep = first_occurrence(merged["X"], merged["y"])
-                keep[:n_old] = True  # rows kept in earlier rounds stay
-                merged = {
-                    key: mb.take(val, np.flatnonzero(keep)) if key == "X" else val[keep]
-                    for key, val in merged.items()
-                }
-            added = len(merged["y"]) - n_old
-            if added:
-                changed.append(j)
-            virtual[j] = merged
-            fresh = slice(n_old, None)
-            for entry in report:
-                if entry["round"] == n_round and entry["student"] == self._names[j]:
-                    entry["kept"] = int(
-                        np.sum(
-                            (merged["teacher"][fresh] == entry["teacher"])
-                            & (merged["y"][fresh] == entry["class"])
-                        )
-                    )
-        return changed
-
-    def _refit(self, students, virtual, changed, sample_weight):
-        """Refit, from clones, each student that received new virtual rows."""
-        jobs = []
-        for j in changed:
-            Xo, yo, wo = self._own[j]
-            v = virtual[j]
-            X_new = mb.concat_rows([Xo, v["X"]])
-            y_new = np.concatenate([yo, np.asarray(v["y"], dtype=yo.dtype)])
-            w_new = None
-            if sample_weight is not None or self.virtual_weight != 1:
-                w_own = np.ones(len(yo)) if wo is None else wo
-                w_new = np.concatenate(
-                    [w_own, np.full(len(v["y"]), float(self.virtual_weight))]
-                )
-            jobs.append((j, X_new, y_new, w_new))
-        refitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(mb.fit_member)(
-                clone(self._templates[j]),
-                Xn,
-                yn,
-                wn,
-                self._names[j],
-                message=self._fit_message(self._names[j], len(yn), "Refitting", j),
-            )
-            for j, Xn, yn, wn in jobs
-        )
-        students = list(students)
-        for (j, *_), est in zip(jobs, refitted):
-            students[j] = est
-        return students
-
-    def _set_fitted(self, initial, students, virtual, report):
-        self.initial_estimators_ = list(initial)
-        self.named_initial_estimators_ = Bunch(**dict(zip(self._names, initial)))
-        self.estimators_ = list(students)
-        self.named_estimators_ = Bunch(**dict(zip(self._names, students)))
-        self.virtual_instances_ = Bunch()
-        for name, v, (Xo, *_rest) in zip(self._names, virtual, self._own):
-            if v is None:
-                v = {
-                    "X": mb.take(Xo, np.zeros(0, dtype=int)),
-                    "y": np.zeros(0, dtype=self._own[0][1].dtype),
-                    "teacher": np.zeros(0, dtype=object),
-                    "source_index": np.zeros(0, dtype=int),
-                    "round": np.zeros(0, dtype=int),
-                }
-            self.virtual_instances_[name] = Bunch(**v)
-        keys = ("round", "teacher", "student", "class", "qualifying", "found", "kept")
-        self.transfer_report_ = {
-            key: np.asarray([entry[key] for entry in report], dtype=object)
-            if key in ("teacher", "student", "class")
-            else np.asarray([entry[key] for entry in report], dtype=int)
-            for key in keys
-        }
-        self.member_columns_ = Bunch(**dict(zip(self._names, self._columns)))
-        self.n_rows_ = Bunch(**{n: len(r) for n, r in zip(self._names, self._rows)})
-        for attr in ("_templates", "_own", "_rows", "_mappers"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-
-    def _member_X(self, X):
-        return [mb.take(X, columns=c) for c in self.member_columns_.values()]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = self._allow_nan()
-        tags.input_tags.sparse = False
-        return tags
+    Examples
+    --------
+    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5)
+    2.0
+    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5, np.array([0, 1, 3]))
+    2.0
+    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5, np.array([5, 1, 1]))
+    3.0
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.ones_like(values) if weights is None else np.asarray(weights, float)
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    idx = np.searchsorted(cum, q * cum[-1], side="left")
+    return float(values[order][min(idx, len(values) - 1)])
 
 
 class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
@@ -544,9 +109,18 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         otherwise); ``"bisection"`` bisects toward the nearest confident
         reference row of the class; a search object from
         :mod:`skcoop.counterfactual` is cloned for each teacher.
+    fill : {"mean", "median", "impute", "zero"}, default="mean"
+        How the columns a student has and its teacher lacks are filled in a
+        virtual row, from the student's own rows: a per-column statistic,
+        a prediction from the shared columns, or the paper's zeros (see
+        :class:`~skcoop.views.ColumnMapper`). Shared columns are copied; a
+        pair with no shared column transfers nothing, with a warning.
     partition : object with ``split(X, y)``, default=None
         Assigns rows to members when ``fit`` gets no ``site`` (see
-        :mod:`skcoop.partition`). Without both, every member sees every row.
+        :mod:`skcoop.partition`); a partition with ``split_columns`` (feature
+        views) also gives the columns of members that name none. It is
+        cloned, and seeded from ``random_state`` when its own is None.
+        Without ``site`` and ``partition``, every member sees every row.
     n_jobs : int, default=None
         Members fitted and teachers searched in parallel
         (``sklearn.utils.parallel``). ``None`` means 1 unless in a
@@ -632,7 +206,6 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     _parameter_constraints: dict = {
         **_BaseCooperative._parameter_constraints,
         "voting": [StrOptions({"soft", "hard"})],
-        "weights": ["array-like", None],
     }
 
     def __init__(
@@ -647,6 +220,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         voting="soft",
         weights=None,
         counterfactual="auto",
+        fill="mean",
         partition=None,
         n_jobs=None,
         random_state=None,
@@ -661,6 +235,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         self.voting = voting
         self.weights = weights
         self.counterfactual = counterfactual
+        self.fill = fill
         self.partition = partition
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -672,19 +247,10 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     def _prepare_members(self, names, active, rows, y):
         for m in active:
             mb.check_member_classes(names[m], y[rows[m]])
-        if self.weights is not None and len(self.weights) != len(names):
-            raise ValueError(
-                "weights must have one entry per member. Got "
-                f"{len(self.weights)} weights for {len(names)} members instead."
-            )
-        self._vote_weights = (
-            None
-            if self.weights is None
-            else np.asarray([self.weights[m] for m in active], dtype=float)
-        )
+        self._check_weights(names)
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, site=None, sample_weight=None):
+    def fit(self, X, y, site=None, sample_weight=None, **fit_params):
         """Fit the members on their own rows, then distil them cooperatively.
 
         Parameters
@@ -700,7 +266,12 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to each member with its rows (a Pipeline's last step
             too). Members whose ``fit`` takes no ``sample_weight`` raise an
-            error when the weights are not all equal.
+            error when the weights are not all equal. Rows of weight 0 teach
+            nothing. With metadata routing on, only members that request
+            ``sample_weight`` get it.
+        **fit_params : dict
+            Other fit metadata for the members; only with metadata routing on
+            (``sklearn.set_config(enable_metadata_routing=True)``).
 
         Returns
         -------
@@ -726,21 +297,19 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         rng = check_random_state(self.random_state)
-        initial = self._fit_members(X, y, sample_weight, site)
-        self._mappers = {}
-        students, virtual, report = self._distill(X, y, initial, sample_weight, rng)
-        self._set_fitted(initial, students, virtual, report)
-        return self
+        return self._fit_cooperative(X, y, site, sample_weight, fit_params, rng)
 
-    def _correctness(self, members, X, y):
-        """Per member: correct on each row, and the member's output there."""
+    def _judge(self, members, X, y):
+        """Who is right on each row: ``correct[m, n]``; the same for every judge."""
         y_index = self._le.transform(y)
-        outputs, correct = [], []
-        for est, Xm in zip(members, [mb.take(X, columns=c) for c in self._columns]):
-            proba = mb.aligned_proba(est, Xm, self.classes_)
-            outputs.append(proba)
-            correct.append(np.argmax(proba, axis=1) == y_index)
-        return np.vstack(correct), outputs
+        correct = np.vstack(
+            [
+                np.argmax(mb.aligned_proba(est, mb.take(X, columns=c), self.classes_), axis=1)
+                == y_index
+                for est, c in zip(members, self._columns)
+            ]
+        )
+        return correct, np.broadcast_to(correct, (len(members),) + correct.shape)
 
     # ---------------------------------------------------------- predict
     def _collect_probas(self, X):
@@ -774,7 +343,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return np.average(self._collect_probas(X), axis=0, weights=self._vote_weights)
+        return np.average(self._collect_probas(X), axis=0, weights=self._vote_weights())
 
     def predict(self, X):
         """Predict class labels by the vote of the distilled members.
@@ -793,7 +362,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         X = self._validate_X(X, reset=False)
         if self.voting == "soft":
             proba = np.average(
-                self._collect_probas(X), axis=0, weights=self._vote_weights
+                self._collect_probas(X), axis=0, weights=self._vote_weights()
             )
             return self.classes_[np.argmax(proba, axis=1)]
         votes = np.asarray(
@@ -802,8 +371,278 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
                 for est, Xm in zip(self.estimators_, self._member_X(X))
             ]
         ).T
+        w = self._vote_weights()
+        w = np.ones(votes.shape[1]) if w is None else w
         counts = np.zeros((votes.shape[0], len(self.classes_)))
-        w = np.ones(votes.shape[1]) if self._vote_weights is None else self._vote_weights
         for m in range(votes.shape[1]):
             counts[np.arange(votes.shape[0]), votes[:, m]] += w[m]
         return self.classes_[np.argmax(counts, axis=1)]
+
+
+class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
+    """Heterogeneous regressors that improve one another by cooperative distillation.
+
+    The regression form of :class:`CooperativeDistillationEnsemble`. A member
+    is *right* on a row when its error is within a tolerance. Where teacher
+    ``i`` is right and student ``j`` is not (judged by the teacher's
+    tolerance), ``i`` searches a nearby point whose prediction moves ``alpha``
+    of the way from ``f_i(x)`` to the true value, ``y' = f_i(x) + alpha (y -
+    f_i(x))``; the point, labelled with the true value ``y``, is added to the
+    student's rows and the student is refitted from a clone. The ensemble
+    predicts the (weighted) mean of the distilled members.
+
+    Read more in the :ref:`User Guide <cooperative>`.
+
+    Parameters
+    ----------
+    estimators : list of tuples
+        Members as ``(name, estimator)`` or ``(name, estimator, columns)``;
+        each estimator is a regressor (any scikit-learn regressor or
+        Pipeline, or a skorch ``NeuralNetRegressor``). Member parameters are
+        reachable as ``name__param``.
+    tolerance : float > 0 or "auto", default="auto"
+        When a member counts as right on a row. A float: an absolute error
+        bound, the same for every member. ``"auto"``: relative to each
+        member's own error distribution, the ``tolerance_quantile`` quantile
+        of its absolute errors on its own rows, so a member is right where it
+        does at least as well as it typically does at home.
+    tolerance_quantile : float in (0, 1), default=0.5
+        The quantile used by ``tolerance="auto"``.
+    alpha : float in [0, 1], default=0.5
+        How far the counterfactual's target prediction moves from the
+        teacher's prediction toward the true value.
+    n_rounds : int, default=1
+        Rounds of distillation; ``0`` fits the members alone (a baseline).
+    pool : {"site", "union"}, default="site"
+        Where expertise is measured (see
+        :class:`CooperativeDistillationEnsemble`).
+    dedupe : bool, default=True
+        Drop duplicate virtual instances a student receives.
+    virtual_weight : float > 0, default=1.0
+        Sample weight of virtual rows for members whose ``fit`` takes
+        ``sample_weight``.
+    weights : array-like of shape (n_estimators,), default=None
+        Weight of each member in the mean prediction.
+    counterfactual : {"auto", "bisection"} or search object, default="auto"
+        How teachers search counterfactuals (``"bisection"`` is for
+        classifiers only).
+    fill : {"mean", "median", "impute", "zero"}, default="mean"
+        How a student's columns that its teacher lacks are filled in a
+        virtual row (see :class:`~skcoop.views.ColumnMapper`).
+    partition : object with ``split(X, y)``, default=None
+        Assigns rows (and, for feature views, columns) to members when
+        ``fit`` gets no ``site``.
+    n_jobs : int, default=None
+        Members fitted and teachers searched in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the counterfactual searches and the partition.
+    verbose : int, default=0
+        Progress per stage.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The distilled members.
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        The distilled members by name.
+    initial_estimators_ : list of estimators
+        The members fitted on their own rows, before distillation.
+    named_initial_estimators_ : :class:`~sklearn.utils.Bunch`
+        The same, by name.
+    tolerances_ : :class:`~sklearn.utils.Bunch`
+        The error bound of each member in the last round.
+    virtual_instances_ : :class:`~sklearn.utils.Bunch`
+        Per member, the virtual instances it received (``X``, ``y``,
+        ``teacher``, ``source_index``, ``round``).
+    transfer_report_ : dict of ndarray
+        One entry per (round, teacher, student) with ``qualifying`` rows,
+        counterfactuals ``found`` and ``kept``; ``class`` is ``"all"``.
+    sat_out_ : list of str
+        Members that owned no row in this fit.
+    member_columns_ : :class:`~sklearn.utils.Bunch`
+        Columns each member sees (None: all).
+    n_rows_ : :class:`~sklearn.utils.Bunch`
+        Rows each member owns.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, for DataFrames with string names.
+
+    See Also
+    --------
+    CooperativeDistillationEnsemble : The classifier.
+    sklearn.ensemble.VotingRegressor : Averages members fitted on the same rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import RidgeCV
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from skcoop import CooperativeDistillationRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> site = (X[:, 0] > 0).astype(int)  # two sites split by age
+    >>> reg = CooperativeDistillationRegressor(
+    ...     [("ridge", RidgeCV()), ("tree", DecisionTreeRegressor(max_depth=4, random_state=0))],
+    ...     random_state=0,
+    ... ).fit(X, y, site=site)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> sorted(reg.tolerances_)
+    ['ridge', 'tree']
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseCooperative._parameter_constraints,
+        "tolerance": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "tolerance_quantile": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        estimators,
+        *,
+        tolerance="auto",
+        tolerance_quantile=0.5,
+        alpha=0.5,
+        n_rounds=1,
+        pool="site",
+        dedupe=True,
+        virtual_weight=1.0,
+        weights=None,
+        counterfactual="auto",
+        fill="mean",
+        partition=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimators = estimators
+        self.tolerance = tolerance
+        self.tolerance_quantile = tolerance_quantile
+        self.alpha = alpha
+        self.n_rounds = n_rounds
+        self.pool = pool
+        self.dedupe = dedupe
+        self.virtual_weight = virtual_weight
+        self.weights = weights
+        self.counterfactual = counterfactual
+        self.fill = fill
+        self.partition = partition
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_member(self, name, est):
+        mb.check_member_method(name, est, "predict")
+
+    def _prepare_members(self, names, active, rows, y):
+        self._check_weights(names)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, site=None, sample_weight=None, **fit_params):
+        """Fit the members on their own rows, then distil them cooperatively.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training rows of every site.
+        y : array-like of shape (n_samples,)
+            Target values, finite.
+        site : array-like of shape (n_samples,), default=None
+            Member that owns each row: member names or integers ``0..k-1``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to each member with its rows.
+        **fit_params : dict
+            Other fit metadata for the members; only with metadata routing on.
+
+        Returns
+        -------
+        self : object
+            The fitted ensemble.
+        """
+        X = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                "requires y to be passed, but the target y is None. Pass the "
+                "target values of X."
+            )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        if y.dtype.kind not in "fiub":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{type(self).__name__} needs a numeric target. Got dtype "
+                    f"{y.dtype} instead."
+                ) from exc
+        if not np.all(np.isfinite(y)):
+            bad = int(np.sum(~np.isfinite(y)))
+            raise ValueError(
+                f"Input y contains NaN or infinity: {bad} of {len(y)} values. "
+                "Drop or impute those rows before fitting."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        rng = check_random_state(self.random_state)
+        self._tolerances = None
+        return self._fit_cooperative(X, y, site, sample_weight, fit_params, rng)
+
+    def _finish(self, X, y, initial):
+        if self._tolerances is None:  # n_rounds=0: the members' own bounds
+            self._judge(initial, X, y)
+        self.tolerances_ = Bunch(**dict(zip(self._names, self._tolerances)))
+        del self._tolerances
+
+    def _judge(self, members, X, y):
+        """Right within tolerance; a student is judged by its teacher's bound."""
+        errors = np.vstack(
+            [
+                np.abs(np.asarray(est.predict(mb.take(X, columns=c)), dtype=float).ravel() - y)
+                for est, c in zip(members, self._columns)
+            ]
+        )
+        if self.tolerance == "auto":
+            tol = np.array(
+                [
+                    _weighted_quantile(
+                        errors[m, rows],
+                        self.tolerance_quantile,
+                        self._params[m].get("sample_weight"),
+                    )
+                    for m, rows in enumerate(self._rows)
+                ]
+            )
+        else:
+            tol = np.full(len(members), float(self.tolerance))
+        self._tolerances = tol
+        correct = errors <= tol[:, None]
+        correct_by = errors[None, :, :] <= tol[:, None, None]
+        return correct, correct_by
+
+    def _report_groups(self, y_rows):
+        yield "all", np.ones(len(y_rows), dtype=bool)
+
+    def predict(self, X):
+        """Predict by the (weighted) mean of the distilled members.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Rows to predict; each member sees its own columns.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted values.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        preds = np.asarray(
+            [
+                np.asarray(est.predict(Xm), dtype=float).ravel()
+                for est, Xm in zip(self.estimators_, self._member_X(X))
+            ]
+        )
+        return np.average(preds, axis=0, weights=self._vote_weights())

@@ -170,28 +170,15 @@ def weight_kwargs(estimator, sample_weight):
     return {how.get("prefix", "") + "sample_weight": sample_weight}
 
 
-def fit_member(estimator, X, y, sample_weight, name, message=None, fit_params=None):
+def fit_member(estimator, X, y, name, message=None, fit_params=None):
     """Fit one member; an error names the member.
 
-    ``sample_weight`` is passed where the member takes it (a Pipeline's last
-    step too). A member that takes none gets an error if the weights are not
-    all equal, so that they are never silently dropped.
+    ``fit_params`` are passed as they are (sample weights already in the
+    form the member takes, see :func:`weight_kwargs`).
     """
-    kwargs = dict(fit_params or {})
-    if sample_weight is not None:
-        wkw = weight_kwargs(estimator, sample_weight)
-        if wkw is not None:
-            kwargs.update(wkw)
-        elif not np.allclose(sample_weight, sample_weight[0]):
-            raise TypeError(
-                f"Member {name!r} ({type(estimator).__name__}) does not support "
-                "sample_weight, but unequal sample weights were given (user "
-                "weights, or virtual_weight != 1). Use a member whose fit takes "
-                "sample_weight, or pass no weights and virtual_weight=1."
-            )
     start = time.perf_counter()
     try:
-        estimator.fit(X, y, **kwargs)
+        estimator.fit(X, y, **(fit_params or {}))
     except Exception as exc:
         msg = (
             f"Member {name!r} ({type(estimator).__name__}) failed to fit on its "

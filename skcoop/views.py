@@ -95,9 +95,12 @@ def resolve_columns(columns, X):
         X = np.asarray(X)
     if callable(columns):
         columns = columns(X)
-    if not isinstance(columns, (str, list, slice)) and hasattr(columns, "__len__"):
-        # arrays, tuples, pandas Index or Series: plain Python values
-        columns = np.asarray(columns, dtype=object).tolist()
+    if not isinstance(columns, (str, slice)) and hasattr(columns, "__len__"):
+        # lists, arrays, tuples, pandas Index or Series: plain Python values
+        columns = [
+            c.item() if isinstance(c, np.generic) else c
+            for c in np.asarray(columns, dtype=object).tolist()
+        ]
     elif isinstance(columns, np.generic):
         columns = columns.item()
     n_features = X.shape[1]

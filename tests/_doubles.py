@@ -68,3 +68,20 @@ class NoWeightClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
+
+
+class RecordingClassifier(ThresholdClassifier):
+    """ThresholdClassifier that records the fit metadata it receives."""
+
+    def __init__(self, feature=0, threshold=0.0, slope=4.0, registry=None):
+        super().__init__(feature=feature, threshold=threshold, slope=slope)
+        self.registry = registry
+
+    def fit(self, X, y, sample_weight=None, metadata=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        self.fit_metadata_ = metadata
+        if self.registry is not None:
+            self.registry.append(
+                {"n": len(y), "sample_weight": sample_weight, "metadata": metadata}
+            )
+        return self
