@@ -85,3 +85,13 @@ class RecordingClassifier(ThresholdClassifier):
                 {"n": len(y), "sample_weight": sample_weight, "metadata": metadata}
             )
         return self
+
+
+class Registry(list):
+    """A list that survives ``clone`` (clone deep-copies it to itself)."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self

@@ -1,0 +1,124 @@
+"""Metadata: site and sample_weight with scikit-learn's metadata routing on and off."""
+
+import numpy as np
+import pytest
+import sklearn
+from _doubles import RecordingClassifier, Registry, ThresholdClassifier
+from sklearn.datasets import load_iris
+from sklearn.exceptions import UnsetMetadataPassedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold, LeaveOneGroupOut
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skcoop import CooperativeDistillationEnsemble, EmptySiteWarning
+from test_cooperative import SITE_TOY, X_TOY, Y_TOY
+
+
+@pytest.fixture
+def routing():
+    with sklearn.config_context(enable_metadata_routing=True):
+        yield
+
+
+def _recorded(registry, **request):
+    a = RecordingClassifier(feature=0, registry=registry).set_fit_request(**request)
+    b = RecordingClassifier(feature=1, registry=registry).set_fit_request(**request)
+    return [("a", a), ("b", b)]
+
+
+def test_routing_sample_weight_reaches_requesting_members_sliced(routing):
+    registry = Registry()
+    ens = CooperativeDistillationEnsemble(
+        _recorded(registry, sample_weight=True), counterfactual="bisection",
+        virtual_weight=0.5,
+    )
+    sw = np.arange(1.0, 10.0)
+    ens.fit(X_TOY, Y_TOY, site=SITE_TOY, sample_weight=sw)
+    initial_a, initial_b, refit_a, refit_b = registry
+    np.testing.assert_array_equal(initial_a["sample_weight"], sw[SITE_TOY == 0])
+    np.testing.assert_array_equal(initial_b["sample_weight"], sw[SITE_TOY == 1])
+    # virtual rows get virtual_weight after the member's own weights
+    np.testing.assert_array_equal(refit_b["sample_weight"], list(sw[SITE_TOY == 1]) + [0.5, 0.5])
+    assert refit_a["n"] == 5 + 2
+
+
+def test_routing_member_that_does_not_request_gets_no_weight(routing):
+    registry = Registry()
+    members = _recorded(registry, sample_weight=False)
+    ens = CooperativeDistillationEnsemble(members, counterfactual="bisection")
+    ens.fit(X_TOY, Y_TOY, site=SITE_TOY, sample_weight=np.ones(9))
+    assert all(r["sample_weight"] is None for r in registry)
+    ens.set_params(virtual_weight=2.0)
+    with pytest.raises(TypeError, match="does not request sample_weight"):
+        ens.fit(X_TOY, Y_TOY, site=SITE_TOY, sample_weight=np.ones(9))
+
+
+def test_routing_other_metadata_is_sliced_and_not_extended(routing):
+    registry = Registry()
+    members = _recorded(registry, metadata=True)
+    md = np.arange(9)
+    CooperativeDistillationEnsemble(members, n_rounds=0).fit(
+        X_TOY, Y_TOY, site=SITE_TOY, metadata=md
+    )
+    np.testing.assert_array_equal(registry[0]["metadata"], md[SITE_TOY == 0])
+    with pytest.raises(ValueError, match="per-row fit metadata 'metadata'"):
+        CooperativeDistillationEnsemble(members, counterfactual="bisection").fit(
+            X_TOY, Y_TOY, site=SITE_TOY, metadata=md
+        )
+
+
+def test_routing_unrequested_metadata_raises(routing):
+    members = [("a", ThresholdClassifier()), ("b", ThresholdClassifier(feature=1))]
+    with pytest.raises(UnsetMetadataPassedError):
+        CooperativeDistillationEnsemble(members).fit(
+            X_TOY, Y_TOY, site=SITE_TOY, sample_weight=np.ones(9)
+        )
+
+
+def test_no_routing_rejects_extra_fit_params():
+    with pytest.raises(ValueError, match="metadata"):
+        CooperativeDistillationEnsemble(
+            [("a", ThresholdClassifier()), ("b", ThresholdClassifier(feature=1))]
+        ).fit(X_TOY, Y_TOY, site=SITE_TOY, metadata=np.arange(9))
+
+
+def _iris_ensemble():
+    return CooperativeDistillationEnsemble(
+        [
+            ("lr", make_pipeline(StandardScaler(), LogisticRegression())),
+            ("nb", GaussianNB()),
+            ("nb2", GaussianNB(var_smoothing=1e-3)),
+        ],
+        random_state=0,
+    )
+
+
+@pytest.mark.parametrize("cv", [GroupKFold(n_splits=3), LeaveOneGroupOut()])
+def test_routing_grid_search_pipeline_group_splits(routing, cv):
+    X, y = load_iris(return_X_y=True)
+    site = np.arange(len(y)) % 3
+    pipe = make_pipeline(StandardScaler(), _iris_ensemble().set_fit_request(site=True))
+    grid = GridSearchCV(pipe, {"cooperativedistillationensemble__alpha": [0.3, 0.7]}, cv=cv)
+    with pytest.warns(EmptySiteWarning):  # each fold lacks one site's rows
+        grid.fit(X, y, site=site, groups=site)
+    assert grid.best_score_ > 0.85
+    ens = grid.best_estimator_[-1]
+    assert sum(ens.n_rows_.values()) == len(y)
+
+
+def test_routing_site_must_be_requested_inside_a_pipeline(routing):
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), _iris_ensemble())
+    with pytest.raises(UnsetMetadataPassedError, match="site"):
+        pipe.fit(X, y, site=np.arange(len(y)) % 3)
+
+
+def test_no_routing_grid_search_slices_site_with_groups():
+    X, y = load_iris(return_X_y=True)
+    site = np.arange(len(y)) % 3
+    grid = GridSearchCV(_iris_ensemble(), {"alpha": [0.3, 0.7]}, cv=GroupKFold(3))
+    with pytest.warns(EmptySiteWarning):
+        grid.fit(X, y, site=site, groups=site)
+    assert grid.best_score_ > 0.85
