@@ -403,6 +403,43 @@ class _BaseCooperative(_BaseComposition):
             )
         return students, virtual, report
 
+    def _distill_classic(self, distiller, initial, rng):
+        """Classic KD rounds: each student learns the others' soft outputs."""
+        students = list(initial)
+        X_parts = [Xo for Xo, _ in self._own]
+        y_parts = [yo for _, yo in self._own]
+        sw_parts = [p.get("sample_weight") for p in self._params]
+        for n_round in range(self.n_rounds):
+            start = time.perf_counter()
+            students = distiller.distill(
+                self._templates,
+                students,
+                X_parts,
+                y_parts,
+                sw_parts,
+                self.classes_,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                transform=self._kd_transform,
+            )
+            self._log(
+                f"round {n_round + 1}: {type(distiller).__name__} refitted "
+                f"{len(students)} students in {time.perf_counter() - start:.2f}s"
+            )
+        return students
+
+    def _kd_transform(self, i, j, X_j):
+        """Rows of member ``j``'s columns written in member ``i``'s columns."""
+        mapper = self._mapper(j, i)
+        if mapper is True:
+            return X_j
+        if mapper is None:  # nothing shared: the teacher sees only fills
+            src = self._all_keys if self._columns[j] is None else list(self._columns[j])
+            dst = self._all_keys if self._columns[i] is None else list(self._columns[i])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NoSharedColumnsWarning)
+                mapper = ColumnMapper(src, dst, fill=self.fill).fit(self._own[i][0])
+        return mapper.transform(X_j)
+
     def _search_teacher(self, model, i, X, y, query_rows, seed):
         """Counterfactuals of one teacher for every row it may teach."""
         start = time.perf_counter()
@@ -568,7 +605,12 @@ class _BaseCooperative(_BaseComposition):
             self._zero_weight = np.asarray(sample_weight) == 0
         initial = self._fit_members(X, y, site, sample_weight, fit_params, rng)
         self._mappers = {}
-        students, virtual, report = self._distill(X, y, initial, rng)
+        distiller = getattr(self, "distiller", "counterfactual")
+        if isinstance(distiller, str):
+            students, virtual, report = self._distill(X, y, initial, rng)
+        else:
+            students = self._distill_classic(clone(distiller), initial, rng)
+            virtual, report = [None] * len(initial), []
         self._finish(X, y, initial)
         self._set_fitted(initial, students, virtual, report)
         return self

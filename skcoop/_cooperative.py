@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -103,6 +103,16 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         majority of their predicted labels.
     weights : array-like of shape (n_estimators,), default=None
         Voting weight of each member (members that sit a fit out drop theirs).
+    distiller : "counterfactual" or distillation strategy, default="counterfactual"
+        How members learn from one another. ``"counterfactual"``: cooperative
+        distillation, as above. A strategy from :mod:`skcoop.distill`
+        (:class:`~skcoop.distill.SoftTargetDistiller` for vanilla KD,
+        :class:`~skcoop.distill.MutualLearningDistiller`,
+        :class:`~skcoop.distill.PartitionedDistiller`) replaces it: each
+        student is refitted on its own rows with the other members' soft
+        outputs, ``n_rounds`` times, and no virtual instance is made. Its
+        parameters are grid-searchable as ``distiller__temperature``; a grid
+        over ``distiller`` itself compares strategies ("tuned KD").
     counterfactual : {"auto", "bisection"} or search object, default="auto"
         How teachers search counterfactuals. ``"auto"`` picks the backend from
         the teacher (gradient search for torch/skorch nets, black-box search
@@ -206,6 +216,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     _parameter_constraints: dict = {
         **_BaseCooperative._parameter_constraints,
         "voting": [StrOptions({"soft", "hard"})],
+        "distiller": [StrOptions({"counterfactual"}), HasMethods(["distill"])],
     }
 
     def __init__(
@@ -219,6 +230,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         virtual_weight=1.0,
         voting="soft",
         weights=None,
+        distiller="counterfactual",
         counterfactual="auto",
         fill="mean",
         partition=None,
@@ -234,6 +246,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         self.virtual_weight = virtual_weight
         self.voting = voting
         self.weights = weights
+        self.distiller = distiller
         self.counterfactual = counterfactual
         self.fill = fill
         self.partition = partition
