@@ -1,0 +1,112 @@
+"""The documentation: its examples run, it covers the public API, it builds.
+
+- The user guide's ``>>>`` examples are doctests, run here (fast).
+- Every name in a documented module's ``__all__`` has an entry in
+  ``doc/api.rst``, so a new public name cannot go undocumented.
+- ``sphinx-build -W`` (warnings are errors) succeeds: marked slow.
+"""
+
+import doctest
+import re
+import subprocess
+import sys
+import warnings
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).resolve().parents[1] / "doc"
+USER_GUIDE = sorted((DOC / "user_guide").glob("*.rst"))
+API_MODULES = [
+    "skcoop",
+    "skcoop.counterfactual",
+    "skcoop.datasets",
+    "skcoop.distill",
+    "skcoop.partition",
+    "skcoop.views",
+]
+
+
+@pytest.mark.parametrize("page", USER_GUIDE, ids=lambda p: p.name)
+def test_user_guide_examples_run(page):
+    pytest.importorskip("pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        result = doctest.testfile(
+            str(page),
+            module_relative=False,
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+            report=True,
+            verbose=False,
+        )
+    assert result.failed == 0, f"{result.failed} example(s) failed in {page.name}"
+
+
+def _documented_names(module):
+    """Names listed under ``.. currentmodule:: module`` in api.rst."""
+    text = (DOC / "api.rst").read_text()
+    names, current, in_table = set(), None, False
+    for line in text.splitlines():
+        match = re.match(r"\.\. currentmodule:: (\S+)", line)
+        if match:
+            current = match.group(1)
+            continue
+        if line.startswith(".. autosummary::"):
+            in_table = True
+            continue
+        if in_table and line and not line.startswith(" "):
+            in_table = False
+        entry = line.strip()
+        if in_table and current == module and entry and not entry.startswith(":"):
+            names.add(entry)
+    return names
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_api_page_lists_every_public_name(module):
+    public = {name for name in import_module(module).__all__ if not name.startswith("__")}
+    documented = _documented_names(module)
+    assert public - documented == set(), (
+        f"doc/api.rst lacks public names of {module}; add them to its autosummary"
+    )
+    assert documented - public == set(), (
+        f"doc/api.rst lists names that {module}.__all__ does not export"
+    )
+
+
+def test_demo_page_shows_the_command():
+    text = (DOC / "examples" / "demo.rst").read_text()
+    assert "python -m skcoop demo" in text
+    assert "ensemble (soft vote)" in text
+
+
+@pytest.mark.slow
+def test_sphinx_build_without_warnings(tmp_path):
+    pytest.importorskip("sphinx")
+    pytest.importorskip("numpydoc")
+    out = tmp_path / "html"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(tmp_path / "doctrees"),
+            str(DOC),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert (out / "index.html").exists()
+    for page in ["api", "install", "user_guide/cooperative", "examples/demo"]:
+        assert (out / f"{page}.html").exists(), page
+    assert (out / "generated" / "skcoop.CooperativeDistillationEnsemble.html").exists()
