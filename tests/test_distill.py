@@ -53,10 +53,24 @@ class _Recorder(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         return np.full(len(X), self.classes_[0])
 
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
+
 
 class _RecorderNoWeight(_Recorder):
     def fit(self, X, y):
         return super().fit(X, y)
+
+
+class _WarmRecorder(_Recorder):
+    """Remembers whether it had been fitted before its last fit."""
+
+    def __init__(self, warm_start=True):
+        self.warm_start = warm_start
+
+    def fit(self, X, y, sample_weight=None):
+        self.fitted_before_ = hasattr(self, "classes_")
+        return super().fit(X, y, sample_weight)
 
 
 class _Holder(BaseEstimator):
@@ -502,6 +516,21 @@ def test_partitioned_distiller_targets():
             np.testing.assert_array_equal(targets[r], classes == y0[r])
     students = d.distill(templates, members, X_parts, y_parts, None, classes)
     assert [type(s) for s in students] == [type(t) for t in templates]
+
+
+@pytest.mark.parametrize("distiller_class", [SoftTargetDistiller, PartitionedDistiller])
+def test_warm_start_continues_members_that_can(distiller_class):
+    _, _, X_parts, y_parts, classes = _sites()
+    templates = [_WarmRecorder(), _WarmRecorder(warm_start=False), _WarmRecorder()]
+    members = _fit_members(templates, X_parts, y_parts)
+    members[2].fit(X_parts[2][:5], np.zeros(5, dtype=int))  # knows one class only
+    for warm_start in (True, False):
+        students = distiller_class(warm_start=warm_start).distill(
+            templates, members, X_parts, y_parts, None, classes
+        )
+        assert [s.fitted_before_ for s in students] == [warm_start, False, False]
+        assert all(s is not m for s, m in zip(students, members, strict=True))
+    assert members[0].y_.shape == y_parts[0].shape  # members untouched
 
 
 @pytest.mark.parametrize("warm_start", [True, False])

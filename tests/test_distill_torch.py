@@ -34,6 +34,15 @@ from skcoop.distill import (  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # the nets here are tiny: one thread is faster and spares a busy machine
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 # --------------------------------------------------------------------------- the loss
 
 # two rows, three classes: (student logits, teacher probabilities, label)
@@ -319,3 +328,27 @@ def test_strategies_with_skorch_members(iris):
     for member, weights, student in zip(members, before, students, strict=True):
         assert torch.equal(member.module_.state_dict()["seq.0.weight"], weights)
         assert not torch.equal(student.module_.state_dict()["seq.0.weight"], weights)
+
+
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_soft_target_distiller_warm_starts_skorch_members(iris, warm_start):
+    X, y, _ = iris
+    parts = [np.arange(0, 150, 2), np.arange(1, 150, 2)]
+    X_parts, y_parts = [X[p] for p in parts], [y[p] for p in parts]
+    torch.manual_seed(0)
+    # lr=0: fitting moves no weight, so a warm-started student keeps the member's
+    templates = [_net(cls=NeuralNetClassifier, lr=0.0) for _ in range(2)]
+    members = [
+        clone(t).fit(Xp, yp)
+        for t, Xp, yp in zip(templates, X_parts, y_parts, strict=True)
+    ]
+    students = SoftTargetDistiller(warm_start=warm_start).distill(
+        templates, members, X_parts, y_parts, None, np.arange(3), random_state=0
+    )
+    for member, student in zip(members, students, strict=True):
+        same = torch.equal(
+            member.module_.state_dict()["seq.0.weight"],
+            student.module_.state_dict()["seq.0.weight"],
+        )
+        assert same is warm_start
+        assert member.warm_start is False  # the member itself is left alone

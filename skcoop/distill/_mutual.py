@@ -29,7 +29,13 @@ from sklearn.utils.validation import column_or_1d
 from ..utils._optional import import_optional
 from ._losses import check_temperature, check_weight, soften
 from ._soft_targets import replicate_soft_targets, resample_soft_targets
-from ._utils import as_float32, is_fitted, is_skorch_net, predict_proba_aligned
+from ._utils import (
+    as_float32,
+    is_fitted,
+    is_skorch_net,
+    predict_proba_aligned,
+    weighted_rows,
+)
 
 __all__ = ["mutual_learning_fit", "mutual_learning_sites"]
 
@@ -41,13 +47,6 @@ def _check_params(max_epochs, temperature, weight):
         )
     check_temperature(temperature)
     check_weight(weight)
-
-
-def _epoch_order(n, sample_weight, rng):
-    if sample_weight is None:
-        return rng.permutation(n)
-    p = np.asarray(sample_weight, dtype=np.float64)
-    return rng.choice(n, size=n, replace=True, p=p / p.sum())
 
 
 def _torch_epoch(
@@ -78,7 +77,10 @@ def _torch_epoch(
     for net in nets:
         if not net.initialized_:
             net.initialize()
-    order = _epoch_order(len(y_index), sample_weight, rng)
+    if sample_weight is None:
+        order = rng.permutation(len(y_index))
+    else:
+        order = weighted_rows(sample_weight, rng)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         batches = [multi_indexing(X, idx) for X in Xs]
@@ -89,7 +91,12 @@ def _torch_epoch(
             outs.append(out)
             logits.append(student_logits(net, out))
         if targets is None:
-            soft = [torch.softmax(z.detach() / temperature, dim=-1) for z in logits]
+            # peers may sit on different devices: average on the first one's
+            device = logits[0].device
+            soft = [
+                torch.softmax(z.detach() / temperature, dim=-1).to(device)
+                for z in logits
+            ]
             total = sum(soft)
             batch_targets = [(total - s) / (len(nets) - 1) for s in soft]
         else:

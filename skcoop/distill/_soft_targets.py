@@ -25,11 +25,10 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import column_or_1d, has_fit_parameter
 
 from ._losses import check_weight, soften
-from ._utils import as_float32, final_skorch_net
+from ._utils import as_float32, final_skorch_net, weighted_rows
 
 __all__ = [
     "fit_soft_targets",
-    "mixed_targets",
     "replicate_soft_targets",
     "resample_soft_targets",
     "sample_weight_key",
@@ -59,9 +58,15 @@ def sample_weight_key(estimator):
     return None
 
 
-def _check_inputs(y, soft_targets, weight, classes, n_samples):
+def _check_inputs(y, soft_targets, weight, classes, sample_weight=None):
+    """Validate the inputs shared by every soft-target fit.
+
+    Returns ``(y_index, soft_targets, classes, sample_weight)`` with ``y_index``
+    the position of each label in ``classes``.
+    """
     classes = np.asarray(classes)
     y = column_or_1d(y)
+    n_samples = len(y)
     soft_targets = np.asarray(soft_targets, dtype=np.float64)
     if soft_targets.shape != (n_samples, len(classes)):
         raise ValueError(
@@ -69,34 +74,57 @@ def _check_inputs(y, soft_targets, weight, classes, n_samples):
             f"({n_samples}, {len(classes)}), its columns following classes. Got "
             f"{soft_targets.shape} instead."
         )
-    if np.any(soft_targets < 0) or not np.allclose(soft_targets.sum(axis=1), 1.0):
-        bad = int(
-            np.flatnonzero(
-                np.any(soft_targets < 0, axis=1)
-                | ~np.isclose(soft_targets.sum(axis=1), 1.0)
-            )[0]
-        )
+    bad = np.any(soft_targets < 0, axis=1) | ~np.isclose(soft_targets.sum(axis=1), 1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
         raise ValueError(
             "Each row of soft_targets must be a probability vector (non-negative, "
-            f"sum 1). Got {soft_targets[bad].tolist()} in row {bad} instead."
+            f"sum 1). Got {soft_targets[row].tolist()} in row {row} instead."
         )
     check_weight(weight)
-    y_index = np.searchsorted(classes, y)
-    y_index = np.clip(y_index, 0, len(classes) - 1)
+    y_index = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
     if not np.all(classes[y_index] == y):
         missing = np.setdiff1d(y, classes).tolist()
         raise ValueError(
             f"Every label of y must be one of classes {classes.tolist()}. Got "
             f"{missing} instead."
         )
-    return y_index, soft_targets, classes
+    if sample_weight is not None:
+        sample_weight = column_or_1d(sample_weight).astype(np.float64)
+        if len(sample_weight) != n_samples or np.any(sample_weight < 0):
+            raise ValueError(
+                f"sample_weight must hold one non-negative weight per row "
+                f"({n_samples}). Got {len(sample_weight)} weights, minimum "
+                f"{sample_weight.min()!r}, instead."
+            )
+    return y_index, soft_targets, classes, sample_weight
 
 
-def mixed_targets(y_index, soft_targets, weight):
+def _mixed_targets(y_index, soft_targets, weight):
     """``(1 - w) onehot(y) + w q``, shape (n_samples, n_classes)."""
     target = weight * soft_targets
     target[np.arange(len(y_index)), y_index] += 1.0 - weight
     return target
+
+
+def _replicate(X, y_index, soft_targets, weight, classes, sample_weight):
+    target = _mixed_targets(y_index, soft_targets, weight)
+    if sample_weight is not None:
+        target *= sample_weight[:, None]
+    rows, cols = np.nonzero(target > 0)  # row-major: replicas of a row stay together
+    return _safe_indexing(X, rows), classes[cols], target[rows, cols]
+
+
+def _resample(X, y_index, soft_targets, weight, classes, sample_weight, rng):
+    target = _mixed_targets(y_index, soft_targets, weight)
+    if sample_weight is None:
+        rows = np.arange(len(y_index))
+    else:
+        rows = weighted_rows(sample_weight, rng)
+    cdf = np.cumsum(target[rows], axis=1)
+    u = rng.random_sample(len(rows)) * cdf[:, -1]
+    labels = np.minimum((cdf <= u[:, None]).sum(axis=1), len(classes) - 1)
+    return _safe_indexing(X, rows), classes[labels]
 
 
 def replicate_soft_targets(X, y, soft_targets, *, weight, classes, sample_weight=None):
@@ -136,13 +164,10 @@ def replicate_soft_targets(X, y, soft_targets, *, weight, classes, sample_weight
     >>> X_rep.ravel(), y_rep, w_rep
     (array([0., 0., 1.]), array([0, 1, 2]), array([0.8, 0.2, 1. ]))
     """
-    n = len(y)
-    y_index, soft_targets, classes = _check_inputs(y, soft_targets, weight, classes, n)
-    target = mixed_targets(y_index, soft_targets, weight)
-    if sample_weight is not None:
-        target *= np.asarray(sample_weight, dtype=np.float64)[:, None]
-    rows, cols = np.nonzero(target > 0)  # row-major: replicas of a row stay together
-    return _safe_indexing(X, rows), classes[cols], target[rows, cols]
+    y_index, soft_targets, classes, sample_weight = _check_inputs(
+        y, soft_targets, weight, classes, sample_weight
+    )
+    return _replicate(X, y_index, soft_targets, weight, classes, sample_weight)
 
 
 def resample_soft_targets(
@@ -160,20 +185,11 @@ def resample_soft_targets(
     X_new : same type as X
     y_new : ndarray of shape (n_samples,)
     """
-    n = len(y)
-    y_index, soft_targets, classes = _check_inputs(y, soft_targets, weight, classes, n)
+    y_index, soft_targets, classes, sample_weight = _check_inputs(
+        y, soft_targets, weight, classes, sample_weight
+    )
     rng = check_random_state(random_state)
-    target = mixed_targets(y_index, soft_targets, weight)
-    if sample_weight is None:
-        rows = np.arange(n)
-    else:
-        p = np.asarray(sample_weight, dtype=np.float64)
-        rows = np.sort(rng.choice(n, size=n, replace=True, p=p / p.sum()))
-    cdf = np.cumsum(target[rows], axis=1)
-    u = rng.random_sample(len(rows)) * cdf[:, -1]
-    labels = (cdf <= u[:, None]).sum(axis=1)
-    labels = np.minimum(labels, len(classes) - 1)
-    return _safe_indexing(X, rows), classes[labels]
+    return _resample(X, y_index, soft_targets, weight, classes, sample_weight, rng)
 
 
 def _fit_native(
@@ -212,8 +228,7 @@ def _fit_native(
         return estimator
 
     if sample_weight is not None:
-        p = np.asarray(sample_weight, dtype=np.float64)
-        rows = np.sort(rng.choice(len(y_index), size=len(y_index), p=p / p.sum()))
+        rows = weighted_rows(sample_weight, rng)
         X = _safe_indexing(X, rows)
         y_index, soft_targets = y_index[rows], soft_targets[rows]
 
@@ -320,16 +335,9 @@ def fit_soft_targets(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}. Got {method!r} instead.")
-    n = len(y)
-    y_index, soft_targets, classes = _check_inputs(y, soft_targets, weight, classes, n)
-    if sample_weight is not None:
-        sample_weight = column_or_1d(sample_weight).astype(np.float64)
-        if len(sample_weight) != n or np.any(sample_weight < 0):
-            raise ValueError(
-                f"sample_weight must hold one non-negative weight per row ({n}). "
-                f"Got {len(sample_weight)} weights, minimum {sample_weight.min()!r}, "
-                "instead."
-            )
+    y_index, soft_targets, classes, sample_weight = _check_inputs(
+        y, soft_targets, weight, classes, sample_weight
+    )
     rng = check_random_state(random_state)
 
     sw_key = sample_weight_key(estimator)
@@ -365,22 +373,13 @@ def fit_soft_targets(
                 "(use method='resample' for others). Got "
                 f"{type(estimator).__name__} instead."
             )
-        X_rep, y_rep, w_rep = replicate_soft_targets(
-            X,
-            y,
-            soft_targets,
-            weight=weight,
-            classes=classes,
-            sample_weight=sample_weight,
+        X_rep, y_rep, w_rep = _replicate(
+            X, y_index, soft_targets, weight, classes, sample_weight
         )
         return estimator.fit(X_rep, y_rep, **{sw_key: w_rep})
-    X_new, y_new = resample_soft_targets(
-        X,
-        y,
-        soft_targets,
-        weight=weight,
-        classes=classes,
-        sample_weight=sample_weight,
-        random_state=rng,
+    X_new, y_new = _resample(
+        X, y_index, soft_targets, weight, classes, sample_weight, rng
     )
+    if final_skorch_net(estimator) is not None:  # skorch learns class positions
+        return estimator.fit(as_float32(X_new), np.searchsorted(classes, y_new))
     return estimator.fit(X_new, y_new)

@@ -35,20 +35,28 @@ def _identity(i, j, X):
     return X
 
 
-def _can_continue(member, classes):
-    """Whether mutual learning can go on from the fitted ``member``.
+def _start_student(template, member, classes, warm_start, step_by_step):
+    """A fresh clone of ``template``, or a copy of the fitted ``member``.
 
-    skorch nets always can; a scikit-learn learner needs ``partial_fit`` and
-    to know every class already (``partial_fit`` cannot add a class later).
+    With ``warm_start`` the member is copied when its learning can go on from
+    where it is: a skorch net always; a scikit-learn learner when it already
+    knows every class and either has ``partial_fit`` (``step_by_step``: mutual
+    learning) or was built with ``warm_start=True`` (its next ``fit`` starts
+    from its current state). The member itself is never modified.
     """
+    if not warm_start:
+        return clone(template)
     if is_skorch_net(member):
-        return True
+        student = copy.deepcopy(member)
+        return student if step_by_step else student.set_params(warm_start=True)
     known = getattr(member, "classes_", None)
-    return (
-        hasattr(member, "partial_fit")
-        and known is not None
-        and np.array_equal(known, classes)
-    )
+    if known is None or not np.array_equal(known, classes):
+        return clone(template)
+    if step_by_step:
+        continues = hasattr(member, "partial_fit")
+    else:
+        continues = getattr(member, "warm_start", False) is True
+    return copy.deepcopy(member) if continues else clone(template)
 
 
 def _onehot(y, classes):
@@ -146,12 +154,18 @@ class BaseDistiller(BaseEstimator):
         ]
 
     def _fit_students(
-        self, templates, X_parts, y_parts, sw_parts, classes, rng, targets
+        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, targets
     ):
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(templates))
         return [
             fit_soft_targets(
-                clone(templates[j]),
+                _start_student(
+                    templates[j],
+                    members[j],
+                    classes,
+                    self.warm_start,
+                    step_by_step=False,
+                ),
                 X_parts[j],
                 y_parts[j],
                 targets[j],
@@ -184,6 +198,12 @@ class SoftTargetDistiller(BaseDistiller):
         ``w`` in ``[0, 1]``.
     method : {"auto", "native", "replicate", "resample"}, default="auto"
         How students learn soft targets; see :func:`fit_soft_targets`.
+    warm_start : bool, default=False
+        Start student ``j`` from a copy of the fitted ``members[j]`` instead of
+        ``clone(templates[j])`` where its fit continues from its state (a
+        skorch net, or a learner built with ``warm_start=True`` that already
+        knows every class); KD between pre-trained models. Members are never
+        modified.
 
     Examples
     --------
@@ -210,12 +230,14 @@ class SoftTargetDistiller(BaseDistiller):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "weight": [Interval(Real, 0, 1, closed="both")],
         "method": [StrOptions({"auto", "native", "replicate", "resample"})],
+        "warm_start": ["boolean"],
     }
 
-    def __init__(self, temperature=2.0, weight=0.5, method="auto"):
+    def __init__(self, temperature=2.0, weight=0.5, method="auto", warm_start=False):
         self.temperature = temperature
         self.weight = weight
         self.method = method
+        self.warm_start = warm_start
 
     def soft_targets(self, members, X_j, y_j, j, classes, transform=None):
         """Soft target of student ``j``: mean tempered output of the others.
@@ -236,7 +258,7 @@ class SoftTargetDistiller(BaseDistiller):
             for j in range(len(templates))
         ]
         return self._fit_students(
-            templates, X_parts, y_parts, sw_parts, classes, rng, targets
+            templates, members, X_parts, y_parts, sw_parts, classes, rng, targets
         )
 
 
@@ -257,6 +279,12 @@ class PartitionedDistiller(BaseDistiller):
         ``w`` in ``[0, 1]``.
     method : {"auto", "native", "replicate", "resample"}, default="auto"
         How students learn soft targets; see :func:`fit_soft_targets`.
+    warm_start : bool, default=False
+        Start student ``j`` from a copy of the fitted ``members[j]`` instead of
+        ``clone(templates[j])`` where its fit continues from its state (a
+        skorch net, or a learner built with ``warm_start=True`` that already
+        knows every class); KD between pre-trained models. Members are never
+        modified.
 
     Examples
     --------
@@ -276,10 +304,11 @@ class PartitionedDistiller(BaseDistiller):
 
     _parameter_constraints: dict = dict(SoftTargetDistiller._parameter_constraints)
 
-    def __init__(self, temperature=2.0, weight=0.5, method="auto"):
+    def __init__(self, temperature=2.0, weight=0.5, method="auto", warm_start=False):
         self.temperature = temperature
         self.weight = weight
         self.method = method
+        self.warm_start = warm_start
 
     def soft_targets(self, members, X_j, y_j, j, classes, transform=None):
         """Soft targets of student ``j`` and which rows have a qualified teacher.
@@ -304,7 +333,7 @@ class PartitionedDistiller(BaseDistiller):
             for j in range(len(templates))
         ]
         return self._fit_students(
-            templates, X_parts, y_parts, sw_parts, classes, rng, targets
+            templates, members, X_parts, y_parts, sw_parts, classes, rng, targets
         )
 
 
@@ -374,9 +403,7 @@ class MutualLearningDistiller(BaseDistiller):
         self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
     ):
         students = [
-            copy.deepcopy(member)
-            if self.warm_start and _can_continue(member, classes)
-            else clone(template)
+            _start_student(template, member, classes, self.warm_start, True)
             for template, member in zip(templates, members, strict=True)
         ]
         return mutual_learning_sites(

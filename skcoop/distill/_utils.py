@@ -17,6 +17,7 @@ __all__ = [
     "is_fitted",
     "is_skorch_net",
     "predict_proba_aligned",
+    "weighted_rows",
 ]
 
 
@@ -77,3 +78,9 @@ def as_float32(X):
         X = X.to_numpy()
     X = np.asarray(X)
     return X.astype(np.float32) if X.dtype.kind == "f" else X
+
+
+def weighted_rows(sample_weight, rng):
+    """``len(sample_weight)`` row indices drawn with replacement, in proportion."""
+    p = np.asarray(sample_weight, dtype=np.float64)
+    return rng.choice(len(p), size=len(p), replace=True, p=p / p.sum())
