@@ -213,8 +213,8 @@ class DirichletPartitioner(_BasePartitioner):
         Shuffle each class's rows before cutting them, so which rows of a
         class go to a site is random. With ``False`` each site gets
         contiguous runs of the class's rows in their original order.
-        (flwr-datasets shuffles the rows inside each partition instead,
-        which does not change a site vector.)
+        flwr-datasets shuffles the rows inside each partition instead,
+        which does not change a site vector.
     max_tries : int, default=10
         Samplings of the proportions before giving up.
     random_state : int, RandomState instance or None, default=None
