@@ -9,6 +9,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_iris, load_wine
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -158,6 +160,50 @@ def test_replication_gives_the_weighted_soft_label_class_totals(weight, sample_w
     for i in range(len(y)):
         mine = np.all(X_rep == X[i], axis=1)
         np.testing.assert_allclose(w_rep[mine].sum(), sw[i], atol=1e-12)
+
+
+@st.composite
+def _soft_problems(draw):
+    n = draw(st.integers(1, 12))
+    k = draw(st.integers(2, 5))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.RandomState(seed)
+    q = rng.dirichlet(np.full(k, 0.3), size=n)
+    q[rng.rand(n, k) < 0.3] = 0.0  # exact zeros, as from a member missing a class
+    q[q.sum(axis=1) == 0, 0] = 1.0
+    q /= q.sum(axis=1, keepdims=True)
+    y = rng.randint(k, size=n)
+    sw = rng.choice([0.0, 0.5, 1.0, 3.0], size=n) if draw(st.booleans()) else None
+    weight = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+    return q, y, sw, weight
+
+
+@settings(max_examples=60, deadline=None)
+@given(_soft_problems())
+def test_replication_totals_property(problem):
+    q, y, sw, weight = problem
+    n, k = q.shape
+    classes = np.arange(k) * 10  # labels that are not positions
+    X = np.arange(n, dtype=float)[:, None]
+    X_rep, y_rep, w_rep = replicate_soft_targets(
+        X, classes[y], q, weight=weight, classes=classes, sample_weight=sw
+    )
+    sw_ = np.ones(n) if sw is None else sw
+    mixed = (1 - weight) * np.eye(k)[y] + weight * q
+    totals = np.bincount(y_rep // 10, weights=w_rep, minlength=k)
+    np.testing.assert_allclose(totals, sw_ @ mixed, atol=1e-12)
+    row_totals = np.bincount(X_rep[:, 0].astype(int), weights=w_rep, minlength=n)
+    np.testing.assert_allclose(row_totals, sw_, atol=1e-12)
+    assert np.all(w_rep > 0)
+    assert len(w_rep) == np.count_nonzero(sw_[:, None] * mixed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_soft_problems(), st.floats(0.2, 5.0), st.floats(0.2, 5.0))
+def test_soften_composes_temperatures(problem, a, b):
+    q = problem[0]
+    np.testing.assert_allclose(soften(soften(q, a), b), soften(q, a * b), atol=1e-9)
+    assert np.all(soften(q, a)[q == 0] == 0)  # an impossible class stays so
 
 
 def test_replication_row_by_row_values():
