@@ -33,6 +33,7 @@ from ._utils import (
     as_float32,
     is_fitted,
     is_skorch_net,
+    onehot,
     predict_proba_aligned,
     weighted_rows,
 )
@@ -265,8 +266,7 @@ def mutual_learning_sites(
                 ]
                 targets.append(np.mean(soft, axis=0))
             else:  # nobody to learn from yet: the labels only
-                onehot = (y_parts[j][:, None] == classes[None, :]).astype(np.float64)
-                targets.append(onehot)
+                targets.append(onehot(y_parts[j], classes))
         for j in range(k):
             _update_toward(
                 estimators[j],

@@ -21,7 +21,7 @@ from ._losses import soften
 from ._mutual import mutual_learning_sites
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
 from ._soft_targets import fit_soft_targets
-from ._utils import is_skorch_net, predict_proba_aligned
+from ._utils import is_skorch_net, onehot, predict_proba_aligned
 
 __all__ = [
     "BaseDistiller",
@@ -57,10 +57,6 @@ def _start_student(template, member, classes, warm_start, step_by_step):
     else:
         continues = getattr(member, "warm_start", False) is True
     return copy.deepcopy(member) if continues else clone(template)
-
-
-def _onehot(y, classes):
-    return (np.asarray(y)[:, None] == np.asarray(classes)[None, :]).astype(np.float64)
 
 
 class BaseDistiller(BaseEstimator):
@@ -247,7 +243,7 @@ class SoftTargetDistiller(BaseDistiller):
         transform = _identity if transform is None else transform
         probas = self._teacher_probas(members, j, X_j, classes, transform)
         if not probas:
-            return _onehot(y_j, classes)
+            return onehot(y_j, classes)
         return np.mean([soften(p, self.temperature) for p in probas], axis=0)
 
     def _distill(
@@ -321,7 +317,7 @@ class PartitionedDistiller(BaseDistiller):
         transform = _identity if transform is None else transform
         probas = self._teacher_probas(members, j, X_j, classes, transform)
         if not probas:
-            return _onehot(y_j, classes), np.zeros(len(y_j), dtype=bool)
+            return onehot(y_j, classes), np.zeros(len(y_j), dtype=bool)
         mask = qualified_teacher_mask(probas, y_j, classes)
         return qualified_soft_targets(probas, y_j, classes, self.temperature, mask)
 

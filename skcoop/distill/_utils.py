@@ -16,6 +16,7 @@ __all__ = [
     "final_skorch_net",
     "is_fitted",
     "is_skorch_net",
+    "onehot",
     "predict_proba_aligned",
     "weighted_rows",
 ]
@@ -84,3 +85,8 @@ def weighted_rows(sample_weight, rng):
     """``len(sample_weight)`` row indices drawn with replacement, in proportion."""
     p = np.asarray(sample_weight, dtype=np.float64)
     return rng.choice(len(p), size=len(p), replace=True, p=p / p.sum())
+
+
+def onehot(y, classes):
+    """One-hot rows of ``y`` over ``classes``, shape (n_samples, n_classes)."""
+    return (np.asarray(y)[:, None] == np.asarray(classes)[None, :]).astype(np.float64)
