@@ -269,7 +269,7 @@ class _BaseCooperative(_BaseComposition):
         ]
         return Parallel(n_jobs=self.n_jobs)(
             delayed(mb.fit_member)(
-                clone(est),
+                self._clone_member(est),
                 Xo,
                 yo,
                 name,
@@ -280,6 +280,12 @@ class _BaseCooperative(_BaseComposition):
                 zip(self._names, self._templates, self._own)
             )
         )
+
+    def _clone_member(self, template):
+        """An unfitted copy of a member, told the ensemble's classes if a net."""
+        est = clone(template)
+        classes = getattr(self, "classes_", None)
+        return est if classes is None else mb.with_classes(est, classes)
 
     def _partition(self, X, y, site, n_members, rng):
         """``site`` as given, else from a clone of ``partition`` (seeded)."""
@@ -412,7 +418,7 @@ class _BaseCooperative(_BaseComposition):
         for n_round in range(self.n_rounds):
             start = time.perf_counter()
             students = distiller.distill(
-                self._templates,
+                [self._clone_member(t) for t in self._templates],
                 students,
                 X_parts,
                 y_parts,
@@ -472,6 +478,9 @@ class _BaseCooperative(_BaseComposition):
         Xv = mb.take(result.X, pos[ok])
         if mapper is not None and mapper is not True:
             Xv = mapper.transform(Xv)
+        own = self._own[j][0]
+        if not hasattr(Xv, "iloc") and hasattr(own, "dtype") and Xv.dtype != own.dtype:
+            Xv = np.asarray(Xv).astype(own.dtype)  # rows in the student's own form
         new[j].append(
             {
                 "X": Xv,
@@ -584,7 +593,7 @@ class _BaseCooperative(_BaseComposition):
             jobs.append((j, X_new, y_new, self._member_fit_params(j, len(v["y"]))))
         refitted = Parallel(n_jobs=self.n_jobs)(
             delayed(mb.fit_member)(
-                clone(self._templates[j]),
+                self._clone_member(self._templates[j]),
                 Xn,
                 yn,
                 self._names[j],

@@ -11,6 +11,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import has_fit_parameter
 
+from .distill._utils import final_skorch_net
+
 __all__ = ["EmptySiteWarning"]
 
 
@@ -194,6 +196,23 @@ def fit_member(estimator, X, y, name, message=None, fit_params=None):
     return estimator
 
 
+def with_classes(estimator, classes):
+    """A skorch classifier told every class of the ensemble.
+
+    A skorch net learns class positions and its module outputs one column
+    per class of the whole problem, but its ``classes_`` would only list the
+    labels of its own rows; setting its ``classes`` parameter keeps the two
+    in step. Other estimators are returned unchanged. ``estimator`` is a
+    fresh clone, so this never touches the user's object.
+    """
+    net = final_skorch_net(estimator)
+    if net is None or net.get_params().get("classes") is not None:
+        return estimator
+    if net is estimator:
+        return estimator.set_params(classes=list(classes))
+    return estimator.set_params(**{f"{estimator.steps[-1][0]}__classes": list(classes)})
+
+
 def check_member_classes(name, y):
     """A member must see at least two classes on its own rows."""
     classes = np.unique(y)
@@ -209,14 +228,25 @@ def check_member_classes(name, y):
 def aligned_proba(estimator, X, classes):
     """``predict_proba`` with one column per class of ``classes``.
 
-    A member that never saw a class gives it probability 0.
+    Columns follow the member's ``classes_``; a class the member never saw
+    gets probability 0. A skorch net whose module outputs one column per
+    class of the whole problem (its ``classes_`` only lists the labels of its
+    own rows) is taken as it is: its columns are class positions.
     """
     proba = np.asarray(estimator.predict_proba(X), dtype=float)
     member_classes = np.asarray(estimator.classes_)
-    if member_classes.shape[0] == classes.shape[0] and np.array_equal(
-        member_classes, classes
+    if proba.shape[1] == classes.shape[0] and (
+        proba.shape[1] != member_classes.shape[0]
+        or np.array_equal(member_classes, classes)
     ):
         return proba
+    if proba.shape[1] != member_classes.shape[0]:
+        raise ValueError(
+            f"{type(estimator).__name__}.predict_proba returned {proba.shape[1]} "
+            f"columns, but the member knows {member_classes.shape[0]} classes and "
+            f"the ensemble {classes.shape[0]}. A net's output layer needs one "
+            "unit per class of the ensemble."
+        )
     out = np.zeros((proba.shape[0], classes.shape[0]))
     out[:, np.searchsorted(classes, member_classes)] = proba
     return out
