@@ -17,7 +17,7 @@ from datetime import date
 try:
     import skcoop
 except ImportError:  # pragma: no cover - only without an install
-    sys.path.insert(0, os.path.abspath(".."))
+    sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
     import skcoop
 
 # -- Project -----------------------------------------------------------------
