@@ -2,11 +2,18 @@
 
 A search is fitted on a teacher's own rows, then ``generate(model, X, y)``
 returns, for every row at once, a nearby point that the model sees as a more
-typical member of the row's class.
+typical member of the row's class (or, for a regressor, a point whose
+prediction is closer to the row's true value).
+
+- :class:`BlackBoxSearch`: any model with ``predict_proba``/``predict``.
+- :class:`GradientSearch`: torch modules and skorch nets, on their device.
+- :class:`BisectionSearch`: the simplest batched baseline.
+- :func:`make_search`: ``"auto"`` picks a backend for a model.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._auto import make_search
 from ._base import (
     BaseCounterfactualSearch,
     CounterfactualResult,
@@ -14,11 +21,16 @@ from ._base import (
     quintessential_target,
 )
 from ._bisection import BisectionSearch
+from ._blackbox import BlackBoxSearch
+from ._torch import GradientSearch
 
 __all__ = [
     "BaseCounterfactualSearch",
     "BisectionSearch",
+    "BlackBoxSearch",
     "CounterfactualResult",
+    "GradientSearch",
     "feature_scale",
+    "make_search",
     "quintessential_target",
 ]

@@ -1,24 +1,33 @@
 """Search interface shared by every counterfactual backend.
 
 A search is fitted on the teacher's own rows (``fit(X_ref, y_ref)``), which
-teaches it the scale, range and type of each feature and gives it reference
-rows per class; ``generate(model, X, y)`` then returns one counterfactual per
-row of ``X``, all rows searched together.
+teaches it the scale, range and type of each feature, its one-hot groups and
+gives it reference rows per class; ``generate(model, X, y)`` then returns one
+counterfactual per row of ``X``, all rows searched together.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import difflib
+import sys
 import time
 from abc import abstractmethod
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-__all__ = ["BaseCounterfactualSearch", "CounterfactualResult", "quintessential_target"]
+from ._goal import Goal, SearchContext
+
+__all__ = [
+    "BaseCounterfactualSearch",
+    "CounterfactualResult",
+    "feature_scale",
+    "quintessential_target",
+]
 
 
 class CounterfactualResult(Bunch):
@@ -34,10 +43,15 @@ class CounterfactualResult(Bunch):
         Whether the model's output at ``X`` meets the target (checked by
         calling the model on the returned rows).
     target_class : ndarray of shape (n_samples,) or None
-        Class whose probability the search raised (classification).
+        Class whose probability the search raised (classification); None for
+        regression.
     target : ndarray of shape (n_samples,)
         Probability of ``target_class`` to reach (classification) or target
         value (regression).
+    target_interval : ndarray of shape (n_samples, 2)
+        Output interval that counts as success: ``[target, inf]`` for
+        classification, ``[target - tolerance, target + tolerance]`` (or the
+        interval asked for) for regression.
     initial : ndarray of shape (n_samples,)
         Model output at the source rows (probability of ``target_class``, or
         the prediction for regression).
@@ -45,13 +59,16 @@ class CounterfactualResult(Bunch):
         Model output at the counterfactual rows.
     already_at_target : ndarray of shape (n_samples,), dtype=bool
         Source rows that met the target before any search; the search still
-        moves them (see the backend's ``min_step``) so that a counterfactual
-        never repeats its source row.
+        moves them (see ``min_step``) so that a counterfactual never repeats
+        its source row.
     distance : ndarray of shape (n_samples,)
         L1 distance between source and counterfactual in scaled units (each
-        feature divided by its ``scale_``).
+        feature divided by the search's ``scale_``).
+    n_changed : ndarray of shape (n_samples,)
+        Number of features whose value differs from the source row.
     n_model_calls : int
-        Number of calls to the model's ``predict_proba``/``predict``.
+        Number of calls to the model's ``predict_proba``/``predict`` (for the
+        gradient backend, forward passes, with or without gradients).
     n_rows_evaluated : int
         Number of rows passed to the model over all calls.
     model_time : float
@@ -68,8 +85,44 @@ class CounterfactualResult(Bunch):
         """Number of counterfactuals that reached their target."""
         return int(np.sum(self["success"]))
 
+    @property
+    def n_already_at_target(self):
+        """Number of source rows that met their target before the search."""
+        return int(np.sum(self["already_at_target"]))
 
-def quintessential_target(initial, alpha):
+    def summary(self):
+        """Counts and costs of the batch, as a plain dict (for reports).
+
+        Returns
+        -------
+        summary : dict
+            ``n``, ``n_success``, ``n_already_at_target`` (and how many of
+            those succeeded: ``n_already_success``), ``n_unchanged`` (rows
+            returned equal to their source), ``validity``, ``median_distance``,
+            ``median_changed``, ``n_model_calls``, ``n_rows_evaluated``,
+            ``model_time``, ``search_time``.
+        """
+        n = len(self)
+        already = np.asarray(self["already_at_target"], dtype=bool)
+        success = np.asarray(self["success"], dtype=bool)
+        changed = np.asarray(self["n_changed"])
+        return {
+            "n": n,
+            "n_success": int(success.sum()),
+            "n_already_at_target": int(already.sum()),
+            "n_already_success": int((already & success).sum()),
+            "n_unchanged": int((changed == 0).sum()),
+            "validity": float(success.mean()) if n else float("nan"),
+            "median_distance": float(np.median(self["distance"])) if n else float("nan"),
+            "median_changed": float(np.median(changed)) if n else float("nan"),
+            "n_model_calls": int(self["n_model_calls"]),
+            "n_rows_evaluated": int(self["n_rows_evaluated"]),
+            "model_time": float(self["model_time"]),
+            "search_time": float(self["search_time"]),
+        }
+
+
+def quintessential_target(initial, alpha, true=1.0):
     """Output target of a quintessential counterfactual.
 
     ``y' = f(x) + alpha * (y - f(x))``. For classification ``f(x)`` is the
@@ -83,6 +136,9 @@ def quintessential_target(initial, alpha):
         Model output at the source rows.
     alpha : float in [0, 1]
         Fraction of the way from the model's output to the true output.
+    true : float or array-like of shape (n_samples,), default=1.0
+        The true output: 1 for the probability of the true class, the true
+        value for regression.
 
     Returns
     -------
@@ -93,9 +149,28 @@ def quintessential_target(initial, alpha):
     >>> from skcoop.counterfactual import quintessential_target
     >>> quintessential_target([0.6, 0.9, 1.0], alpha=0.5)
     array([0.8 , 0.95, 1.  ])
+    >>> quintessential_target([10.0, 4.0], alpha=0.5, true=[12.0, 0.0])
+    array([11.,  2.])
     """
     initial = np.asarray(initial, dtype=float)
-    return initial + alpha * (1.0 - initial)
+    return initial + alpha * (np.asarray(true, dtype=float) - initial)
+
+
+def _is_torch_model(model):
+    """Whether ``model`` is a torch module or a skorch net (never imports torch)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        return True
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(model, skorch.NeuralNet)
+
+
+def _safe_is_regressor(model):
+    """``is_regressor`` that also answers for objects without sklearn tags."""
+    try:
+        return is_regressor(model)
+    except (AttributeError, TypeError):
+        return bool(getattr(model, "regression", False))
 
 
 class _CountingModel:
@@ -106,41 +181,79 @@ class _CountingModel:
     were a DataFrame).
     """
 
-    def __init__(self, model, columns=None, dtypes=None, array_dtype=None):
+    def __init__(self, model, columns=None, dtypes=None):
         self.model = model
-        self.columns = columns
-        self.dtypes = dtypes
-        self.array_dtype = array_dtype
+        self.columns = None
+        self.cast = None
+        if columns is not None:
+            import pandas as pd
+
+            self.columns = pd.Index(columns)
+            if dtypes is not None:
+                self.cast = {c: t for c, t in dtypes.items() if t != np.float64} or None
         self.n_calls = 0
         self.n_rows = 0
         self.time = 0.0
 
     def to_input(self, Z):
         if self.columns is None:
-            # a float32 net (skorch) must not receive float64 rows
-            if self.array_dtype is not None and self.array_dtype != Z.dtype:
-                return Z.astype(self.array_dtype)
             return Z
         import pandas as pd
 
-        frame = pd.DataFrame(Z, columns=self.columns)
-        if self.dtypes is not None:
-            frame = frame.astype(self.dtypes)
+        frame = pd.DataFrame(Z, columns=self.columns, copy=False)
+        if self.cast is not None:
+            frame = frame.astype(self.cast, copy=False)
         return frame
 
-    def _call(self, method, Z):
-        start = time.perf_counter()
-        out = getattr(self.model, method)(self.to_input(Z))
-        self.time += time.perf_counter() - start
+    def record(self, n_rows, seconds):
+        """Count a model evaluation made outside ``predict``/``predict_proba``."""
         self.n_calls += 1
-        self.n_rows += Z.shape[0]
-        return np.asarray(out)
+        self.n_rows += int(n_rows)
+        self.time += seconds
+
+    def _call(self, method, Z):
+        X = self.to_input(Z)
+        start = time.perf_counter()
+        out = getattr(self.model, method)(X)
+        self.record(Z.shape[0], time.perf_counter() - start)
+        return np.asarray(out, dtype=float)
 
     def predict_proba(self, Z):
         return self._call("predict_proba", Z)
 
     def predict(self, Z):
-        return self._call("predict", Z)
+        return self._call("predict", Z).reshape(Z.shape[0], -1)[:, 0]
+
+
+_SHARED_PARAMS_DOC = """
+    alpha : float, default=0.5
+        Quintessential step used when ``generate`` gets no explicit target:
+        the target output is ``f(x) + alpha * (y - f(x))``.
+    min_step : float, default=0.1
+        Rows already at their target (for example a forest's probability of
+        exactly 1) are not left where they are: the counterfactual is the
+        point ``min_step`` of the way toward the nearest reference row of the
+        target class that meets the target (or the nearest point past it on
+        that segment that meets the target), like SMOTE interpolation, so it
+        is informative and never a copy of its source row.
+    immutable : array-like of int, str or bool, default=None
+        Features the search never changes: column indices, column names (when
+        ``fit`` got a DataFrame), or a boolean mask.
+    one_hot_groups : "auto", list of lists or None, default="auto"
+        Columns that together one-hot encode a category; a counterfactual keeps
+        exactly one of them at 1. ``"auto"`` detects runs of adjacent 0/1
+        columns that sum to 1 on every reference row; a list gives the groups
+        (indices or names); None treats every column on its own.
+    feature_range : "observed", None or tuple, default="observed"
+        Box the counterfactuals stay in: ``"observed"`` is the range of the
+        reference rows, None is unbounded, ``(lower, upper)`` gives scalars or
+        per-feature arrays. A source row's own value is always allowed.
+    scale : "mad", "std" or array-like of shape (n_features,), default="mad"
+        Unit of each feature in the L1 distance the search minimises:
+        ``"mad"`` is the median absolute deviation of the reference rows
+        (times 1.4826), falling back to the standard deviation where it is
+        zero; ``"std"`` the standard deviation; or given scales.
+"""
 
 
 class BaseCounterfactualSearch(BaseEstimator):
@@ -151,23 +264,35 @@ class BaseCounterfactualSearch(BaseEstimator):
 
     Parameters
     ----------
-    alpha : float, default=0.5
-        Default quintessential step when ``generate`` gets no ``confidence``.
-    min_step : float, default=0.1
-        For a source row already at its target, the counterfactual still moves
-        at least this fraction of the way toward a confident reference row of
-        its class, so that it is informative and never a copy of a source row.
+    {shared}
     """
 
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "min_step": [Interval(Real, 0, 1, closed="both")],
+        "immutable": ["array-like", None],
+        "one_hot_groups": [StrOptions({"auto"}), list, None],
+        "feature_range": [StrOptions({"observed"}), tuple, None],
+        "scale": [StrOptions({"mad", "std"}), "array-like"],
     }
 
     @abstractmethod
-    def __init__(self, *, alpha=0.5, min_step=0.1):
+    def __init__(
+        self,
+        *,
+        alpha=0.5,
+        min_step=0.1,
+        immutable=None,
+        one_hot_groups="auto",
+        feature_range="observed",
+        scale="mad",
+    ):
         self.alpha = alpha
         self.min_step = min_step
+        self.immutable = immutable
+        self.one_hot_groups = one_hot_groups
+        self.feature_range = feature_range
+        self.scale = scale
 
     # ------------------------------------------------------------------ fit
     def fit(self, X_ref, y_ref=None):
@@ -178,7 +303,8 @@ class BaseCounterfactualSearch(BaseEstimator):
         X_ref : array-like of shape (n_samples, n_features)
             Rows the teacher owns (or any rows of the teacher's feature space).
         y_ref : array-like of shape (n_samples,), default=None
-            Their labels; needed to pick reference rows of the target class.
+            Their labels (classification) or values (regression); used to
+            pick reference rows of the target class.
 
         Returns
         -------
@@ -187,10 +313,10 @@ class BaseCounterfactualSearch(BaseEstimator):
         """
         self._validate_params()
         columns = getattr(X_ref, "columns", None)
-        self.feature_names_in_ = None if columns is None else np.asarray(columns, dtype=object)
+        self.feature_names_in_ = (
+            None if columns is None else np.asarray(columns, dtype=object)
+        )
         self._dtypes = None if columns is None else X_ref.dtypes
-        dtype = getattr(X_ref, "dtype", None)
-        self._array_dtype = dtype if dtype is not None and dtype.kind == "f" else None
         X = check_array(X_ref, dtype=np.float64, input_name="X_ref")
         self.n_features_in_ = X.shape[1]
         self.X_ref_ = X
@@ -200,43 +326,150 @@ class BaseCounterfactualSearch(BaseEstimator):
                 "X_ref and y_ref must have the same number of rows. Got "
                 f"{X.shape[0]} and {self.y_ref_.shape[0]} instead."
             )
+        self.scale_ = self._scales(X)
         self.min_ = X.min(axis=0)
         self.max_ = X.max(axis=0)
-        self.scale_ = feature_scale(X)
+        self.lower_, self.upper_ = self._bounds()
         self.is_integer_ = np.all(X == np.round(X), axis=0)
         n_unique = np.array([np.unique(col).size for col in X.T])
         self.is_binary_ = self.is_integer_ & (n_unique <= 2)
+        self.immutable_ = self._immutable_mask()
+        self.one_hot_groups_ = self._groups()
         return self
 
+    def _scales(self, X):
+        if isinstance(self.scale, str):
+            if self.scale == "mad":
+                return feature_scale(X)
+            std = X.std(axis=0)
+            return np.where(std > 0, std, 1.0)
+        scale = np.asarray(self.scale, dtype=float)
+        if scale.shape != (X.shape[1],) or not np.all(np.isfinite(scale) & (scale > 0)):
+            raise ValueError(
+                "scale must be 'mad', 'std' or one positive finite value per feature "
+                f"({X.shape[1]}). Got shape {scale.shape}."
+            )
+        return scale.copy()
+
+    def _bounds(self):
+        d = self.n_features_in_
+        if self.feature_range is None:
+            return np.full(d, -np.inf), np.full(d, np.inf)
+        if isinstance(self.feature_range, str):
+            return self.min_.copy(), self.max_.copy()
+        if len(self.feature_range) != 2:
+            raise ValueError(
+                "feature_range must be 'observed', None or a (lower, upper) "
+                f"tuple. Got a tuple of length {len(self.feature_range)}."
+            )
+        lower, upper = (
+            np.broadcast_to(np.asarray(b, dtype=float), (d,)).copy()
+            for b in self.feature_range
+        )
+        if np.any(lower > upper):
+            raise ValueError(
+                "feature_range lower bounds must not exceed upper bounds; got "
+                f"lower > upper for features {np.flatnonzero(lower > upper).tolist()}."
+            )
+        return lower, upper
+
+    def _column_indices(self, columns, what):
+        """Indices of ``columns`` (ints, names or a boolean mask)."""
+        d = self.n_features_in_
+        columns = np.asarray(columns)
+        if columns.dtype == bool:
+            if columns.shape != (d,):
+                raise ValueError(
+                    f"A boolean {what} mask must have one entry per feature "
+                    f"({d}). Got shape {columns.shape}."
+                )
+            return np.flatnonzero(columns)
+        columns = columns.ravel()
+        if columns.size == 0:
+            return np.zeros(0, dtype=int)
+        if columns.dtype.kind in "iu":
+            bad = columns[(columns < -d) | (columns >= d)]
+            if bad.size:
+                raise ValueError(
+                    f"{what} column indices must be in [0, {d}). Got {bad.tolist()}."
+                )
+            return np.unique(columns % d)
+        names = self.feature_names_in_
+        if names is None:
+            raise ValueError(
+                f"{what} given by name needs fit(X_ref) with a DataFrame; got an "
+                "array without column names. Pass column indices instead."
+            )
+        lookup = {name: i for i, name in enumerate(names)}
+        indices = []
+        for name in columns.tolist():
+            if name not in lookup:
+                close = difflib.get_close_matches(str(name), map(str, names), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"{what} column {name!r} is not a feature.{hint}")
+            indices.append(lookup[name])
+        return np.unique(indices)
+
+    def _immutable_mask(self):
+        mask = np.zeros(self.n_features_in_, dtype=bool)
+        if self.immutable is not None:
+            mask[self._column_indices(self.immutable, "immutable")] = True
+        return mask
+
+    def _groups(self):
+        if self.one_hot_groups is None:
+            return []
+        if isinstance(self.one_hot_groups, str):
+            return _detect_one_hot_groups(self.X_ref_, self.is_binary_)
+        groups = [self._column_indices(g, "one_hot_groups") for g in self.one_hot_groups]
+        seen = np.concatenate(groups) if groups else np.zeros(0, int)
+        if np.unique(seen).size != seen.size:
+            raise ValueError("one_hot_groups must not share columns.")
+        return [g for g in groups if g.size >= 2]
+
     # ------------------------------------------------------------- generate
-    def generate(self, model, X, y, *, confidence=None):
+    def generate(self, model, X, y, *, confidence=None, target=None, tolerance=None):
         """Find a quintessential counterfactual for every row of ``X``.
+
+        Classifiers (anything with ``predict_proba`` and ``classes_``, skorch
+        nets and torch modules returning logits) raise the probability of the
+        class ``y``; regressors (``sklearn.base.is_regressor``) move the
+        prediction toward ``y``.
 
         Parameters
         ----------
-        model : fitted classifier with ``predict_proba`` and ``classes_``
+        model : fitted classifier or regressor
             The teacher.
         X : array-like of shape (n_samples, n_features)
             Source rows, in the feature space the search was fitted on.
         y : array-like of shape (n_samples,)
-            Target class of each row (for cooperative distillation, the true
-            label), one of ``model.classes_``.
+            Classification: target class of each row (for cooperative
+            distillation the true label; for a class flip another class), one
+            of ``model.classes_``. Regression: the true value of each row.
         confidence : float or array-like of shape (n_samples,), default=None
-            Probability of the target class to reach. By default the
-            quintessential target ``p + alpha * (1 - p)`` where ``p`` is the
-            model's probability of the target class at the source row.
+            Classification: probability of the target class to reach. By
+            default the quintessential target ``p + alpha * (1 - p)`` where
+            ``p`` is the model's probability of the target class at the row.
+        target : array-like of shape (n_samples,) or (n_samples, 2), default=None
+            Regression: target value per row, or an interval ``[low, high]``
+            per row. By default the quintessential target
+            ``f(x) + alpha * (y - f(x))``.
+        tolerance : float or array-like of shape (n_samples,), default=None
+            Regression: half-width of the success interval around a target
+            value. By default ``alpha / 2 * |y - f(x)|`` (the prediction must
+            land between a quarter and three quarters of the way to ``y`` for
+            ``alpha=0.5``), and at least 1% of the scale of ``y_ref`` (or of
+            ``|y|`` without ``y_ref``).
 
         Returns
         -------
         result : CounterfactualResult
         """
         check_is_fitted(self, "X_ref_")
-        if not hasattr(model, "predict_proba"):
-            raise TypeError(
-                "The model must implement predict_proba to be searched for "
-                f"counterfactuals. Got {type(model).__name__} instead."
-            )
         start = time.perf_counter()
+        model = self._check_model(model)
+        regression = _safe_is_regressor(model)
+        self._check_methods(model, regression)
         Z = self._check_X(X)
         y = column_or_1d(y, warn=True)
         if y.shape[0] != Z.shape[0]:
@@ -244,44 +477,39 @@ class BaseCounterfactualSearch(BaseEstimator):
                 "X and y must have the same number of rows. Got "
                 f"{Z.shape[0]} and {y.shape[0]} instead."
             )
-        classes = np.asarray(model.classes_)
-        unknown = np.setdiff1d(np.unique(y), classes) if y.size else []
-        if len(unknown):
-            raise ValueError(
-                f"Target classes {list(unknown)} are not classes of the model "
-                f"(model.classes_ = {list(classes)}). Pass labels the model was "
-                "fitted on."
-            )
-        oracle = _CountingModel(
-            model, self._columns(), self._dtypes, self._array_dtype
-        )
-        target_index = np.searchsorted(classes, y) if y.size else np.zeros(0, int)
-        if Z.shape[0] == 0:
-            return self._empty_result(X, y, oracle, start)
-
-        initial = oracle.predict_proba(Z)[np.arange(Z.shape[0]), target_index]
-        if confidence is None:
-            target = quintessential_target(initial, self.alpha)
+        oracle = _CountingModel(model, self._columns(), self._dtypes)
+        if regression:
+            y = np.asarray(y, dtype=float)
+            if not np.all(np.isfinite(y)):
+                raise ValueError("y contains NaN or infinity; pass finite target values.")
+            if confidence is not None:
+                raise ValueError("confidence is for classifiers; pass target= for regressors.")
+            goal = self._regression_goal(oracle, Z, y, target, tolerance)
         else:
-            target = np.broadcast_to(np.asarray(confidence, dtype=float), initial.shape)
-            if np.any((target < 0) | (target > 1)) or np.any(np.isnan(target)):
+            if target is not None or tolerance is not None:
                 raise ValueError(
-                    "confidence must be a probability in [0, 1]. Got values "
-                    f"from {target.min()} to {target.max()} instead."
+                    "target= and tolerance= are for regressors; pass confidence= "
+                    "for classifiers."
                 )
-        already = initial >= target
-        Z_cf = self._search(oracle, Z, target_index, target, already)
-        achieved = oracle.predict_proba(Z_cf)[np.arange(Z.shape[0]), target_index]
-        success = achieved >= target - 1e-12
+            goal = self._classification_goal(oracle, Z, y, confidence)
+        if Z.shape[0] == 0:
+            Z_cf = Z
+        else:
+            context = SearchContext(self, oracle, Z, goal)
+            Z_cf = self._search(context)
+        achieved = goal.output(oracle, Z_cf) if Z.shape[0] else np.zeros(0)
+        changed = Z_cf != Z
         return CounterfactualResult(
             X=self._restore(Z_cf, X),
-            success=success,
-            target_class=y,
-            target=target,
-            initial=initial,
+            success=goal.valid(achieved),
+            target_class=None if regression else y,
+            target=goal.target,
+            target_interval=np.column_stack([goal.lower, goal.upper]),
+            initial=goal.initial,
             achieved=achieved,
-            already_at_target=already,
+            already_at_target=goal.already,
             distance=np.abs((Z_cf - Z) / self.scale_).sum(axis=1),
+            n_changed=changed.sum(axis=1),
             n_model_calls=oracle.n_calls,
             n_rows_evaluated=oracle.n_rows,
             model_time=oracle.time,
@@ -289,10 +517,110 @@ class BaseCounterfactualSearch(BaseEstimator):
         )
 
     @abstractmethod
-    def _search(self, oracle, Z, target_index, target, already):
-        """Return counterfactual rows for ``Z`` (float matrix, same shape)."""
+    def _search(self, context):
+        """Return counterfactual rows (float matrix shaped like ``context.X``)."""
+
+    # ---------------------------------------------------------------- goals
+    def _classification_goal(self, oracle, Z, y, confidence):
+        classes = np.asarray(oracle.model.classes_)
+        unknown = np.setdiff1d(np.unique(y), classes) if y.size else []
+        if len(unknown):
+            raise ValueError(
+                f"Target classes {list(unknown)} are not classes of the model "
+                f"(model.classes_ = {list(classes)}). Pass labels the model was "
+                "fitted on."
+            )
+        index = np.searchsorted(classes, y) if y.size else np.zeros(0, int)
+        if y.size:
+            initial = oracle.predict_proba(Z)[np.arange(Z.shape[0]), index]
+        else:
+            initial = np.zeros(0)
+        if confidence is None:
+            target = quintessential_target(initial, self.alpha)
+        else:
+            target = np.asarray(confidence, dtype=float)
+            if target.ndim > 1 or (target.ndim == 1 and target.shape != initial.shape):
+                raise ValueError(
+                    "confidence must be a float or one value per row of X. Got "
+                    f"shape {target.shape} for {initial.shape[0]} rows."
+                )
+            target = np.broadcast_to(target, initial.shape).copy()
+            if np.any(np.isnan(target)) or np.any((target < 0) | (target > 1)):
+                raise ValueError(
+                    "confidence must be a probability in [0, 1]. Got values "
+                    f"from {np.nanmin(target)} to {np.nanmax(target)} instead."
+                )
+        return Goal(
+            initial=initial,
+            target=target,
+            lower=target - 1e-12,
+            upper=np.full(target.shape, np.inf),
+            class_index=index,
+            classes=classes,
+            labels=y,
+        )
+
+    def _regression_goal(self, oracle, Z, y, target, tolerance):
+        initial = oracle.predict(Z) if Z.shape[0] else np.zeros(0)
+        if target is None:
+            center = quintessential_target(initial, self.alpha, true=y)
+            if tolerance is None:
+                floor = self._y_floor(y)
+                tolerance = np.maximum(0.5 * self.alpha * np.abs(y - initial), floor)
+            half = np.broadcast_to(np.asarray(tolerance, dtype=float), center.shape)
+            lower, upper = center - half, center + half
+        else:
+            target = np.asarray(target, dtype=float)
+            if target.ndim == 2 and target.shape == (Z.shape[0], 2):
+                if tolerance is not None:
+                    raise ValueError("Pass tolerance= with target values, not intervals.")
+                lower, upper = target[:, 0].copy(), target[:, 1].copy()
+                center = 0.5 * (lower + upper)
+            else:
+                if target.ndim > 1 or (target.ndim == 1 and target.shape != initial.shape):
+                    raise ValueError(
+                        "target must be one value per row or an interval (n_samples, 2)."
+                        f" Got shape {target.shape} for {initial.shape[0]} rows."
+                    )
+                center = np.broadcast_to(target, initial.shape).astype(float)
+                if tolerance is None:
+                    tolerance = self._y_floor(center)
+                half = np.broadcast_to(np.asarray(tolerance, dtype=float), center.shape)
+                lower, upper = center - half, center + half
+        if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+            raise ValueError("Regression targets and tolerances must be finite.")
+        if np.any(lower > upper):
+            raise ValueError("Regression target intervals need low <= high (tolerance >= 0).")
+        return Goal(initial=initial, target=center, lower=lower, upper=upper)
+
+    def _y_floor(self, y):
+        ref = self.y_ref_
+        if ref is not None and ref.dtype.kind in "fiu" and ref.size:
+            return 0.01 * float(feature_scale(np.asarray(ref, float)[:, None])[0])
+        return 0.01 * np.maximum(np.abs(y), 1e-8)
 
     # -------------------------------------------------------------- helpers
+    def _check_model(self, model):
+        """Return the model to call (torch models get an adapter)."""
+        if _is_torch_model(model):
+            from ._torch import TorchModel
+
+            return TorchModel(model, n_features=self.n_features_in_)
+        return model
+
+    @staticmethod
+    def _check_methods(model, regression):
+        needed = ["predict"] if regression else ["predict_proba", "classes_"]
+        missing = [m for m in needed if not hasattr(model, m)]
+        if missing:
+            kind = "regressor" if regression else "classifier"
+            raise TypeError(
+                f"The model must be a fitted {kind} with {' and '.join(needed)} to be "
+                f"searched for counterfactuals; {type(model).__name__} has no "
+                f"{', '.join(missing)}. Fit it first, or pass a model with "
+                "probabilities (for SVC: probability=True)."
+            )
+
     def _columns(self):
         return None if self.feature_names_in_ is None else list(self.feature_names_in_)
 
@@ -314,30 +642,38 @@ class BaseCounterfactualSearch(BaseEstimator):
         import pandas as pd
 
         frame = pd.DataFrame(Z, columns=columns, index=X_like.index)
-        return frame.astype(X_like.dtypes.to_dict())
+        return frame.astype(X_like.dtypes.to_dict(), copy=False)
 
-    def _project(self, Z):
-        """Clip to the observed ranges and round integer features."""
-        Z = np.clip(Z, self.min_, self.max_)
-        Z[:, self.is_integer_] = np.round(Z[:, self.is_integer_])
-        return Z
 
-    def _empty_result(self, X, y, oracle, start):
-        empty = np.zeros(0)
-        return CounterfactualResult(
-            X=self._restore(np.zeros((0, self.n_features_in_)), X),
-            success=np.zeros(0, dtype=bool),
-            target_class=y,
-            target=empty,
-            initial=empty,
-            achieved=empty,
-            already_at_target=np.zeros(0, dtype=bool),
-            distance=empty,
-            n_model_calls=0,
-            n_rows_evaluated=0,
-            model_time=0.0,
-            search_time=time.perf_counter() - start,
-        )
+BaseCounterfactualSearch.__doc__ = BaseCounterfactualSearch.__doc__.replace(
+    "{shared}", _SHARED_PARAMS_DOC.strip()
+)
+
+
+def _detect_one_hot_groups(X, is_binary):
+    """Runs of adjacent 0/1 columns that sum to exactly 1 on every row."""
+    d = X.shape[1]
+    zero_one = is_binary & np.all((X == 0) | (X == 1), axis=0)
+    groups = []
+    j = 0
+    while j < d:
+        if not zero_one[j]:
+            j += 1
+            continue
+        total = X[:, j].copy()
+        k = j + 1
+        found = None
+        while k < d and zero_one[k] and np.all(total + X[:, k] <= 1):
+            total += X[:, k]
+            k += 1
+            if np.all(total == 1):
+                found = k
+        if found is not None:
+            groups.append(np.arange(j, found))
+            j = found
+        else:
+            j += 1
+    return groups
 
 
 @validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)

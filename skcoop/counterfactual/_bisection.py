@@ -5,10 +5,10 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseCounterfactualSearch
+from ._base import _SHARED_PARAMS_DOC, BaseCounterfactualSearch
+from ._steps import bisect_segments, nearest_anchors
 
 __all__ = ["BisectionSearch"]
 
@@ -16,24 +16,21 @@ __all__ = ["BisectionSearch"]
 class BisectionSearch(BaseCounterfactualSearch):
     """Counterfactuals on the segment from each row to a confident class anchor.
 
-    For each source row, the anchor is the nearest reference row (scaled
-    Euclidean distance) whose probability of the target class already meets
-    the row's target; a bisection on the segment source -> anchor then finds
-    the point closest to the source that still meets the target. Every
-    iteration evaluates all rows in one ``predict_proba`` call, so a batch of
-    any size costs ``n_iter + 3`` model calls. It needs nothing but
-    ``predict_proba`` and works for any learner.
+    For each source row, the anchor is the nearest reference row (scaled L1
+    distance) of the target class whose output already meets the row's
+    target; a bisection on the segment source -> anchor then finds the point
+    closest to the source that still meets the target. Every iteration
+    evaluates all rows in one model call, so a batch of any size costs
+    ``n_iter + 3`` model calls. It needs nothing but ``predict_proba`` (or
+    ``predict``) and works for any learner; :class:`BlackBoxSearch` builds on
+    it and returns much closer, sparser counterfactuals.
 
     Parameters
     ----------
     n_iter : int, default=12
         Bisection steps; the step along the segment is located to within
         ``2 ** -n_iter``.
-    alpha : float, default=0.5
-        Quintessential step used when ``generate`` gets no ``confidence``.
-    min_step : float, default=0.1
-        A row already at its target moves at least this fraction of the way
-        toward its anchor.
+    {shared}
 
     Attributes
     ----------
@@ -44,9 +41,13 @@ class BisectionSearch(BaseCounterfactualSearch):
     scale_ : ndarray of shape (n_features,)
         Robust feature scales (MAD, falling back to std).
     min_, max_ : ndarray of shape (n_features,)
-        Observed ranges; counterfactuals stay inside them.
+        Observed ranges.
+    lower_, upper_ : ndarray of shape (n_features,)
+        The box counterfactuals stay in.
     is_integer_, is_binary_ : ndarray of shape (n_features,), dtype=bool
         Features that hold integers (kept integer) and two values.
+    immutable_ : ndarray of shape (n_features,), dtype=bool
+    one_hot_groups_ : list of ndarray
     n_features_in_ : int
     feature_names_in_ : ndarray of str or None
 
@@ -70,48 +71,35 @@ class BisectionSearch(BaseCounterfactualSearch):
         "n_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, n_iter=12, *, alpha=0.5, min_step=0.1):
-        super().__init__(alpha=alpha, min_step=min_step)
+    def __init__(
+        self,
+        n_iter=12,
+        *,
+        alpha=0.5,
+        min_step=0.1,
+        immutable=None,
+        one_hot_groups="auto",
+        feature_range="observed",
+        scale="mad",
+    ):
+        super().__init__(
+            alpha=alpha,
+            min_step=min_step,
+            immutable=immutable,
+            one_hot_groups=one_hot_groups,
+            feature_range=feature_range,
+            scale=scale,
+        )
         self.n_iter = n_iter
 
-    def _search(self, oracle, Z, target_index, target, already):
-        anchors = self._anchors(oracle, Z, target_index, target)
-        direction = anchors - Z
-        lo = np.where(already, self.min_step, 0.0)
-        hi = np.ones(Z.shape[0])
-        rows = np.arange(Z.shape[0])
-        for _ in range(self.n_iter):
-            mid = 0.5 * (lo + hi)
-            proba = oracle.predict_proba(self._project(Z + mid[:, None] * direction))
-            ok = proba[rows, target_index] >= target
-            hi = np.where(ok, mid, hi)
-            lo = np.where(ok, lo, mid)
-        return self._project(Z + hi[:, None] * direction)
+    def _search(self, ctx):
+        anchors, _ = nearest_anchors(ctx, 1)
+        start = np.where(ctx.goal.already, max(self.min_step, 1e-6), 0.0)
+        rows = np.arange(ctx.n)
+        Z, _, _ = bisect_segments(ctx, rows, anchors[:, 0], self.n_iter, start=start)
+        return Z
 
-    def _anchors(self, oracle, Z, target_index, target):
-        """Nearest reference row of each row's target class that meets its target.
 
-        Rows with no such reference row get the most confident one (their
-        search then fails and is reported as such).
-        """
-        proba_ref = oracle.predict_proba(self.X_ref_)
-        scaled_ref = self.X_ref_ / self.scale_
-        scaled = Z / self.scale_
-        anchors = np.empty_like(Z)
-        for k in np.unique(target_index):
-            queries = np.flatnonzero(target_index == k)
-            candidates = np.arange(self.X_ref_.shape[0])
-            if self.y_ref_ is not None:
-                label = oracle.model.classes_[k]
-                same = np.flatnonzero(self.y_ref_ == label)
-                candidates = same if same.size else candidates
-            conf = proba_ref[candidates, k]
-            for chunk in np.array_split(queries, max(1, queries.size // 1024)):
-                dist = euclidean_distances(scaled[chunk], scaled_ref[candidates])
-                dist[dist <= 1e-12] = np.inf  # never anchor a row to itself
-                dist[conf[None, :] < target[chunk, None]] = np.inf
-                best = np.argmin(dist, axis=1)
-                none = ~np.isfinite(dist[np.arange(chunk.size), best])
-                best[none] = np.argmax(conf)
-                anchors[chunk] = self.X_ref_[candidates[best]]
-        return anchors
+BisectionSearch.__doc__ = BisectionSearch.__doc__.replace(
+    "{shared}", _SHARED_PARAMS_DOC.strip()
+)

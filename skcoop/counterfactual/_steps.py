@@ -1,0 +1,449 @@
+"""Batched search steps shared by the backends.
+
+Each step works on many instances at once: it builds every candidate row of
+every instance, evaluates them in one model call (``SearchContext.evaluate``)
+and keeps, per instance, the best candidate that stays valid. ``rows`` maps a
+candidate (or the current point of an active instance) to its source row.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+_BIG = 1e12
+
+
+# ----------------------------------------------------------------- anchors
+def nearest_anchors(ctx, k):
+    """The ``k`` nearest reference rows of each instance's target that meet it.
+
+    Distance is scaled L1 over the mutable features. Reference rows are those
+    labelled with the target class when ``y_ref`` was given (classification).
+    Rows with fewer than ``k`` reference rows meeting the target get, after
+    those, rows that reach the target's side (regression) or the most
+    confident ones; ``ok`` says which anchors meet the target.
+
+    Returns
+    -------
+    anchors : ndarray of shape (n, k, d)
+        Anchors, with immutable features set to the source values and
+        projected into the constraints.
+    ok : ndarray of shape (n, k), dtype=bool
+        Whether the model's output at the (unprojected) reference row meets
+        the instance's target.
+    """
+    search, goal, oracle = ctx.search, ctx.goal, ctx.oracle
+    X_ref = search.X_ref_
+    n_ref = X_ref.shape[0]
+    k = max(1, min(k, n_ref))
+    if goal.regression:
+        ref_out = oracle.predict(X_ref)
+    else:
+        proba_ref = oracle.predict_proba(X_ref)
+    mutable = ~search.immutable_
+    scale = ctx.scale[mutable]
+    ref_scaled = X_ref[:, mutable] / scale
+    src_scaled = ctx.X[:, mutable] / scale
+    anchors = np.empty((ctx.n, k, ctx.d))
+    ok = np.zeros((ctx.n, k), dtype=bool)
+
+    if goal.regression:
+        batches = [(np.arange(ctx.n), np.arange(n_ref), ref_out)]
+    else:
+        batches = []
+        for c in np.unique(goal.class_index):
+            queries = np.flatnonzero(goal.class_index == c)
+            candidates = np.arange(n_ref)
+            if search.y_ref_ is not None:
+                same = np.flatnonzero(search.y_ref_ == goal.classes[c])
+                candidates = same if same.size >= k else candidates
+            batches.append((queries, candidates, proba_ref[candidates, c]))
+        # proba_ref[candidates, c] above is already restricted to candidates
+    for queries, candidates, out_c in batches:
+        if goal.regression:
+            out_c = out_c[candidates]
+        kk = min(k, candidates.size)
+        for chunk in np.array_split(queries, max(1, queries.size // 512)):
+            dist = cdist(src_scaled[chunk], ref_scaled[candidates], "cityblock")
+            lower = goal.lower[chunk, None]
+            upper = goal.upper[chunk, None]
+            valid = (out_c[None, :] >= lower) & (out_c[None, :] <= upper)
+            key = dist + _BIG * ~valid
+            if goal.regression:
+                direction = goal.direction[chunk, None]
+                reached = np.where(
+                    direction > 0, out_c[None, :] >= lower, out_c[None, :] <= upper
+                )
+                key += _BIG * ~reached
+            else:
+                # without a valid row, prefer the most confident ones
+                key += _BIG * (1.0 - out_c[None, :]) * ~valid
+            key[dist <= 1e-12] = np.inf  # never a copy of the source row
+            best = np.argpartition(key, kk - 1, axis=1)[:, :kk]
+            order = np.argsort(np.take_along_axis(key, best, axis=1), axis=1)
+            best = np.take_along_axis(best, order, axis=1)
+            if kk < k:  # too few reference rows: repeat the last
+                best = np.concatenate([best, np.repeat(best[:, -1:], k - kk, 1)], 1)
+            anchors[chunk] = X_ref[candidates[best]]
+            ok[chunk] = np.take_along_axis(valid, best, axis=1) & np.isfinite(
+                np.take_along_axis(key, best, axis=1)
+            )
+    flat_rows = np.repeat(np.arange(ctx.n), k)
+    flat = anchors.reshape(-1, ctx.d)
+    ctx.project(flat, flat_rows)
+    return flat.reshape(ctx.n, k, ctx.d), ok
+
+
+# ---------------------------------------------------------------- segments
+def bisect_segments(ctx, rows, ends, n_iter, start=None):
+    """Point nearest each source row on the segment to ``ends`` that meets the goal.
+
+    The segment from ``X[rows]`` to ``ends`` is bisected for the smallest
+    fraction (at least ``start``) whose output has reached the target; one
+    model call per step for all segments.
+
+    Returns
+    -------
+    Z : ndarray of shape (m, d)
+        The points (the end itself where the bisection made no progress).
+    out : ndarray of shape (m,)
+        Model outputs at ``Z``.
+    ok : ndarray of shape (m,), dtype=bool
+        Whether ``Z`` meets the goal.
+    """
+    goal = ctx.goal
+    m = rows.size
+    src = ctx.X[rows]
+    step = ends - src
+    lo = np.zeros(m) if start is None else np.broadcast_to(start, (m,)).astype(float)
+    hi = np.ones(m)
+
+    def point(frac, idx):
+        return ctx.project(src[idx] + frac[:, None] * step[idx], rows[idx])
+
+    # the ends and, where a start is given, the start point, in one call
+    first = np.flatnonzero(lo > 0)
+    Z = np.concatenate([point(hi, np.arange(m)), point(lo[first], first)])
+    out_all, _ = ctx.evaluate(Z, np.concatenate([rows, rows[first]]))
+    out_hi = out_all[:m].copy()
+    reached = goal.reached(out_hi, rows)
+    at_start = goal.reached(out_all[m:], rows[first])
+    hi[first[at_start]] = lo[first[at_start]]
+    out_hi[first[at_start]] = out_all[m:][at_start]
+    active = np.flatnonzero(reached & (hi > lo))
+    for _ in range(n_iter):
+        if active.size == 0:
+            break
+        mid = 0.5 * (lo[active] + hi[active])
+        out, _ = ctx.evaluate(point(mid, active), rows[active])
+        good = goal.reached(out, rows[active])
+        hi[active[good]] = mid[good]
+        out_hi[active[good]] = out[good]
+        lo[active[~good]] = mid[~good]
+    Z = point(hi, np.arange(m))
+    return Z, out_hi, goal.valid(out_hi, rows)
+
+
+# ------------------------------------------------------------------ sparsity
+def revert_units(ctx, Z, out, rows, max_rounds=3):
+    """Put features the goal does not need back to their source values.
+
+    Per round: every changed unit (feature or one-hot group) of every
+    instance is reverted on its own in one call; the units whose reversion
+    keeps the goal are ordered by L1 saved per unit of margin lost, and a
+    bisection over the length of that ordered list finds how many of them can
+    go back together (about ``log2(d)`` more calls). ``Z`` must be valid.
+    """
+    goal = ctx.goal
+    units = ctx.units
+    Z = Z.copy()
+    out = out.copy()
+    live = np.arange(rows.size)
+    for _ in range(max_rounds):
+        if live.size == 0:
+            break
+        src = ctx.X[rows[live]]
+        cur = Z[live]
+        delta = np.abs(cur - src) / ctx.scale
+        unit_delta = delta @ ctx.units_f.T  # (m, n_units)
+        pi, pu = np.nonzero(unit_delta > 0)
+        if pi.size == 0:
+            break
+        cand = ctx.swap_units(cur, src, pi, pu)
+        cand_out, cand_ok = ctx.evaluate(cand, rows[live[pi]])
+        saving = unit_delta[pi, pu]
+        loss = goal.margin(out[live[pi]], rows[live[pi]]) - goal.margin(
+            cand_out, rows[live[pi]]
+        )
+        priority = np.where(cand_ok, saving / np.maximum(loss, 1e-12), -np.inf)
+        # per instance: valid single reversions, best first
+        n_units = units.shape[0]
+        table = np.full((live.size, n_units), -np.inf)
+        table[pi, pu] = priority
+        order = np.argsort(-table, axis=1)
+        n_ok = np.isfinite(table).sum(axis=1)
+        has = n_ok > 0
+        if not has.any():
+            break
+        # rank of each column's unit in the order: a prefix of length L
+        # reverts the columns whose rank is below L
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(n_units)[None, :], axis=1)
+        rank = np.where(np.isfinite(table), rank, n_units)
+        rank = np.column_stack([rank, np.full(live.size, n_units)])[:, ctx.col_unit]
+        lo = np.ones(live.size, dtype=int)  # prefix length known valid
+        hi = n_ok + 1  # first length not known valid
+        m_idx = np.arange(live.size)
+        pos = np.flatnonzero(has)
+        # output of the best single reversion (prefix of length 1)
+        pair = np.zeros((live.size, n_units), dtype=int)
+        pair[pi, pu] = np.arange(pi.size)
+        best_out = cand_out[pair[m_idx, order[:, 0]]]
+        while True:
+            act = np.flatnonzero(has & (hi - lo > 1))
+            if act.size == 0:
+                break
+            mid = (lo[act] + hi[act]) // 2
+            trial = np.where(rank[act] < mid[:, None], src[act], cur[act])
+            t_out, t_ok = ctx.evaluate(trial, rows[live[act]])
+            lo[act[t_ok]] = mid[t_ok]
+            best_out[act[t_ok]] = t_out[t_ok]
+            hi[act[~t_ok]] = mid[~t_ok]
+        Z[live[pos]] = np.where(rank[pos] < lo[pos, None], src[pos], cur[pos])
+        out[live[pos]] = best_out[pos]
+        live = live[pos]
+    return Z, out
+
+
+def shrink_units(ctx, Z, out, rows, n_iter=6):
+    """Move changed features part of the way back while the goal holds.
+
+    Each changed continuous feature of each instance is bisected on its own
+    (others fixed) for the smallest fraction of its change that keeps the
+    goal, all in one call per step; then the instance takes either all those
+    shrinks together, scaled back by a bisection until valid, or the single
+    shrink that saves the most, whichever is closer. ``Z`` must be valid.
+    """
+    goal = ctx.goal
+    units = ctx.units[ctx.shrinkable]
+    if units.shape[0] == 0 or rows.size == 0:
+        return Z, out
+    col = units.argmax(axis=1)  # shrinkable units are single columns
+    src = ctx.X[rows]
+    changed = Z[:, col] != src[:, col]
+    pi, pu = np.nonzero(changed)
+    if pi.size == 0:
+        return Z, out
+    pc = col[pu]
+    lo = np.zeros(pi.size)
+    hi = np.ones(pi.size)
+    x0 = src[pi, pc]
+    x1 = Z[pi, pc]
+    for _ in range(n_iter):
+        mid = 0.5 * (lo + hi)
+        cand = Z[pi].copy()
+        cand[np.arange(pi.size), pc] = x0 + mid * (x1 - x0)
+        ctx.project(cand, rows[pi])
+        _, ok = ctx.evaluate(cand, rows[pi])
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid)
+    # every shrink at once, then scaled back toward Z until valid
+    target = Z.copy()
+    target[pi, pc] = x0 + hi * (x1 - x0)
+    ctx.project(target, rows)
+    saving_single = np.abs(x1 - (x0 + hi * (x1 - x0))) / ctx.scale[pc]
+    n = rows.size
+    gamma_lo = np.zeros(n)
+    gamma_hi = np.ones(n)
+    all_out, all_ok = ctx.evaluate(target, rows)
+    joint = target.copy()
+    joint_out = all_out.copy()
+    joint_ok = all_ok.copy()
+    act = np.flatnonzero(~all_ok)
+    for _ in range(max(3, n_iter // 2)):
+        if act.size == 0:
+            break
+        mid = 0.5 * (gamma_lo[act] + gamma_hi[act])
+        cand = ctx.project(Z[act] + mid[:, None] * (target[act] - Z[act]), rows[act])
+        c_out, c_ok = ctx.evaluate(cand, rows[act])
+        good = act[c_ok]
+        joint[good] = cand[c_ok]
+        joint_out[good] = c_out[c_ok]
+        joint_ok[good] = True
+        gamma_lo[good] = mid[c_ok]
+        gamma_hi[act[~c_ok]] = mid[~c_ok]
+    joint_saving = np.where(joint_ok, ctx.distance(Z, rows) - ctx.distance(joint, rows), 0)
+    # best single shrink per instance
+    table = np.full((n, units.shape[0]), -1.0)
+    table[pi, pu] = saving_single
+    pair = np.zeros((n, units.shape[0]), dtype=int)
+    pair[pi, pu] = np.arange(pi.size)
+    best_unit = table.argmax(axis=1)
+    best_saving = table[np.arange(n), best_unit]
+    best_single = pair[np.arange(n), best_unit]
+    use_single = (best_saving > joint_saving) & (best_saving > 0)
+    new = np.where(joint_ok[:, None], joint, Z)
+    new_out = np.where(joint_ok, joint_out, out)
+    s = np.flatnonzero(use_single)
+    if s.size:
+        p = best_single[s]
+        cand = Z[s].copy()
+        cand[np.arange(s.size), pc[p]] = x0[p] + hi[p] * (x1[p] - x0[p])
+        ctx.project(cand, rows[s])
+        c_out, c_ok = ctx.evaluate(cand, rows[s])
+        new[s[c_ok]] = cand[c_ok]
+        new_out[s[c_ok]] = c_out[c_ok]
+    keep = ctx.distance(new, rows) <= ctx.distance(Z, rows)
+    return np.where(keep[:, None], new, Z), np.where(keep, new_out, out)
+
+
+# --------------------------------------------------------------- linearise
+def linear_search(ctx, rows, n_steps=3, rel_steps=(0.1, 1.0), sparsity_weight=0.0):
+    """Iterated :func:`linear_step` from the source rows (an L1 DeepFool).
+
+    Each step linearises the model at the current point and jumps from the
+    source row to the L1-nearest point where that linear model meets the
+    target, so later steps correct the first one's curvature error instead
+    of adding to its distance. The best valid point per row is kept (cost:
+    scaled L1 plus ``sparsity_weight`` per changed feature). Rows whose
+    forward differences were all flat (trees, at the small step) retry with
+    the next, coarser step in ``rel_steps``.
+
+    Returns
+    -------
+    Z, out, ok : as in :func:`bisect_segments`.
+    """
+    goal = ctx.goal
+    src = ctx.X[rows]
+    Z = src.copy()
+    out = goal.initial[rows].copy()
+    best, best_out = Z.copy(), out.copy()
+    best_ok = goal.valid(out, rows)
+    best_cost = np.where(best_ok, 0.0, np.inf)
+    level = np.zeros(rows.size, dtype=int)
+    rel = np.asarray(rel_steps, dtype=float)
+    for _ in range(n_steps):
+        act = np.flatnonzero(level < rel.size)
+        if act.size == 0:
+            break
+        L, L_out, L_ok, flat = linear_step(
+            ctx, rows[act], Z[act], out[act], rel[level[act]], origin=src[act]
+        )
+        cost = ctx.distance(L, rows[act]) + sparsity_weight * (L != src[act]).sum(1)
+        better = L_ok & (cost < best_cost[act] - 1e-9)
+        b = act[better]
+        best[b], best_out[b], best_ok[b], best_cost[b] = L[better], L_out[better], True, cost[better]
+        moved = np.any(L != Z[act], axis=1)
+        Z[act], out[act] = L, L_out
+        level[act[flat]] += 1
+        level[act[~flat & ~moved]] = rel.size  # stuck: stop
+    return best, best_out, best_ok
+
+
+def _forward_differences(ctx, rows, Z0, out0, cols, rel_step):
+    """Score at ``Z0`` and its forward-difference slopes in ``cols`` (one call)."""
+    goal = ctx.goal
+    m, d = rows.size, ctx.d
+    h = np.broadcast_to(rel_step, (m,))[:, None] * ctx.scale[cols]
+    is_int = np.isin(cols, ctx.integer)
+    h[:, is_int] = np.maximum(np.round(h[:, is_int]), 1.0)
+    h[Z0[:, cols] + h > ctx.upper[rows][:, cols]] *= -1
+    cand = np.repeat(Z0[:, None, :], cols.size, axis=1)
+    cand[:, np.arange(cols.size), cols] += h
+    flat_rows = np.repeat(rows, cols.size)
+    flat = ctx.project(cand.reshape(-1, d), flat_rows)
+    moved = flat.reshape(m, cols.size, d)[:, np.arange(cols.size), cols] - Z0[:, cols]
+    out, _ = ctx.evaluate(flat, flat_rows)
+    s0 = goal.score(out0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = (goal.score(out.reshape(m, cols.size)) - s0[:, None]) / moved
+    return s0, np.where(np.isfinite(grad), grad, 0.0)
+
+
+def linear_step(
+    ctx, rows, Z0, out0, rel_step=0.1, grid=(0.5, 1.0, 1.5, 2.0, 3.0, 5.0), origin=None
+):
+    """Jump toward the target along the L1-cheapest direction of a local linear model.
+
+    A forward difference per feature at ``Z0`` (one call, ``d`` rows per
+    instance, step ``rel_step`` times the feature's scale) gives the slope of
+    the score (logit of the target probability, or the prediction) in each
+    feature; the cheapest L1 move from ``origin`` (default ``Z0``) that makes
+    the linear model meet the target is a fractional knapsack: features in
+    order of slope times scale, each moved to its bound until enough. A grid
+    over the step length (one call) and a bisection below the first valid
+    step find the shortest valid jump. For a linear model this is the exact
+    L1-nearest point with the target output.
+
+    Returns
+    -------
+    Z, out, ok : as in :func:`bisect_segments`; rows that reached nothing
+        get the grid point with the best margin if it beats ``Z0`` (``ok``
+        False), else ``Z0``.
+    flat : ndarray of shape (m,), dtype=bool
+        Rows whose forward differences were all zero (no direction).
+    """
+    goal = ctx.goal
+    m, d = rows.size, ctx.d
+    origin = Z0 if origin is None else origin
+    cols = np.flatnonzero(ctx.units[ctx.shrinkable].any(axis=0))
+    if cols.size == 0 or m == 0:
+        return Z0.copy(), out0.copy(), goal.valid(out0, rows), np.ones(m, dtype=bool)
+    lower, upper = ctx.lower[rows], ctx.upper[rows]
+    if ctx.gradient is not None:  # exact slopes (torch): one forward-backward
+        s0, grad = ctx.gradient(Z0, rows)
+        grad = grad[:, cols]
+    else:
+        s0, grad = _forward_differences(ctx, rows, Z0, out0, cols, rel_step)
+    # score change wanted from the origin, on the linear model at Z0
+    s_origin = s0 + (grad * (origin[:, cols] - Z0[:, cols])).sum(axis=1)
+    need = goal.score_target(rows) - s_origin
+    # knapsack: move along sign(grad * need); capacity to the bound
+    sign = np.sign(grad * need[:, None])
+    room = np.where(
+        sign > 0, upper[:, cols] - origin[:, cols], origin[:, cols] - lower[:, cols]
+    )
+    gain_per_l1 = np.abs(grad) * ctx.scale[cols]
+    capacity = np.abs(grad) * room  # score change available per feature
+    order = np.argsort(-gain_per_l1, axis=1)
+    cap_sorted = np.take_along_axis(capacity, order, axis=1)
+    before = np.cumsum(cap_sorted, axis=1) - cap_sorted
+    use = np.clip(np.abs(need)[:, None] - before, 0.0, cap_sorted)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac_sorted = np.where(cap_sorted > 0, use / cap_sorted, 0.0)
+    frac = np.empty_like(frac_sorted)
+    np.put_along_axis(frac, order, frac_sorted, axis=1)
+    direction = np.zeros((m, d))
+    direction[:, cols] = sign * room * frac
+    has_dir = np.abs(direction).sum(axis=1) > 0
+    grid = np.asarray(grid, dtype=float)
+    trial = origin[:, None, :] + grid[None, :, None] * direction[:, None, :]
+    t_rows = np.repeat(rows, grid.size)
+    trial = ctx.project(trial.reshape(-1, d), t_rows)
+    t_out, _ = ctx.evaluate(trial, t_rows)
+    t_out = t_out.reshape(m, grid.size)
+    rows2 = np.repeat(rows[:, None], grid.size, axis=1)
+    t_reached = goal.reached(t_out, rows2) & has_dir[:, None]
+    found = t_reached.any(axis=1)
+    first = np.where(found, np.argmax(t_reached, axis=1), np.argmax(goal.margin(t_out, rows2), 1))
+    hi = grid[first]
+    lo = np.where(first > 0, grid[np.maximum(first - 1, 0)], 0.0)
+    out_hi = t_out[np.arange(m), first]
+    act = np.flatnonzero(found)
+    for _ in range(4):
+        if act.size == 0:
+            break
+        mid = 0.5 * (lo[act] + hi[act])
+        cand = ctx.project(origin[act] + mid[:, None] * direction[act], rows[act])
+        c_out, _ = ctx.evaluate(cand, rows[act])
+        good = goal.reached(c_out, rows[act])
+        hi[act[good]] = mid[good]
+        out_hi[act[good]] = c_out[good]
+        lo[act[~good]] = mid[~good]
+    Z = ctx.project(origin + hi[:, None] * direction, rows)
+    progress = has_dir & (found | (goal.margin(out_hi, rows) > goal.margin(out0, rows)))
+    Z = np.where(progress[:, None], Z, Z0)
+    out_hi = np.where(progress, out_hi, out0)
+    return Z, out_hi, progress & found & goal.valid(out_hi, rows), ~has_dir
+
