@@ -418,8 +418,11 @@ class _BaseCooperative(_BaseComposition):
         for n_round in range(self.n_rounds):
             start = time.perf_counter()
             students = distiller.distill(
-                [self._clone_member(t) for t in self._templates],
-                students,
+                [
+                    t.estimator if mb.is_pretrained(t) else self._clone_member(t)
+                    for t in self._templates
+                ],
+                [s.estimator if mb.is_pretrained(s) else s for s in students],
                 X_parts,
                 y_parts,
                 sw_parts,
@@ -592,7 +595,17 @@ class _BaseCooperative(_BaseComposition):
             y_new = np.concatenate([yo, np.asarray(v["y"], dtype=yo.dtype)])
             jobs.append((j, X_new, y_new, self._member_fit_params(j, len(v["y"]))))
         refitted = Parallel(n_jobs=self.n_jobs)(
-            delayed(mb.fit_member)(
+            delayed(mb.continue_fit)(
+                self._templates[j].estimator,
+                Xn,
+                yn,
+                self._names[j],
+                getattr(self, "classes_", None),
+                message=self._fit_message(self._names[j], len(yn), "Updating", j),
+                fit_params=params,
+            )
+            if mb.is_pretrained(self._templates[j])
+            else delayed(mb.fit_member)(
                 self._clone_member(self._templates[j]),
                 Xn,
                 yn,

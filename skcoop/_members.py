@@ -213,6 +213,70 @@ def with_classes(estimator, classes):
     return estimator.set_params(**{f"{estimator.steps[-1][0]}__classes": list(classes)})
 
 
+def is_pretrained(estimator):
+    """Whether a member arrives fitted (wrapped in ``FrozenEstimator``)."""
+    from sklearn.frozen import FrozenEstimator
+
+    return isinstance(estimator, FrozenEstimator)
+
+
+def continue_fit(fitted, X, y, name, classes, message=None, fit_params=None):
+    """Update a fitted (pre-trained) member on new rows, from where it is.
+
+    The member is deep-copied, then trained further in the way its learner
+    allows: a skorch net or a learner with ``partial_fit`` continues with
+    ``partial_fit``; a learner with ``warm_start`` is refitted from its
+    current state (a forest or boosting model with ``n_estimators`` grows
+    as many new estimators, fitted on the new rows, as it had). A learner
+    that can do neither is refitted from scratch on the rows, with a
+    warning.
+    """
+    import copy
+
+    est = copy.deepcopy(fitted)
+    params = est.get_params(deep=False)
+    kwargs = dict(fit_params or {})
+    start = time.perf_counter()
+    known = getattr(est, "classes_", None)
+    # a scikit-learn learner cannot grow new classes by continuing
+    new = [] if known is None else np.setdiff1d(np.unique(y), known).tolist()
+    try:
+        if final_skorch_net(est) is not None and hasattr(est, "partial_fit"):
+            est.partial_fit(X, y, **kwargs)
+        elif not new and hasattr(est, "partial_fit"):
+            extra = {} if known is None else {"classes": np.asarray(known)}
+            est.partial_fit(X, y, **extra, **kwargs)
+        elif not new and "warm_start" in params:
+            update = {"warm_start": True}
+            if isinstance(params.get("n_estimators"), Integral):
+                update["n_estimators"] = 2 * params["n_estimators"]
+            est.set_params(**update).fit(X, y, **kwargs)
+        else:
+            why = (
+                f"never saw the classes {new} it is now taught"
+                if new
+                else "can neither partial_fit nor warm_start"
+            )
+            warnings.warn(
+                f"Pre-trained member {name!r} ({type(est).__name__}) {why}, so "
+                "distillation refits it from scratch on its site's rows plus "
+                "its virtual rows.",
+                UserWarning,
+                stacklevel=2,
+            )
+            from sklearn.base import clone
+
+            est = clone(fitted).fit(X, y, **kwargs)
+    except Exception as exc:
+        raise type(exc)(
+            f"Pre-trained member {name!r} ({type(est).__name__}) failed to "
+            f"continue training on {len(y)} rows: {exc}"
+        ) from exc
+    if message is not None:
+        print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
+    return est
+
+
 def check_member_classes(name, y):
     """A member must see at least two classes on its own rows."""
     classes = np.unique(y)
