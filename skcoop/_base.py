@@ -29,6 +29,7 @@ from sklearn.utils.validation import _num_samples, validate_data
 
 from . import _members as mb
 from ._steps import deficiency, expertise, first_occurrence
+from ._validation import check_frame_at_fit, check_frame_at_predict
 from .counterfactual import BaseCounterfactualSearch, BisectionSearch
 from .views import ColumnMapper, NoSharedColumnsWarning, column_keys, resolve_columns
 
@@ -193,7 +194,13 @@ class _BaseCooperative(_BaseComposition):
                     f"Found array with 0 sample(s) (shape={X.shape}) while a "
                     "minimum of 1 is required."
                 )
+            if reset:
+                self._column_kinds = check_frame_at_fit(X)
+            elif getattr(self, "_column_kinds", None) is not None:
+                check_frame_at_predict(X, self._column_kinds)
             return X
+        if reset:
+            self._column_kinds = None
         finite = "allow-nan" if self._allow_nan() else True
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=finite)
 
@@ -671,8 +678,22 @@ class _BaseCooperative(_BaseComposition):
             if hasattr(self, attr):
                 delattr(self, attr)
 
-    def _member_X(self, X):
-        return [mb.take(X, columns=c) for c in self.member_columns_.values()]
+    def _member_outputs(self, X, method):
+        """Each distilled member's output on its own columns of ``X``.
+
+        An error names the member (for example an encoder that meets a
+        category no row of its site had).
+        """
+        outputs = []
+        for name, est in self.named_estimators_.items():
+            Xm = mb.take(X, columns=self.member_columns_[name])
+            try:
+                outputs.append(method(est, Xm))
+            except Exception as exc:
+                raise type(exc)(
+                    f"Member {name!r} ({type(est).__name__}) failed to predict: {exc}"
+                ) from exc
+        return outputs
 
     def _vote_weights(self):
         if self.weights is None:

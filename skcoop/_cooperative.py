@@ -327,10 +327,9 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     # ---------------------------------------------------------- predict
     def _collect_probas(self, X):
         return np.asarray(
-            [
-                mb.aligned_proba(est, Xm, self.classes_)
-                for est, Xm in zip(self.estimators_, self._member_X(X))
-            ]
+            self._member_outputs(
+                X, lambda est, Xm: mb.aligned_proba(est, Xm, self.classes_)
+            )
         )
 
     def _check_voting(self):
@@ -379,10 +378,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
             )
             return self.classes_[np.argmax(proba, axis=1)]
         votes = np.asarray(
-            [
-                self._le.transform(est.predict(Xm))
-                for est, Xm in zip(self.estimators_, self._member_X(X))
-            ]
+            self._member_outputs(X, lambda est, Xm: self._le.transform(est.predict(Xm)))
         ).T
         w = self._vote_weights()
         w = np.ones(votes.shape[1]) if w is None else w
@@ -653,9 +649,8 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         preds = np.asarray(
-            [
-                np.asarray(est.predict(Xm), dtype=float).ravel()
-                for est, Xm in zip(self.estimators_, self._member_X(X))
-            ]
+            self._member_outputs(
+                X, lambda est, Xm: np.asarray(est.predict(Xm), dtype=float).ravel()
+            )
         )
         return np.average(preds, axis=0, weights=self._vote_weights())
