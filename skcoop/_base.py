@@ -30,20 +30,14 @@ from sklearn.utils.validation import _num_samples, validate_data
 from . import _members as mb
 from ._steps import deficiency, expertise, first_occurrence
 from ._validation import check_frame_at_fit, check_frame_at_predict
-from .counterfactual import BaseCounterfactualSearch, BisectionSearch
+from .counterfactual import make_search
 from .views import ColumnMapper, NoSharedColumnsWarning, column_keys, resolve_columns
 
 _VIRTUAL_KEYS = ("X", "y", "teacher", "source_index", "round")
 
 
 def _resolve_search(spec, model):
-    """The counterfactual search used for one teacher (unfitted clone)."""
-    if isinstance(spec, BaseCounterfactualSearch) or hasattr(spec, "generate"):
-        return clone(spec)
-    if spec == "bisection":
-        return BisectionSearch()
-    from .counterfactual import make_search
-
+    """The counterfactual search used for one teacher (an unfitted clone)."""
     return make_search(spec, model)
 
 
@@ -58,7 +52,7 @@ class _BaseCooperative(_BaseComposition):
         "dedupe": ["boolean"],
         "virtual_weight": [Interval(Real, 0, None, closed="neither")],
         "counterfactual": [
-            StrOptions({"auto", "bisection"}),
+            StrOptions({"auto", "blackbox", "gradient", "bisection"}),
             HasMethods(["fit", "generate"]),
         ],
         "fill": [StrOptions({"mean", "median", "impute", "zero"})],

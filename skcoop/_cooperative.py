@@ -113,12 +113,15 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         outputs, ``n_rounds`` times, and no virtual instance is made. Its
         parameters are grid-searchable as ``distiller__temperature``; a grid
         over ``distiller`` itself compares strategies ("tuned KD").
-    counterfactual : {"auto", "bisection"} or search object, default="auto"
-        How teachers search counterfactuals. ``"auto"`` picks the backend from
-        the teacher (gradient search for torch/skorch nets, black-box search
-        otherwise); ``"bisection"`` bisects toward the nearest confident
-        reference row of the class; a search object from
-        :mod:`skcoop.counterfactual` is cloned for each teacher.
+    counterfactual : {"auto", "blackbox", "gradient", "bisection"} or search \
+object, default="auto"
+        How teachers search counterfactuals (see
+        :func:`skcoop.counterfactual.make_search`). ``"auto"`` picks the
+        backend from the teacher: gradient search for torch modules and skorch
+        nets, black-box search otherwise; ``"bisection"`` bisects toward the
+        nearest confident reference row of the class; a search object from
+        :mod:`skcoop.counterfactual` is cloned for each teacher, and its
+        ``alpha`` is set to the ensemble's.
     fill : {"mean", "median", "impute", "zero"}, default="mean"
         How the columns a student has and its teacher lacks are filled in a
         virtual row, from the student's own rows: a per-column statistic,
@@ -432,8 +435,10 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
         ``sample_weight``.
     weights : array-like of shape (n_estimators,), default=None
         Weight of each member in the mean prediction.
-    counterfactual : {"auto", "bisection"} or search object, default="auto"
-        How teachers search counterfactuals (``"bisection"`` is for
+    counterfactual : {"auto", "blackbox", "gradient", "bisection"} or search \
+object, default="auto"
+        How teachers search counterfactuals (see
+        :func:`skcoop.counterfactual.make_search`; ``"bisection"`` is for
         classifiers only).
     fill : {"mean", "median", "impute", "zero"}, default="mean"
         How a student's columns that its teacher lacks are filled in a
