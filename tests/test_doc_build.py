@@ -23,6 +23,7 @@ API_MODULES = [
     "skcoop.counterfactual",
     "skcoop.datasets",
     "skcoop.distill",
+    "skcoop.metrics",
     "skcoop.partition",
     "skcoop.views",
 ]
