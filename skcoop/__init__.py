@@ -9,7 +9,10 @@ to the second as a labelled virtual instance.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._cooperative import CooperativeDistillationEnsemble, CooperativeDistillationRegressor
+from ._cooperative import (
+    CooperativeDistillationEnsemble,
+    CooperativeDistillationRegressor,
+)
 from ._members import EmptySiteWarning
 
 __version__ = "0.1.0.dev0"

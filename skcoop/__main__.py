@@ -10,12 +10,14 @@ def main(argv=None):
     """Entry point of ``python -m skcoop``."""
     parser = argparse.ArgumentParser(
         prog="python -m skcoop",
-        description="Cooperative knowledge distillation between heterogeneous learners.",
+        description="Cooperative knowledge distillation between heterogeneous "
+        "learners.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo",
-        help="distil four different learners on label-skewed sites of a bundled dataset",
+        help="distil four different learners on label-skewed sites of a bundled "
+        "dataset",
     )
     demo.add_argument(
         "--dataset",

@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils import Bunch, _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metadata_routing import (
@@ -25,7 +25,13 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from . import _members as mb
 from ._steps import deficiency, expertise, first_occurrence
@@ -234,7 +240,9 @@ class _BaseCooperative(_BaseComposition):
         return {
             key: (
                 _safe_indexing(val, rows)
-                if val is not None and hasattr(val, "__len__") and not isinstance(val, str)
+                if val is not None
+                and hasattr(val, "__len__")
+                and not isinstance(val, str)
                 and _num_samples(val) == n_samples
                 else val
             )
@@ -251,10 +259,14 @@ class _BaseCooperative(_BaseComposition):
         rows = mb.member_rows(site_index, len(names), n)
         active = mb.warn_empty(names, rows)
         if part_columns is not None:
-            columns = [c if c is not None else pc for c, pc in zip(columns, part_columns)]
+            columns = [
+                c if c is not None else pc for c, pc in zip(columns, part_columns)
+            ]
         cols = self._member_columns(X, columns)
         self._prepare_members(names, active, rows, y)
-        params, self._weights_routed = self._route_params(names, sample_weight, fit_params)
+        params, self._weights_routed = self._route_params(
+            names, sample_weight, fit_params
+        )
 
         self._names = [names[m] for m in active]
         self._templates = [templates[m] for m in active]
@@ -318,10 +330,15 @@ class _BaseCooperative(_BaseComposition):
             weights = None
         else:
             own = np.ones(n_own) if sw is None else np.asarray(sw, dtype=float)
-            weights = np.concatenate([own, np.full(n_virtual, float(self.virtual_weight))])
+            weights = np.concatenate(
+                [own, np.full(n_virtual, float(self.virtual_weight))]
+            )
         for key, val in params.items():
-            if n_virtual and hasattr(val, "__len__") and not isinstance(val, str) and (
-                _num_samples(val) == n_own
+            if (
+                n_virtual
+                and hasattr(val, "__len__")
+                and not isinstance(val, str)
+                and (_num_samples(val) == n_own)
             ):
                 raise ValueError(
                     f"Member {self._names[j]!r} requests the per-row fit metadata "
@@ -390,7 +407,9 @@ class _BaseCooperative(_BaseComposition):
                 )
             seeds = rng.randint(np.iinfo(np.int32).max, size=k)
             searches = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._search_teacher)(students[i], i, X, y, queries[i], seeds[i])
+                delayed(self._search_teacher)(
+                    students[i], i, X, y, queries[i], seeds[i]
+                )
                 for i in range(k)
             )
             new = [[] for _ in range(k)]
@@ -398,8 +417,16 @@ class _BaseCooperative(_BaseComposition):
                 for j in range(k):
                     if j != i and pairs[(i, j)].size:
                         self._route_virtual(
-                            i, j, queries[i], pairs[(i, j)], result, seconds, y,
-                            new, report, n_round,
+                            i,
+                            j,
+                            queries[i],
+                            pairs[(i, j)],
+                            result,
+                            seconds,
+                            y,
+                            new,
+                            report,
+                            n_round,
                         )
             changed = self._collect_virtual(virtual, new, report, n_round)
             students = self._refit(students, virtual, changed)
@@ -621,8 +648,23 @@ class _BaseCooperative(_BaseComposition):
             students[j] = est
         return students
 
-    def _fit_cooperative(self, X, y, site, sample_weight, fit_params, rng):
+    def _validate_fit_input(self, X, y, sample_weight, target):
+        """Checks shared by every fit: X, y of one length, sample weights."""
+        X = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                "requires y to be passed, but the target y is None. Pass the "
+                f"{target} of X."
+            )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        return X, y, sample_weight
+
+    def _fit_cooperative(self, X, y, site, sample_weight, fit_params):
         """The whole fit after input validation."""
+        rng = check_random_state(self.random_state)
         self._zero_weight = None
         if sample_weight is not None and np.any(sample_weight == 0):
             self._zero_weight = np.asarray(sample_weight) == 0
@@ -668,7 +710,14 @@ class _BaseCooperative(_BaseComposition):
         }
         self.member_columns_ = Bunch(**dict(zip(self._names, self._columns)))
         self.n_rows_ = Bunch(**{n: len(r) for n, r in zip(self._names, self._rows)})
-        for attr in ("_templates", "_own", "_rows", "_mappers", "_params", "_zero_weight"):
+        for attr in (
+            "_templates",
+            "_own",
+            "_rows",
+            "_mappers",
+            "_params",
+            "_zero_weight",
+        ):
             if hasattr(self, attr):
                 delattr(self, attr)
 

@@ -15,16 +15,11 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
@@ -294,14 +289,9 @@ object, default="auto"
         self : object
             The fitted ensemble.
         """
-        X = self._validate_X(X, reset=True)
-        if y is None:
-            raise ValueError(
-                "requires y to be passed, but the target y is None. Pass the "
-                "class labels of X."
-            )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
+        X, y, sample_weight = self._validate_fit_input(
+            X, y, sample_weight, "class labels"
+        )
         check_classification_targets(y)
         if type_of_target(y, input_name="y") not in ("binary", "multiclass"):
             raise ValueError(
@@ -310,17 +300,16 @@ object, default="auto"
             )
         self._le = LabelEncoder().fit(y)
         self.classes_ = self._le.classes_
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        rng = check_random_state(self.random_state)
-        return self._fit_cooperative(X, y, site, sample_weight, fit_params, rng)
+        return self._fit_cooperative(X, y, site, sample_weight, fit_params)
 
     def _judge(self, members, X, y):
         """Who is right on each row: ``correct[m, n]``; the same for every judge."""
         y_index = self._le.transform(y)
         correct = np.vstack(
             [
-                np.argmax(mb.aligned_proba(est, mb.take(X, columns=c), self.classes_), axis=1)
+                np.argmax(
+                    mb.aligned_proba(est, mb.take(X, columns=c), self.classes_), axis=1
+                )
                 == y_index
                 for est, c in zip(members, self._columns)
             ]
@@ -496,10 +485,9 @@ object, default="auto"
     >>> from skcoop import CooperativeDistillationRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> site = (X[:, 0] > 0).astype(int)  # two sites split by age
-    >>> reg = CooperativeDistillationRegressor(
-    ...     [("ridge", RidgeCV()), ("tree", DecisionTreeRegressor(max_depth=4, random_state=0))],
-    ...     random_state=0,
-    ... ).fit(X, y, site=site)
+    >>> members = [("ridge", RidgeCV()), ("tree", DecisionTreeRegressor(max_depth=4))]
+    >>> reg = CooperativeDistillationRegressor(members, random_state=0)
+    >>> reg = reg.fit(X, y, site=site)
     >>> reg.predict(X[:2]).shape
     (2,)
     >>> sorted(reg.tolerances_)
@@ -575,14 +563,9 @@ object, default="auto"
         self : object
             The fitted ensemble.
         """
-        X = self._validate_X(X, reset=True)
-        if y is None:
-            raise ValueError(
-                "requires y to be passed, but the target y is None. Pass the "
-                "target values of X."
-            )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
+        X, y, sample_weight = self._validate_fit_input(
+            X, y, sample_weight, "target values"
+        )
         if y.dtype.kind not in "fiub":
             try:
                 y = y.astype(np.float64)
@@ -597,11 +580,8 @@ object, default="auto"
                 f"Input y contains NaN or infinity: {bad} of {len(y)} values. "
                 "Drop or impute those rows before fitting."
             )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        rng = check_random_state(self.random_state)
         self._tolerances = None
-        return self._fit_cooperative(X, y, site, sample_weight, fit_params, rng)
+        return self._fit_cooperative(X, y, site, sample_weight, fit_params)
 
     def _finish(self, X, y, initial):
         if self._tolerances is None:  # n_rounds=0: the members' own bounds
@@ -613,7 +593,10 @@ object, default="auto"
         """Right within tolerance; a student is judged by its teacher's bound."""
         errors = np.vstack(
             [
-                np.abs(np.asarray(est.predict(mb.take(X, columns=c)), dtype=float).ravel() - y)
+                np.abs(
+                    np.asarray(est.predict(mb.take(X, columns=c)), dtype=float).ravel()
+                    - y
+                )
                 for est, c in zip(members, self._columns)
             ]
         )

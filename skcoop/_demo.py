@@ -103,7 +103,9 @@ def run_demo(
                 "name": name,
                 "learner": type(est[-1] if hasattr(est, "steps") else est).__name__,
                 "rows": ens.n_rows_[name],
-                "classes": int(np.unique(ytr[site == [n for n, _ in members].index(name)]).size),
+                "classes": int(
+                    np.unique(ytr[site == [n for n, _ in members].index(name)]).size
+                ),
                 "before": ens.named_initial_estimators_[name].score(Xte, yte),
                 "after": ens.named_estimators_[name].score(Xte, yte),
                 "pooled": clone(est).fit(Xtr, ytr).score(Xte, yte),

@@ -53,7 +53,11 @@ def check_frame_at_fit(X):
         if kind == "string" and series.dtype == object:
             inferred = pd.api.types.infer_dtype(series, skipna=True)
             if inferred.startswith("mixed") or inferred not in (
-                "string", "empty", "boolean", "categorical", "bytes",
+                "string",
+                "empty",
+                "boolean",
+                "categorical",
+                "bytes",
             ):
                 types = sorted({type(v).__name__ for v in series.dropna()})
                 raise ValueError(

@@ -140,7 +140,9 @@ def test_virtual_weight_on_member_without_weights_raises():
         [("a", ThresholdClassifier()), ("nw", NoWeightClassifier())],
         virtual_weight=2.0,
     )
-    with pytest.raises(TypeError, match="Member 'nw' .* does not support sample_weight"):
+    with pytest.raises(
+        TypeError, match="Member 'nw' .* does not support sample_weight"
+    ):
         ens.fit(X_TOY, Y_TOY, site=SITE_TOY)
 
 
@@ -184,7 +186,9 @@ def test_member_without_predict_proba_is_named():
     ens = CooperativeDistillationEnsemble(
         [("a", ThresholdClassifier()), ("plain", NoProbaClassifier())]
     )
-    with pytest.raises(TypeError, match="Member 'plain' .* does not implement predict_proba"):
+    with pytest.raises(
+        TypeError, match="Member 'plain' .* does not implement predict_proba"
+    ):
         ens.fit(X_TOY, Y_TOY)
 
 
@@ -192,7 +196,9 @@ def test_member_that_fails_to_fit_is_named():
     ens = CooperativeDistillationEnsemble(
         [("a", ThresholdClassifier()), ("bad", FailingClassifier())]
     )
-    with pytest.raises(ValueError, match="Member 'bad' .* failed to fit on its 4 rows: boom"):
+    with pytest.raises(
+        ValueError, match="Member 'bad' .* failed to fit on its 4 rows: boom"
+    ):
         ens.fit(X_TOY, Y_TOY, site=SITE_TOY)
 
 
@@ -201,7 +207,11 @@ def test_member_that_fails_to_fit_is_named():
     [
         (SITE_TOY[:5], ValueError, r"one entry per row of X \(9 rows\)"),
         (SITE_TOY + 5, ValueError, r"site labels \[5, 6\] match no member"),
-        (np.where(SITE_TOY, "b", "x"), ValueError, r"site labels \['x'\] match no member"),
+        (
+            np.where(SITE_TOY, "b", "x"),
+            ValueError,
+            r"site labels \['x'\] match no member",
+        ),
     ],
 )
 def test_bad_site(site, error, match):
@@ -212,7 +222,9 @@ def test_bad_site(site, error, match):
 def test_member_with_single_class():
     y = Y_TOY.copy()
     y[SITE_TOY == 1] = 1
-    with pytest.raises(ValueError, match=r"Member 'b' owns rows of only one class \(\[1\]\)"):
+    with pytest.raises(
+        ValueError, match=r"Member 'b' owns rows of only one class \(\[1\]\)"
+    ):
         _toy_ensemble().fit(X_TOY, y, site=SITE_TOY)
 
 
@@ -253,7 +265,10 @@ def test_member_with_empty_site_sits_out():
             [("alpha", ThresholdClassifier()), ("b", ThresholdClassifier())],
             "conflict with constructor arguments",
         ),
-        ([(3, ThresholdClassifier()), ("b", ThresholdClassifier())], "non-empty strings"),
+        (
+            [(3, ThresholdClassifier()), ("b", ThresholdClassifier())],
+            "non-empty strings",
+        ),
         ([("a",), ("b", ThresholdClassifier())], r"\(name, estimator\) or"),
         ([("a", "drop"), ("b", ThresholdClassifier())], "Member 'a' is 'drop'"),
     ],
@@ -330,7 +345,9 @@ def test_clone_pickle_pipeline_roundtrip():
     fitted = clone(ens).fit(X, y, site=site)
     again = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
-    pipe = make_pipeline(StandardScaler(), clone(ens)).fit(X, y, cooperativedistillationensemble__site=site)
+    pipe = make_pipeline(StandardScaler(), clone(ens)).fit(
+        X, y, cooperativedistillationensemble__site=site
+    )
     assert pipe.score(X, y) > 0.9
     twice = clone(ens).fit(X, y, site=site)
     np.testing.assert_array_equal(twice.predict_proba(X), fitted.predict_proba(X))
@@ -395,7 +412,10 @@ def test_members_gain_on_label_skewed_digits(seed):
     site = _label_skew_sites(ytr, 3, seed)
     ens = CooperativeDistillationEnsemble(
         [
-            ("logreg", make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))),
+            (
+                "logreg",
+                make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)),
+            ),
             ("tree", DecisionTreeClassifier(random_state=0)),
             ("nb", GaussianNB()),
         ],

@@ -30,7 +30,9 @@ def problems(draw):
         "negative": -5 * np.arange(n_classes),
     }[kind]
     y = labels[codes]
-    site = np.array(draw(st.lists(st.integers(0, n_members - 1), min_size=n, max_size=n)))
+    site = np.array(
+        draw(st.lists(st.integers(0, n_members - 1), min_size=n, max_size=n))
+    )
     pool = draw(st.sampled_from(["site", "union"]))
     return X, y, site, n_members, pool
 

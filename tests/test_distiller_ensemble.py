@@ -26,7 +26,9 @@ def test_soft_target_distiller_refits_every_student_without_virtual_rows():
     X, y = load_iris(return_X_y=True)
     site = np.arange(len(y)) % 3
     ens = CooperativeDistillationEnsemble(
-        _members(), distiller=SoftTargetDistiller(temperature=3.0, weight=0.7), random_state=0
+        _members(),
+        distiller=SoftTargetDistiller(temperature=3.0, weight=0.7),
+        random_state=0,
     ).fit(X, y, site=site)
     assert all(len(v.y) == 0 for v in ens.virtual_instances_.values())
     assert len(ens.transfer_report_["round"]) == 0

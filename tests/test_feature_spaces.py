@@ -49,7 +49,9 @@ def _views(fill="mean"):
     )
 
 
-@pytest.mark.parametrize("fill, filled", [("mean", np.mean([2.0, 4.0, 0.0, 6.0])), ("zero", 0.0)])
+@pytest.mark.parametrize(
+    "fill, filled", [("mean", np.mean([2.0, 4.0, 0.0, 6.0])), ("zero", 0.0)]
+)
 def test_virtual_row_mapped_between_column_sets_exactly(fill, filled):
     ens = _views(fill).fit(X3, Y3, site=SITE3)
     v = ens.virtual_instances_["b"]
@@ -81,7 +83,11 @@ def test_members_only_see_their_columns_at_fit_and_predict():
     ).fit(X, y, site=site)
     assert list(ens.named_estimators_["lr"].feature_names_in_) == cols[:8]
     assert list(ens.named_estimators_["tree"].feature_names_in_) == cols[5:]
-    assert list(ens.member_columns_["nb"]) == ["alcohol", "flavanoids", "color_intensity"]
+    assert list(ens.member_columns_["nb"]) == [
+        "alcohol",
+        "flavanoids",
+        "color_intensity",
+    ]
     for name, v in ens.virtual_instances_.items():
         assert list(v.X.columns) == list(ens.member_columns_[name])
     # members read their own columns from the full frame at predict
@@ -94,7 +100,10 @@ def test_integer_and_mask_columns_on_arrays():
     mask = np.zeros(13, dtype=bool)
     mask[[0, 6, 9]] = True
     ens = CooperativeDistillationEnsemble(
-        [("lr", LogisticRegression(max_iter=2000), [0, 1, 2, 6]), ("nb", GaussianNB(), mask)],
+        [
+            ("lr", LogisticRegression(max_iter=2000), [0, 1, 2, 6]),
+            ("nb", GaussianNB(), mask),
+        ],
         random_state=0,
     ).fit(X, y, site=np.arange(len(y)) % 2)
     assert ens.member_columns_["lr"] == [0, 1, 2, 6]
@@ -142,8 +151,12 @@ def test_partition_is_cloned_seeded_and_used_without_site():
         ("tree", DecisionTreeClassifier(random_state=0)),
         ("nb", GaussianNB()),
     ]
-    a = CooperativeDistillationEnsemble(members, partition=part, random_state=3).fit(X, y)
-    b = CooperativeDistillationEnsemble(members, partition=part, random_state=3).fit(X, y)
+    a = CooperativeDistillationEnsemble(members, partition=part, random_state=3).fit(
+        X, y
+    )
+    b = CooperativeDistillationEnsemble(members, partition=part, random_state=3).fit(
+        X, y
+    )
     assert part.random_state is None and not hasattr(part, "columns_")
     assert dict(a.n_rows_) == dict(b.n_rows_)
     assert sum(a.n_rows_.values()) == len(y) and min(a.n_rows_.values()) >= 20
@@ -155,12 +168,18 @@ def test_feature_view_partition_gives_member_columns():
     X, y = load_wine(return_X_y=True, as_frame=True)
     part = FeatureViewPartitioner(n_sites=3, shared_columns=["proline", "alcohol"])
     ens = CooperativeDistillationEnsemble(
-        [("a", GaussianNB()), ("b", GaussianNB()), ("c", GaussianNB(), ["hue", "proline"])],
+        [
+            ("a", GaussianNB()),
+            ("b", GaussianNB()),
+            ("c", GaussianNB(), ["hue", "proline"]),
+        ],
         partition=part,
         random_state=0,
     ).fit(X, y)
     cols = ens.member_columns_
-    assert {"proline", "alcohol"} <= set(cols["a"]) and {"proline", "alcohol"} <= set(cols["b"])
+    assert {"proline", "alcohol"} <= set(cols["a"]) and {"proline", "alcohol"} <= set(
+        cols["b"]
+    )
     assert list(cols["c"]) == ["hue", "proline"]  # explicit columns win
     assert not set(cols["a"]) - {"proline", "alcohol"} & set(cols["b"])
 
@@ -168,12 +187,14 @@ def test_feature_view_partition_gives_member_columns():
 def test_three_members_with_different_columns_all_gain():
     """The doc example: three sites, each lacking some columns, all improve."""
     X, y = load_wine(return_X_y=True, as_frame=True)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.4, random_state=0, stratify=y)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.4, random_state=0, stratify=y
+    )
     cols = list(X.columns)
     rng = np.random.RandomState(0)
-    site = DirichletPartitioner(3, alpha=0.3, min_partition_size=15, random_state=0).split(
-        Xtr, ytr
-    )
+    site = DirichletPartitioner(
+        3, alpha=0.3, min_partition_size=15, random_state=0
+    ).split(Xtr, ytr)
     members = [
         ("a", make_pipeline(StandardScaler(), LogisticRegression()), cols[:9]),
         ("b", DecisionTreeClassifier(max_depth=4, random_state=0), cols[3:]),
@@ -181,9 +202,17 @@ def test_three_members_with_different_columns_all_gain():
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoSharedColumnsWarning)
-        ens = CooperativeDistillationEnsemble(members, random_state=0).fit(Xtr, ytr, site=site)
-    before = {n: e.score(Xte[ens.member_columns_[n]], yte) for n, e in ens.named_initial_estimators_.items()}
-    after = {n: e.score(Xte[ens.member_columns_[n]], yte) for n, e in ens.named_estimators_.items()}
+        ens = CooperativeDistillationEnsemble(members, random_state=0).fit(
+            Xtr, ytr, site=site
+        )
+    before = {
+        n: e.score(Xte[ens.member_columns_[n]], yte)
+        for n, e in ens.named_initial_estimators_.items()
+    }
+    after = {
+        n: e.score(Xte[ens.member_columns_[n]], yte)
+        for n, e in ens.named_estimators_.items()
+    }
     assert all(after[n] >= before[n] for n in before), (before, after)
     assert np.mean(list(after.values())) - np.mean(list(before.values())) > 0.05
 

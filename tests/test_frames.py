@@ -58,7 +58,9 @@ def test_object_column_mixing_types_is_rejected():
     X, y = _frame()
     X["city"] = X["city"].astype(object)
     X.loc[3, "city"] = 7
-    with pytest.raises(ValueError, match=r"Column 'city' mixes value types .*\['int', 'str'\]"):
+    with pytest.raises(
+        ValueError, match=r"Column 'city' mixes value types .*\['int', 'str'\]"
+    ):
         _ensemble().fit(X, y)
 
 

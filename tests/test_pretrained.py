@@ -18,7 +18,9 @@ from skcoop.distill import SoftTargetDistiller
 def digits_sites():
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.3, random_state=0, stratify=y
+    )
     # site 0 holds digits 0-4, site 1 digits 5-9, site 2 everything
     site = np.where(ytr < 5, 0, 1)
     site[::3] = 2
@@ -56,8 +58,12 @@ def test_pretrained_member_meeting_new_classes_is_refitted_with_a_warning(digits
     Xtr, Xte, ytr, yte, site = digits_sites
     site2 = np.where(site == 0, 0, 1)
     lr = _pretrained(Xtr, ytr, site2 == 0, LogisticRegression(max_iter=500))
-    ens = CooperativeDistillationEnsemble([("lr", lr), ("nb", GaussianNB())], random_state=0)
-    with pytest.warns(UserWarning, match=r"'lr' .* never saw the classes \[5, 6, 7, 8, 9\]"):
+    ens = CooperativeDistillationEnsemble(
+        [("lr", lr), ("nb", GaussianNB())], random_state=0
+    )
+    with pytest.warns(
+        UserWarning, match=r"'lr' .* never saw the classes \[5, 6, 7, 8, 9\]"
+    ):
         ens.fit(Xtr, ytr, site=site2)
     assert set(ens.named_estimators_["lr"].classes_) == set(range(10))
     assert ens.named_estimators_["lr"].score(Xte, yte) > lr.score(Xte, yte) + 0.2

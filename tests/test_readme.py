@@ -14,4 +14,8 @@ def test_readme_usage_example_runs():
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
     assert namespace["grid"].best_score_ > 0.9
-    assert set(namespace["ens"].named_estimators_) == {"clinic_a", "clinic_b", "clinic_c"}
+    assert set(namespace["ens"].named_estimators_) == {
+        "clinic_a",
+        "clinic_b",
+        "clinic_c",
+    }

@@ -107,9 +107,9 @@ def test_member_without_predict_is_named():
             return self
 
     with pytest.raises(TypeError, match="Member 'np' .* does not implement predict"):
-        CooperativeDistillationRegressor([("a", ColumnRegressor()), ("np", NoPredict())]).fit(
-            X, Y
-        )
+        CooperativeDistillationRegressor(
+            [("a", ColumnRegressor()), ("np", NoPredict())]
+        ).fit(X, Y)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -118,9 +118,9 @@ def test_members_gain_on_skewed_diabetes(seed):
     Xtr, Xte, ytr, yte = train_test_split(Xd, yd, test_size=0.3, random_state=seed)
     # sites skewed on the target: each holds mostly low, mid or high values
     band = np.digitize(ytr, np.quantile(ytr, [1 / 3, 2 / 3]))
-    site = DirichletPartitioner(3, alpha=0.3, min_partition_size=30, random_state=seed).split(
-        Xtr, band
-    )
+    site = DirichletPartitioner(
+        3, alpha=0.3, min_partition_size=30, random_state=seed
+    ).split(Xtr, band)
     reg = CooperativeDistillationRegressor(
         [
             ("ridge", make_pipeline(StandardScaler(), RidgeCV())),

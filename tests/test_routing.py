@@ -11,9 +11,9 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, LeaveOneGroupOut
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from test_cooperative import SITE_TOY, X_TOY, Y_TOY
 
 from skcoop import CooperativeDistillationEnsemble, EmptySiteWarning
-from test_cooperative import SITE_TOY, X_TOY, Y_TOY
 
 
 @pytest.fixture
@@ -31,7 +31,8 @@ def _recorded(registry, **request):
 def test_routing_sample_weight_reaches_requesting_members_sliced(routing):
     registry = Registry()
     ens = CooperativeDistillationEnsemble(
-        _recorded(registry, sample_weight=True), counterfactual="bisection",
+        _recorded(registry, sample_weight=True),
+        counterfactual="bisection",
         virtual_weight=0.5,
     )
     sw = np.arange(1.0, 10.0)
@@ -40,7 +41,9 @@ def test_routing_sample_weight_reaches_requesting_members_sliced(routing):
     np.testing.assert_array_equal(initial_a["sample_weight"], sw[SITE_TOY == 0])
     np.testing.assert_array_equal(initial_b["sample_weight"], sw[SITE_TOY == 1])
     # virtual rows get virtual_weight after the member's own weights
-    np.testing.assert_array_equal(refit_b["sample_weight"], list(sw[SITE_TOY == 1]) + [0.5, 0.5])
+    np.testing.assert_array_equal(
+        refit_b["sample_weight"], list(sw[SITE_TOY == 1]) + [0.5, 0.5]
+    )
     assert refit_a["n"] == 5 + 2
 
 
@@ -100,7 +103,9 @@ def test_routing_grid_search_pipeline_group_splits(routing, cv):
     X, y = load_iris(return_X_y=True)
     site = np.arange(len(y)) % 3
     pipe = make_pipeline(StandardScaler(), _iris_ensemble().set_fit_request(site=True))
-    grid = GridSearchCV(pipe, {"cooperativedistillationensemble__alpha": [0.3, 0.7]}, cv=cv)
+    grid = GridSearchCV(
+        pipe, {"cooperativedistillationensemble__alpha": [0.3, 0.7]}, cv=cv
+    )
     with pytest.warns(EmptySiteWarning):  # each fold lacks one site's rows
         grid.fit(X, y, site=site, groups=site)
     assert grid.best_score_ > 0.85

@@ -18,7 +18,9 @@ from skcoop import CooperativeDistillationEnsemble  # noqa: E402
 class _MLP(nn.Module):
     def __init__(self, n_in=4, n_hidden=16, n_out=3):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))
+        self.net = nn.Sequential(
+            nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out)
+        )
 
     def forward(self, X):
         return self.net(X)
@@ -54,7 +56,11 @@ def test_net_member_learns_a_class_it_never_saw(iris_two_class_sites, counterfac
     X, y, site = iris_two_class_sites
     template = _net()
     ens = CooperativeDistillationEnsemble(
-        [("net", template), ("tree", DecisionTreeClassifier(random_state=0)), ("nb", GaussianNB())],
+        [
+            ("net", template),
+            ("tree", DecisionTreeClassifier(random_state=0)),
+            ("nb", GaussianNB()),
+        ],
         counterfactual=counterfactual,
         random_state=0,
     ).fit(X, y, site=site)
