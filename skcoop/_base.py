@@ -42,9 +42,14 @@ from .views import ColumnMapper, NoSharedColumnsWarning, column_keys, resolve_co
 _VIRTUAL_KEYS = ("X", "y", "teacher", "source_index", "round")
 
 
-def _resolve_search(spec, model):
-    """The counterfactual search used for one teacher (an unfitted clone)."""
-    return make_search(spec, model)
+def _is_per_row(value, n_samples):
+    """Whether a piece of fit metadata holds one value per row."""
+    return (
+        value is not None
+        and hasattr(value, "__len__")
+        and not isinstance(value, str)
+        and _num_samples(value) == n_samples
+    )
 
 
 class _BaseCooperative(_BaseComposition):
@@ -238,14 +243,7 @@ class _BaseCooperative(_BaseComposition):
     @staticmethod
     def _slice_params(params, rows, n_samples):
         return {
-            key: (
-                _safe_indexing(val, rows)
-                if val is not None
-                and hasattr(val, "__len__")
-                and not isinstance(val, str)
-                and _num_samples(val) == n_samples
-                else val
-            )
+            key: _safe_indexing(val, rows) if _is_per_row(val, n_samples) else val
             for key, val in params.items()
         }
 
@@ -334,12 +332,7 @@ class _BaseCooperative(_BaseComposition):
                 [own, np.full(n_virtual, float(self.virtual_weight))]
             )
         for key, val in params.items():
-            if (
-                n_virtual
-                and hasattr(val, "__len__")
-                and not isinstance(val, str)
-                and (_num_samples(val) == n_own)
-            ):
+            if n_virtual and _is_per_row(val, n_own):
                 raise ValueError(
                     f"Member {self._names[j]!r} requests the per-row fit metadata "
                     f"{key!r}, which virtual instances do not have. Only "
@@ -470,11 +463,7 @@ class _BaseCooperative(_BaseComposition):
         if mapper is True:
             return X_j
         if mapper is None:  # nothing shared: the teacher sees only fills
-            src = self._all_keys if self._columns[j] is None else list(self._columns[j])
-            dst = self._all_keys if self._columns[i] is None else list(self._columns[i])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NoSharedColumnsWarning)
-                mapper = ColumnMapper(src, dst, fill=self.fill).fit(self._own[i][0])
+            mapper = self._column_mapper(j, i)
         return mapper.transform(X_j)
 
     def _search_teacher(self, model, i, X, y, query_rows, seed):
@@ -482,7 +471,7 @@ class _BaseCooperative(_BaseComposition):
         start = time.perf_counter()
         if query_rows.size == 0:
             return None, 0.0
-        search = _resolve_search(self.counterfactual, model)
+        search = make_search(self.counterfactual, model)
         params = search.get_params(deep=False)
         update = {"alpha": self.alpha} if "alpha" in params else {}
         if "random_state" in params and params["random_state"] is None:
@@ -539,34 +528,41 @@ class _BaseCooperative(_BaseComposition):
             f"(teacher search {seconds:.2f}s for {query_rows.size} rows)"
         )
 
+    def _keys(self, m):
+        """Column keys of member ``m`` in the ensemble's full column set."""
+        return self._all_keys if self._columns[m] is None else list(self._columns[m])
+
+    def _column_mapper(self, i, j):
+        """A ColumnMapper from member ``i``'s columns to ``j``'s, fitted on j's rows."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NoSharedColumnsWarning)
+            return ColumnMapper(self._keys(i), self._keys(j), fill=self.fill).fit(
+                self._own[j][0]
+            )
+
     def _mapper(self, i, j):
         """How rows of teacher ``i`` become rows of student ``j``.
 
         ``True`` when both see the same columns, a fitted ColumnMapper
         otherwise, ``None`` when they share no column (nothing transfers).
         """
-        if (i, j) in self._mappers:
-            return self._mappers[(i, j)]
-        src = self._all_keys if self._columns[i] is None else list(self._columns[i])
-        dst = self._all_keys if self._columns[j] is None else list(self._columns[j])
-        if src == dst:
-            mapper = True
-        else:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", NoSharedColumnsWarning)
-                mapper = ColumnMapper(src, dst, fill=self.fill).fit(self._own[j][0])
-            if mapper.n_shared_ == 0 or caught:
-                warnings.warn(
-                    f"Members {self._names[i]!r} and {self._names[j]!r} share no "
-                    f"column, so {self._names[i]!r} teaches {self._names[j]!r} "
-                    "nothing. Give members overlapping columns to let knowledge "
-                    "pass between them.",
-                    NoSharedColumnsWarning,
-                    stacklevel=2,
-                )
-                mapper = None
-        self._mappers[(i, j)] = mapper
-        return mapper
+        if (i, j) not in self._mappers:
+            if self._keys(i) == self._keys(j):
+                mapper = True
+            else:
+                mapper = self._column_mapper(i, j)
+                if mapper.n_shared_ == 0:
+                    warnings.warn(
+                        f"Members {self._names[i]!r} and {self._names[j]!r} share "
+                        f"no column, so {self._names[i]!r} teaches "
+                        f"{self._names[j]!r} nothing. Give members overlapping "
+                        "columns to let knowledge pass between them.",
+                        NoSharedColumnsWarning,
+                        stacklevel=2,
+                    )
+                    mapper = None
+            self._mappers[(i, j)] = mapper
+        return self._mappers[(i, j)]
 
     def _report_groups(self, y_rows):
         """Groups of a report row: one per class (one in all for regression)."""
