@@ -202,7 +202,7 @@ class _CountingModel:
 
         frame = pd.DataFrame(Z, columns=self.columns, copy=False)
         if self.cast is not None:
-            frame = frame.astype(self.cast, copy=False)
+            frame = frame.astype(self.cast)
         return frame
 
     def record(self, n_rows, seconds):
@@ -545,10 +545,12 @@ class BaseCounterfactualSearch(BaseEstimator):
                     f"shape {target.shape} for {initial.shape[0]} rows."
                 )
             target = np.broadcast_to(target, initial.shape).copy()
-            if np.any(np.isnan(target)) or np.any((target < 0) | (target > 1)):
+            if np.any(np.isnan(target)):
+                raise ValueError("confidence must be a probability in [0, 1]; got NaN.")
+            if np.any((target < 0) | (target > 1)):
                 raise ValueError(
                     "confidence must be a probability in [0, 1]. Got values "
-                    f"from {np.nanmin(target)} to {np.nanmax(target)} instead."
+                    f"from {target.min()} to {target.max()} instead."
                 )
         return Goal(
             initial=initial,
@@ -618,7 +620,7 @@ class BaseCounterfactualSearch(BaseEstimator):
                 f"The model must be a fitted {kind} with {' and '.join(needed)} to be "
                 f"searched for counterfactuals; {type(model).__name__} has no "
                 f"{', '.join(missing)}. Fit it first, or pass a model with "
-                "probabilities (for SVC: probability=True)."
+                "probabilities (for SVC: CalibratedClassifierCV(SVC()))."
             )
 
     def _columns(self):
@@ -642,7 +644,7 @@ class BaseCounterfactualSearch(BaseEstimator):
         import pandas as pd
 
         frame = pd.DataFrame(Z, columns=columns, index=X_like.index)
-        return frame.astype(X_like.dtypes.to_dict(), copy=False)
+        return frame.astype(X_like.dtypes.to_dict())
 
 
 BaseCounterfactualSearch.__doc__ = BaseCounterfactualSearch.__doc__.replace(

@@ -177,11 +177,35 @@ class BlackBoxSearch(BaseCounterfactualSearch):
             V, V_out = ctx.X[rows].copy(), ctx.goal.initial[rows].copy()
             V_ok = np.zeros(rows.size, dtype=bool)
         miss = np.flatnonzero(~V_ok)
+        # the plain segment to the nearest anchor (BisectionSearch's answer)
+        # for every row, the sparsified anchors where the jumps failed
+        P = bisect_segments(ctx, rows, anchors[rows, 0], self.n_iter)
+        keep_better(self._cost, ctx, rows, (V, V_out, V_ok), P)
         if miss.size:
-            A, A_out, A_ok = anchor_search(ctx, rows[miss], anchors[rows[miss]], self.n_iter)
-            V[miss], V_out[miss], V_ok[miss] = A, A_out, A_ok
+            A = anchor_search(ctx, rows[miss], anchors[rows[miss]], self.n_iter)
+            keep_better(self._cost, ctx, rows, (V, V_out, V_ok), A, miss)
         Z[rows] = polish(ctx, rows, V, V_out, V_ok, self.n_rounds)
         return Z
+
+    def _cost(self, ctx, Z, rows):
+        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(axis=1)
+
+
+def keep_better(cost, ctx, rows, current, candidate, where=None):
+    """Replace, in place, current points by valid candidates of lower cost.
+
+    Where neither is valid, the one closer to the target is kept, so that a
+    failed row returns the best attempt rather than its source.
+    """
+    V, V_out, V_ok = current
+    C, C_out, C_ok = candidate
+    idx = np.arange(rows.size) if where is None else where
+    better = C_ok & (~V_ok[idx] | (cost(ctx, C, rows[idx]) < cost(ctx, V[idx], rows[idx])))
+    margin = ctx.goal.margin
+    closer = ~C_ok & ~V_ok[idx] & (margin(C_out, rows[idx]) > margin(V_out[idx], rows[idx]))
+    take = better | closer
+    b = idx[take]
+    V[b], V_out[b], V_ok[b] = C[take], C_out[take], C_ok[take]
 
 
 def anchor_search(ctx, rows, anchors, n_iter):

@@ -11,7 +11,8 @@ one model call however many instances they belong to.
 
 import numpy as np
 
-_EPS = 1e-300
+_EPS = 1e-300  # probabilities are clipped to [_EPS, _ONE] before the logit
+_ONE = np.nextafter(1.0, 0.0)
 
 
 class Goal:
@@ -84,14 +85,14 @@ class Goal:
         """Output on the scale where the model is closest to linear (logit)."""
         if self.regression:
             return out
-        p = np.clip(out, _EPS, 1 - _EPS)
+        p = np.clip(out, _EPS, _ONE)
         return np.log(p) - np.log1p(-p)
 
     def score_target(self, rows=None):
         """Score to aim for when linearising: a little inside the interval."""
         lower = self._take(self.lower, rows)
         if not self.regression:
-            p = np.clip(lower + 0.01 * (1 - lower), _EPS, 1 - _EPS)
+            p = np.clip(lower + 0.01 * (1 - lower), _EPS, _ONE)
             return np.log(p) - np.log1p(-p)
         return self._take(self.target, rows)
 

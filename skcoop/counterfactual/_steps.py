@@ -12,6 +12,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 _BIG = 1e12
+_FAR = 1e3  # how far an unbounded feature may move, in its scale units
 
 
 # ----------------------------------------------------------------- anchors
@@ -131,6 +132,10 @@ def bisect_segments(ctx, rows, ends, n_iter, start=None):
     at_start = goal.reached(out_all[m:], rows[first])
     hi[first[at_start]] = lo[first[at_start]]
     out_hi[first[at_start]] = out_all[m:][at_start]
+    # nearest valid fraction seen: a regressor's output can jump past the
+    # target interval, so the crossing point need not be valid
+    best = np.where(goal.valid(out_hi, rows), hi, np.nan)
+    best_out = out_hi.copy()
     active = np.flatnonzero(reached & (hi > lo))
     for _ in range(n_iter):
         if active.size == 0:
@@ -141,6 +146,12 @@ def bisect_segments(ctx, rows, ends, n_iter, start=None):
         hi[active[good]] = mid[good]
         out_hi[active[good]] = out[good]
         lo[active[~good]] = mid[~good]
+        closer = goal.valid(out, rows[active]) & ~(best[active] <= mid)
+        best[active[closer]] = mid[closer]
+        best_out[active[closer]] = out[closer]
+    fallback = ~goal.valid(out_hi, rows) & np.isfinite(best)
+    hi[fallback] = best[fallback]
+    out_hi[fallback] = best_out[fallback]
     Z = point(hi, np.arange(m))
     return Z, out_hi, goal.valid(out_hi, rows)
 
@@ -404,6 +415,7 @@ def linear_step(
     room = np.where(
         sign > 0, upper[:, cols] - origin[:, cols], origin[:, cols] - lower[:, cols]
     )
+    room = np.minimum(room, _FAR * ctx.scale[cols])  # unbounded features
     gain_per_l1 = np.abs(grad) * ctx.scale[cols]
     capacity = np.abs(grad) * room  # score change available per feature
     order = np.argsort(-gain_per_l1, axis=1)

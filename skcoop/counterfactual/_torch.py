@@ -19,7 +19,7 @@ from ._base import (
     _is_torch_model,
     _safe_is_regressor,
 )
-from ._blackbox import anchor_search, polish, step_toward_anchor
+from ._blackbox import anchor_search, keep_better, polish, step_toward_anchor
 from ._steps import linear_search, nearest_anchors
 
 __all__ = ["GradientSearch", "TorchModel"]
@@ -337,15 +337,12 @@ class GradientSearch(BaseCounterfactualSearch):
         V_ok &= found
         if self.linearize:
             ctx.gradient = lambda Z_, rows_: self._gradient(ctx, Z_, rows_)
-            L, L_out, L_ok = linear_search(
-                ctx, rows, self.n_linear, sparsity_weight=self.sparsity_weight
-            )
-            better = L_ok & (~V_ok | (self._cost(ctx, L, rows) < self._cost(ctx, V, rows)))
-            V[better], V_out[better], V_ok[better] = L[better], L_out[better], True
+            L = linear_search(ctx, rows, self.n_linear, sparsity_weight=self.sparsity_weight)
+            keep_better(self._cost, ctx, rows, (V, V_out, V_ok), L)
         miss = np.flatnonzero(~V_ok)
         if self.fallback and miss.size:
-            A, A_out, A_ok = anchor_search(ctx, rows[miss], anchors[rows[miss]], self.n_iter)
-            V[miss], V_out[miss], V_ok[miss] = A, A_out, A_ok
+            A = anchor_search(ctx, rows[miss], anchors[rows[miss]], self.n_iter)
+            keep_better(self._cost, ctx, rows, (V, V_out, V_ok), A, miss)
         Z[rows] = polish(ctx, rows, V, V_out, V_ok, self.n_rounds)
         return Z
 
