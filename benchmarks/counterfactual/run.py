@@ -168,6 +168,9 @@ def model_input(model, Q):
 def evaluate(model, Q, X_cf, desired, confidence, std):
     """Validity (model called on the rows), scaled L1, features changed."""
     X_cf = np.asarray(X_cf, dtype=float)
+    if len(Q) == 0:
+        return {"validity": float("nan"), "found": float("nan"), "median_l1": float("nan"),
+                "median_changed": float("nan"), "median_proba": float("nan"), "copies": 0}
     found = np.all(np.isfinite(X_cf), axis=1)
     proba = np.full(len(Q), np.nan)
     if found.any():
@@ -187,6 +190,18 @@ def evaluate(model, Q, X_cf, desired, confidence, std):
         "median_proba": float(np.nanmedian(proba)) if found.any() else float("nan"),
         "copies": int((found & (changed == 0)).sum()),
     }
+
+
+def evaluate_rows(model, Q, X_cf, desired, confidence):
+    """Per row: did the engine return a row the model gives the target at ``confidence``."""
+    X_cf = np.asarray(X_cf, dtype=float)
+    ok = np.all(np.isfinite(X_cf), axis=1)
+    if ok.any():
+        frame = pd.DataFrame(X_cf[ok], columns=Q.columns)
+        P = np.asarray(model.predict_proba(model_input(model, frame)))
+        index = np.searchsorted(model.classes_, desired[ok])
+        ok[ok] = P[np.arange(ok.sum()), index] >= confidence
+    return ok
 
 
 def run_skcoop(search, model, X_train, y_train, Q, desired, confidence, **kwargs):
@@ -335,8 +350,9 @@ def main(argv=None):
                                       for k, v in row.items()}), flush=True)
 
                 search = make_search("auto", model)
-                record(f"skcoop {type(search).__name__}",
-                       *run_skcoop(search, model, X_train, y_train, Q, desired, conf))
+                ours, ours_stats = run_skcoop(search, model, X_train, y_train, Q, desired,
+                                              conf)
+                record(f"skcoop {type(search).__name__}", ours, ours_stats)
                 if isinstance(search, GradientSearch):
                     record("skcoop BlackBoxSearch",
                            *run_skcoop(BlackBoxSearch(), model, X_train, y_train, Q,
@@ -352,8 +368,14 @@ def main(argv=None):
                             method, model, X_train, y_train, Q.iloc[:m], desired[:m],
                             conf, args.seed)
                     X_cf, stats = dice_cache[method][m]
+                    # skcoop on the same rows, where DiCE found a valid one
+                    dice_ok = evaluate_rows(model, Q.iloc[:m], X_cf, desired[:m], conf)
+                    same = evaluate(model, Q.iloc[:m][dice_ok], ours[:m][dice_ok],
+                                    desired[:m][dice_ok], conf, std)
                     record(f"DiCE {method}", X_cf, stats, Qe=Q.iloc[:m], de=desired[:m],
-                           timed_on=f"first {m} of {n}")
+                           timed_on=f"first {m} of {n}",
+                           skcoop_l1_same_rows=same["median_l1"],
+                           skcoop_changed_same_rows=same["median_changed"])
             if mname == "skorch_net":
                 rows.extend(paper_settings(model, X_train, y_train, X_test, y_test,
                                            std, common))
@@ -436,6 +458,47 @@ def versions():
     return out
 
 
+def targets(frame):
+    """The issue's targets, per dataset and model, at the largest query set."""
+    lines = []
+    flips = frame[frame["confidence"].astype(str) != "quintessential (alpha=0.5)"]
+    n = flips["n_queries"].max()
+    big = flips[flips["n_queries"] == n]
+    header = ("| dataset | model | speed-up vs DiCE's fastest | validity | median L1 "
+              "(DiCE random) | L1 on DiCE random's valid rows (DiCE random) | "
+              "features changed (DiCE random) | L1 / nearest-row L1 | search / model time |")
+    lines += [header, "|" + "---|" * 9]
+    for (dname, mname), g in big.groupby(["dataset", "model"], sort=False):
+        ours = g[g["engine"].str.startswith("skcoop")].iloc[0]
+        base = g[g["engine"] == "nearest target row"].iloc[0]
+        dice = g[g["engine"].str.startswith("DiCE")]
+        rnd = dice[dice["engine"] == "DiCE random"]
+
+        def fmt(v, spec=".3g"):
+            return "" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
+
+        if len(dice):
+            fastest = dice.loc[dice["sec_per_cf"].idxmin()]
+            speed = (f"{fastest['sec_per_cf'] / ours['sec_per_cf']:.0f}x "
+                     f"({fastest['engine']}, {fastest['sec_per_cf']:.3g} s vs "
+                     f"{ours['sec_per_cf']:.2g} s)")
+        else:
+            speed = "(no DiCE)"
+        r = rnd.iloc[0] if len(rnd) else None
+        lines.append(
+            f"| {dname} | {mname} | {speed} | {ours['validity']:.3f} | "
+            f"{fmt(ours['median_l1'])} ({fmt(None if r is None else r['median_l1'])}) | "
+            f"{fmt(None if r is None else r.get('skcoop_l1_same_rows'))} "
+            f"({fmt(None if r is None else r['median_l1'])}, n valid = "
+            f"{'' if r is None else int(round(r['validity'] * r['n_timed']))}) | "
+            f"{fmt(ours['median_changed'])} "
+            f"({fmt(None if r is None else r['median_changed'])}) | "
+            f"{ours['median_l1'] / base['median_l1']:.2f} | "
+            f"{ours['search_over_model']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def markdown(frame, meta):
     cols = ["dataset", "model", "n_queries", "engine", "n_timed", "sec_per_cf",
             "validity", "median_l1", "median_changed", "calls_per_cf", "rows_per_cf",
@@ -452,6 +515,8 @@ def markdown(frame, meta):
         "`n_queries` means it was timed on the first `n_timed` queries of the set.",
         "",
     ]
+    lines += ["## Targets (class flips at the target confidence, "
+              f"{frame['n_queries'].max()} queries)", "", targets(frame), "## All runs", ""]
     frame = frame.copy()
     present = [c for c in cols if c in frame.columns]
     header = "| " + " | ".join(present) + " |"

@@ -37,8 +37,8 @@ class BlackBoxSearch(BaseCounterfactualSearch):
        linear model, and sparse: features in order of slope times scale,
        each to its bound until enough), then a line search on the model.
        ``n_linear`` such steps, each re-linearised where the last one landed
-       (an L1 DeepFool). On trees the slopes are mostly zero at a small step;
-       a coarser step is tried once, and the anchors do the rest.
+       (an L1 DeepFool). On trees the slopes are mostly zero and the anchors
+       do the work.
     2. Anchors, for rows step 1 left without a valid point: the
        ``n_anchors`` nearest reference rows (scaled L1) of the target class
        that meet the target. Each anchor first loses, by batched greedy
@@ -59,9 +59,9 @@ class BlackBoxSearch(BaseCounterfactualSearch):
     ----------
     n_anchors : int, default=3
         Reference rows tried as endpoints per instance.
-    n_iter : int, default=10
+    n_iter : int, default=8
         Bisection steps on each segment.
-    n_rounds : int, default=2
+    n_rounds : int, default=1
         Polishing rounds (reversion then shrinking).
     linearize : bool, default=True
         Try the linear jumps of step 1 (``d + 10`` rows per instance and
@@ -134,8 +134,8 @@ class BlackBoxSearch(BaseCounterfactualSearch):
     def __init__(
         self,
         n_anchors=3,
-        n_iter=10,
-        n_rounds=2,
+        n_iter=8,
+        n_rounds=1,
         linearize=True,
         n_linear=3,
         sparsity_weight=1.0,

@@ -310,7 +310,7 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
 
 
 # --------------------------------------------------------------- linearise
-def linear_search(ctx, rows, n_steps=3, rel_steps=(0.1, 1.0), sparsity_weight=0.0):
+def linear_search(ctx, rows, n_steps=3, rel_steps=(0.1,), sparsity_weight=0.0):
     """Iterated :func:`linear_step` from the source rows (an L1 DeepFool).
 
     Each step linearises the model at the current point and jumps from the

@@ -196,7 +196,7 @@ class GradientSearch(BaseCounterfactualSearch):
         not improved for ``n_iter_no_change`` steps.
     n_iter_no_change : int, default=10
         Patience of the default stopping rule.
-    n_rounds : int, default=2
+    n_rounds : int, default=1
         Polishing rounds after the gradient phase (0: none).
     linearize : bool, default=True
         Also take linear jumps with the exact input gradient (the
@@ -212,7 +212,7 @@ class GradientSearch(BaseCounterfactualSearch):
         segment search instead.
     n_anchors : int, default=3
         Anchors per row for the fallback.
-    n_iter : int, default=10
+    n_iter : int, default=8
         Bisection steps of the fallback and the already-at-target step.
     {shared}
 
@@ -275,13 +275,13 @@ class GradientSearch(BaseCounterfactualSearch):
         step_units="scaled",
         tol=None,
         n_iter_no_change=10,
-        n_rounds=2,
+        n_rounds=1,
         linearize=True,
         n_linear=3,
         sparsity_weight=1.0,
         fallback=True,
         n_anchors=3,
-        n_iter=10,
+        n_iter=8,
         *,
         alpha=0.5,
         min_step=0.1,
