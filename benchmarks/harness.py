@@ -1,0 +1,384 @@
+"""Shared benchmark harness: one task, every method, the same splits and sites.
+
+A :class:`Task` holds the training rows with their site (member name per
+row), the test rows and the members. :func:`run_task` fits every method
+asked for on exactly those rows, times each fit, records its peak traced
+memory, and scores every member on the test rows in its own columns:
+
+``alone``     members fitted on their own rows (``n_rounds=0``)
+``pooled``    each learner on every training row (the upper bound)
+``kd``        soft-target KD, ``SoftTargetDistiller()`` defaults
+``kd_tuned``  soft-target KD, T x w chosen on a validation split carved from
+              each site's training rows (per task, i.e. per data distribution)
+``dml``       deep mutual learning among the members that train step by step
+              (skorch nets, ``partial_fit``); the others are left out
+``pkd``       data-partitioning KD, ``PartitionedDistiller()`` defaults
+``ckd``       cooperative distillation, defaults (duplicates removed)
+``ckd_dup``   cooperative distillation with ``dedupe=False``
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import time
+import tracemalloc
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, r2_score
+
+from skcoop import CooperativeDistillationEnsemble, CooperativeDistillationRegressor
+from skcoop.distill import (
+    MutualLearningDistiller,
+    PartitionedDistiller,
+    SoftTargetDistiller,
+)
+
+ALL_METHODS = ("alone", "pooled", "kd", "kd_tuned", "dml", "pkd", "ckd", "ckd_dup")
+# dedupe=False is compared only where the paper compares it (experiment B)
+DEFAULT_METHODS = ("alone", "pooled", "kd", "kd_tuned", "dml", "pkd", "ckd")
+TUNE_GRID = [(t, w) for t in (1, 2, 4, 8) for w in (0.25, 0.5, 0.75, 0.9)]
+VOTE = "(vote)"
+
+
+@dataclass
+class Task:
+    """One data distribution of one experiment."""
+
+    experiment: str
+    setting: str
+    X: object
+    y: np.ndarray
+    site: np.ndarray  # member name of each training row
+    X_test: object
+    y_test: np.ndarray
+    members: list  # (name, estimator) or (name, estimator, columns)
+    methods: tuple = DEFAULT_METHODS
+    regression: bool = False
+    tune_grid: list = None  # None: the run's grid
+    extra: dict = field(default_factory=dict)  # copied into every row
+
+
+@dataclass
+class Config:
+    counterfactual: object = "auto"
+    tune_grid: list = field(default_factory=lambda: list(TUNE_GRID))
+    memory_seeds: tuple = (0,)  # seeds whose fits are traced a second time for memory
+    verbose: int = 0
+
+
+def take(X, columns):
+    """Rows of ``X`` in ``columns`` (names for DataFrames, positions else)."""
+    if columns is None:
+        return X
+    if hasattr(X, "iloc"):
+        if len(columns) and not isinstance(columns[0], str):
+            return X.iloc[:, list(columns)]
+        return X[list(columns)]
+    return X[:, list(columns)]
+
+
+def rows(X, mask):
+    return X.iloc[np.flatnonzero(mask)] if hasattr(X, "iloc") else X[mask]
+
+
+def _columns(member):
+    return member[2] if len(member) > 2 else None
+
+
+def _learner(est):
+    est = est.steps[-1][1] if hasattr(est, "steps") else est
+    est = getattr(est, "estimator", est)  # CalibratedClassifierCV
+    return type(est).__name__
+
+
+def _is_iterative(est):
+    return hasattr(est, "module") or hasattr(est, "partial_fit")
+
+
+def _seed_torch(seed):
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+
+
+def measure(fn, seed, memory=True):
+    """``fn()``'s result, wall seconds and peak traced memory in MiB.
+
+    The time comes from an untraced call (tracemalloc slows fits several
+    times); with ``memory`` a second, traced call measures the peak.
+    """
+    peak = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if memory:
+            _seed_torch(seed)
+            tracemalloc.start()
+            try:
+                fn()
+                peak = tracemalloc.get_traced_memory()[1] / 2**20
+            finally:
+                tracemalloc.stop()
+        _seed_torch(seed)
+        start = time.perf_counter()
+        out = fn()
+        seconds = time.perf_counter() - start
+    return out, seconds, peak
+
+
+def _score(est, X, y, regression):
+    pred = est.predict(X)
+    return r2_score(y, pred) if regression else accuracy_score(y, pred)
+
+
+def _ensemble(task, members, seed, cfg, **params):
+    cls = CooperativeDistillationRegressor if task.regression else CooperativeDistillationEnsemble
+    return cls(members, counterfactual=cfg.counterfactual, random_state=seed, **params)
+
+
+def _ensemble_rows(task, ens, members, method, seed, seconds, peak, params=""):
+    out = []
+    virtual = getattr(ens, "virtual_instances_", {})
+    for member in members:
+        name = member[0]
+        if name not in ens.named_estimators_:
+            continue
+        est = ens.named_estimators_[name]
+        n_virtual = len(virtual[name].y) if name in virtual else 0
+        out.append(
+            dict(
+                member=name,
+                learner=_learner(member[1]),
+                score=_score(est, take(task.X_test, _columns(member)), task.y_test, task.regression),
+                n_rows=int(ens.n_rows_[name]),
+                n_virtual=n_virtual,
+            )
+        )
+    out.append(
+        dict(
+            member=VOTE,
+            learner="ensemble",
+            score=_score(ens, task.X_test, task.y_test, task.regression),
+            n_rows=len(task.y),
+            n_virtual=sum(r["n_virtual"] for r in out),
+        )
+    )
+    report = getattr(ens, "transfer_report_", None)
+    totals = {}
+    if report is not None and len(report.get("found", [])):
+        totals = {k: int(np.sum(report[k])) for k in ("qualifying", "found", "kept")}
+    for r in out:
+        r.update(method=method, fit_s=seconds, peak_mb=peak, params=params, **totals)
+    return out
+
+
+def _fit_ensemble(task, members, seed, cfg, X, y, site, **params):
+    ens = _ensemble(task, members, seed, cfg, **params)
+    return measure(lambda: ens.fit(X, y, site=site), seed, seed in cfg.memory_seeds)
+
+
+def _pooled(task, seed, cfg):
+    out = []
+    for member in task.members:
+        name, est, cols = member[0], member[1], _columns(member)
+        fitted, seconds, peak = measure(
+            lambda: clone(est).fit(take(task.X, cols), task.y), seed, seed in cfg.memory_seeds
+        )
+        out.append(
+            dict(
+                member=name,
+                learner=_learner(est),
+                score=_score(fitted, take(task.X_test, cols), task.y_test, task.regression),
+                n_rows=len(task.y),
+                n_virtual=0,
+                method="pooled",
+                fit_s=seconds,
+                peak_mb=peak,
+                params="",
+            )
+        )
+    return out
+
+
+def validation_mask(site, seed, fraction=0.2):
+    """A ``fraction`` of each site's rows, drawn at random."""
+    rng = np.random.RandomState(seed)
+    val = np.zeros(len(site), dtype=bool)
+    for s in np.unique(site):
+        idx = rng.permutation(np.flatnonzero(site == s))
+        val[idx[: int(fraction * len(idx))]] = True
+    return val
+
+
+def tune_kd(task, seed, cfg):
+    """(T, w) with the best mean member accuracy on a validation split."""
+    val = validation_mask(task.site, seed)
+    X_fit, y_fit, s_fit = rows(task.X, ~val), task.y[~val], task.site[~val]
+    X_val, y_val = rows(task.X, val), task.y[val]
+    best, best_score = None, -np.inf
+    for t, w in task.tune_grid or cfg.tune_grid:
+        ens = _ensemble(task, task.members, seed, cfg, distiller=SoftTargetDistiller(t, w))
+        _seed_torch(seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                ens.fit(X_fit, y_fit, site=s_fit)
+            except ValueError:  # a site lost a class to the validation split
+                continue
+        score = np.mean(
+            [
+                accuracy_score(y_val, est.predict(take(X_val, _columns(m))))
+                for m, est in zip(task.members, ens.estimators_)
+            ]
+        )
+        if score > best_score:
+            best, best_score = (t, w), score
+    return best or (2.0, 0.5)
+
+
+def run_task(task, seed, cfg):
+    """Every method of ``task`` on one seed: a list of result rows.
+
+    Also returns the cooperative fit's transfer report (teacher, student,
+    found, kept) for the heatmaps.
+    """
+    results, transfers = [], []
+    X, y, site = task.X, task.y, task.site
+    for method in task.methods:
+        if cfg.verbose:
+            print(f"  {task.experiment} {task.setting} seed={seed} {method}", flush=True)
+        if method == "pooled":
+            results += _pooled(task, seed, cfg)
+            continue
+        members, Xm, ym, sm, params, label = task.members, X, y, site, {}, ""
+        if method == "alone":
+            params = dict(n_rounds=0)
+        elif method == "kd":
+            params = dict(distiller=SoftTargetDistiller())
+        elif method == "kd_tuned":
+            t0 = time.perf_counter()
+            t, w = tune_kd(task, seed, cfg)
+            tune_s = time.perf_counter() - t0
+            params, label = dict(distiller=SoftTargetDistiller(t, w)), f"T={t},w={w}"
+        elif method == "pkd":
+            params = dict(distiller=PartitionedDistiller())
+        elif method == "dml":
+            members = [m for m in task.members if _is_iterative(m[1])]
+            if len(members) < 2:
+                continue
+            keep = np.isin(site, [m[0] for m in members])
+            Xm, ym, sm = rows(X, keep), y[keep], site[keep]
+            params = dict(distiller=MutualLearningDistiller())
+            label = "peers=" + "+".join(m[0] for m in members)
+        elif method == "ckd":
+            params = dict(dedupe=True)
+        elif method == "ckd_dup":
+            params = dict(dedupe=False)
+        else:
+            raise ValueError(f"Unknown method {method!r}.")
+        ens, seconds, peak = _fit_ensemble(task, members, seed, cfg, Xm, ym, sm, **params)
+        new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
+        if method == "kd_tuned":
+            for r in new:
+                r["tune_s"] = tune_s
+        results += new
+        if method == "ckd" and hasattr(ens, "transfer_report_"):
+            rep = ens.transfer_report_
+            for i in range(len(rep["teacher"])):
+                transfers.append(
+                    dict(
+                        experiment=task.experiment,
+                        setting=task.setting,
+                        seed=seed,
+                        teacher=str(rep["teacher"][i]),
+                        student=str(rep["student"][i]),
+                        cls=str(rep["class"][i]) if "class" in rep else "",
+                        qualifying=int(rep["qualifying"][i]),
+                        found=int(rep["found"][i]),
+                        kept=int(rep["kept"][i]),
+                    )
+                )
+    for r in results:
+        r.update(experiment=task.experiment, setting=task.setting, seed=seed, **task.extra)
+        r["metric"] = "r2" if task.regression else "accuracy"
+    return results, transfers
+
+
+# ---------------------------------------------------------------- sites
+def skewed_sites(y, names, alpha, seed, min_classes=2):
+    """Dirichlet label-skewed sites (member names) each holding >= 2 classes."""
+    from skcoop.partition import DirichletPartitioner
+
+    k = len(names)
+    rng = np.random.RandomState(seed)
+    part = DirichletPartitioner(
+        n_sites=k,
+        alpha=alpha,
+        min_partition_size=max(2, min(10, len(y) // (3 * k))),
+        max_tries=100,
+        random_state=rng,
+    )
+    for _ in range(200):
+        site = part.split(np.zeros((len(y), 1)), y)
+        if all(np.unique(y[site == s]).size >= min_classes for s in range(k)):
+            return np.asarray(names, dtype=object)[site]
+    raise RuntimeError(f"No Dirichlet({alpha}) draw gave every site {min_classes} classes.")
+
+
+def iid_sites(n, names, seed):
+    rng = np.random.RandomState(seed)
+    return np.asarray(names, dtype=object)[rng.permutation(n) % len(names)]
+
+
+# ---------------------------------------------------------------- nets
+def have_torch():
+    try:
+        import skorch  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+try:
+    import torch
+except ImportError:  # skorch members are left out
+    torch = None
+    MLP = None
+else:
+
+    class MLP(torch.nn.Module):
+        """One hidden ReLU layer; logits out (CrossEntropyLoss)."""
+
+        def __init__(self, n_in=64, n_hidden=64, n_out=10):
+            super().__init__()
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(n_in, n_hidden), torch.nn.ReLU(), torch.nn.Linear(n_hidden, n_out)
+            )
+
+        def forward(self, X):
+            return self.net(X)
+
+
+
+def skorch_mlp(n_features, n_classes, hidden=64, max_epochs=20, lr=1e-3, batch_size=64):
+    """A small skorch MLP classifier (float32 X, int labels 0..K-1)."""
+    from skorch import NeuralNetClassifier
+
+    return NeuralNetClassifier(
+        MLP,
+        module__n_in=n_features,
+        module__n_hidden=hidden,
+        module__n_out=n_classes,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=lr,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )

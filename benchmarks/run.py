@@ -1,0 +1,123 @@
+"""Run the skcoop reproduction and baseline benchmarks.
+
+    nice python benchmarks/run.py --quick          # < 10 min on 2 cores
+    nice python benchmarks/run.py                  # full: 5 seeds
+    nice python benchmarks/run.py --only A --seeds 0 1
+
+Writes ``benchmarks/results/<mode>/``: ``runs.csv`` and ``runs.json`` (one
+row per experiment, setting, seed, method and member), ``transfers.csv``
+(the cooperative fits' teacher -> student counts), ``summary.md`` and PNG
+plots. See benchmarks/README.md.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import pandas as pd  # noqa: E402
+
+import report  # noqa: E402
+from experiments import ORDER  # noqa: E402
+from harness import TUNE_GRID, Config, run_task  # noqa: E402
+from skcoop.datasets import DatasetNotAvailableError  # noqa: E402
+
+QUICK_GRID = [(t, w) for t in (1, 4) for w in (0.5, 0.9)]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, 1 seed, 2x2 KD grid")
+    p.add_argument("--only", nargs="+", metavar="EXP", help="experiments to run (A..G)")
+    p.add_argument("--seeds", nargs="+", type=int, help="seeds (default 0 1 quick, 0..4 full)")
+    p.add_argument("--counterfactual", default="auto", help="search: auto or bisection")
+    p.add_argument("--memory-seeds", nargs="*", type=int, default=[0],
+                   help="seeds whose fits are repeated under tracemalloc (default 0)")
+    p.add_argument("--out", help="results folder (default benchmarks/results/<mode>)")
+    p.add_argument("--verbose", "-v", action="count", default=0)
+    args = p.parse_args(argv)
+
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    mode = "quick" if args.quick else "full"
+    seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
+    out = Path(args.out) if args.out else HERE / "results" / mode
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = Config(
+        counterfactual=args.counterfactual,
+        tune_grid=QUICK_GRID if args.quick else list(TUNE_GRID),
+        memory_seeds=tuple(args.memory_seeds),
+        verbose=args.verbose,
+    )
+    wanted = {e.upper() for e in args.only} if args.only else None
+    results, transfers, log = [], [], {}
+    start = time.perf_counter()
+    for modname in ORDER:
+        if wanted and modname[0].upper() not in wanted:
+            continue
+        mod = importlib.import_module(f"experiments.{modname}")
+        t0 = time.perf_counter()
+        print(f"[{mod.NAME}] {mod.TITLE}", flush=True)
+        try:
+            for seed in seeds:
+                for task in mod.tasks(seed, args.quick):
+                    r, t = run_task(task, seed, cfg)
+                    results += r
+                    transfers += t
+                    print(f"    {task.setting:<22} seed {seed}: {_brief(r)}", flush=True)
+        except DatasetNotAvailableError as exc:
+            print(f"[{mod.NAME}] skipped: {exc}", flush=True)
+            log[mod.NAME] = f"skipped: {exc}"
+            continue
+        log[mod.NAME] = f"{time.perf_counter() - t0:.0f}s"
+        print(f"[{mod.NAME}] done in {log[mod.NAME]}", flush=True)
+        _write(results, transfers, log, args, argv, mode, seeds, cfg, out, start)
+    _write(results, transfers, log, args, argv, mode, seeds, cfg, out, start, plots=True)
+    print(f"wrote {out} in {time.perf_counter() - start:.0f}s")
+
+
+def _write(results, transfers, log, args, argv, mode, seeds, cfg, out, start, plots=False):
+    total = time.perf_counter() - start
+
+    runs = pd.DataFrame(results)
+    runs.to_csv(out / "runs.csv", index=False)
+    runs.to_json(out / "runs.json", orient="records", indent=1)
+    pd.DataFrame(transfers).to_csv(out / "transfers.csv", index=False)
+    meta = dict(
+        command="nice python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        mode=mode,
+        seeds=seeds,
+        counterfactual=args.counterfactual,
+        memory_seeds=args.memory_seeds,
+        kd_grid=cfg.tune_grid,
+        experiments=log,
+        total_seconds=round(total, 1),
+        finished=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    )
+    (out / "meta.json").write_text(json.dumps(meta, indent=1))
+    report.write(runs, pd.DataFrame(transfers), meta, out, plots=plots)
+
+
+def _brief(rows):
+    df = pd.DataFrame(rows)
+    df = df[df.member != "(vote)"]
+    med = df.groupby("method", sort=False)["score"].median()
+    return " ".join(f"{m}={v:.3f}" for m, v in med.items())
+
+
+if __name__ == "__main__":
+    main()
