@@ -170,7 +170,7 @@ object, default="auto"
         Class labels.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, defined when ``X`` has string
         column names.
 
@@ -468,7 +468,7 @@ object, default="auto"
         Rows each member owns.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, for DataFrames with string names.
 
     See Also
