@@ -284,7 +284,7 @@ def check_member_classes(name, y):
         raise ValueError(
             f"Member {name!r} owns rows of only one class ({classes.tolist()}); "
             "a classifier needs at least two classes to be fitted. Got "
-            f"{len(y)} row(s) all labelled {classes[0]!r} instead. Reassign "
+            f"{len(y)} row(s) all labelled {classes.tolist()[0]!r} instead. Reassign "
             "rows with site, or leave this member out."
         )
 
