@@ -120,8 +120,12 @@ def validity(model, X_cf, y_target, *, confidence=None, tolerance=None, reduce="
 
 
 @validate_params(
-    {"X": ["array-like"], "X_cf": ["array-like"], "scale": ["array-like", None],
-     "reduce": _REDUCE},
+    {
+        "X": ["array-like"],
+        "X_cf": ["array-like"],
+        "scale": ["array-like", None],
+        "reduce": _REDUCE,
+    },
     prefer_skip_nested_validation=True,
 )
 def proximity(X, X_cf, *, scale=None, reduce="mean"):
@@ -159,8 +163,12 @@ def proximity(X, X_cf, *, scale=None, reduce="mean"):
 
 
 @validate_params(
-    {"X": ["array-like"], "X_cf": ["array-like"], "atol": [Interval(Real, 0, None, closed="left")],
-     "reduce": _REDUCE},
+    {
+        "X": ["array-like"],
+        "X_cf": ["array-like"],
+        "atol": [Interval(Real, 0, None, closed="left")],
+        "reduce": _REDUCE,
+    },
     prefer_skip_nested_validation=True,
 )
 def sparsity(X, X_cf, *, atol=1e-8, reduce="mean"):
@@ -195,12 +203,18 @@ def sparsity(X, X_cf, *, atol=1e-8, reduce="mean"):
 
 
 @validate_params(
-    {"X_cf": ["array-like"], "y_target": ["array-like"], "X_ref": ["array-like"],
-     "y_ref": ["array-like"], "scale": ["array-like", None], "reduce": _REDUCE},
+    {
+        "X_cf": ["array-like"],
+        "y_target": ["array-like"],
+        "X_ref": ["array-like"],
+        "y_ref": ["array-like"],
+        "scale": ["array-like", None],
+        "reduce": _REDUCE,
+    },
     prefer_skip_nested_validation=True,
 )
 def plausibility(X_cf, y_target, X_ref, y_ref, *, scale=None, reduce="mean"):
-    """Scaled L1 distance from each counterfactual to the nearest reference row of its class.
+    """Scaled L1 distance to the nearest reference row of the target class.
 
     Small values mean the counterfactual lies where rows of its target class
     are (for cooperative distillation: among the teacher's rows of the

@@ -89,14 +89,18 @@ def test_quintessential_target_and_alpha(iris):
     X, y = iris
     model = LogisticRegression(max_iter=1000).fit(X, y)
     result = BlackBoxSearch(alpha=0.3).fit(X, y).generate(model, X[:20], y[:20])
-    np.testing.assert_allclose(result.target, quintessential_target(result.initial, 0.3))
+    np.testing.assert_allclose(
+        result.target, quintessential_target(result.initial, 0.3)
+    )
     assert np.all(result.achieved[result.success] >= result.target[result.success])
 
 
 def test_summary_counts(binary):
     X, y = binary
     model = LogisticRegression().fit(X, y)
-    result = BlackBoxSearch().fit(X, y).generate(model, X[:30], 1 - y[:30], confidence=0.8)
+    result = (
+        BlackBoxSearch().fit(X, y).generate(model, X[:30], 1 - y[:30], confidence=0.8)
+    )
     summary = result.summary()
     assert summary["n"] == 30
     assert summary["n_success"] == result.n_success
@@ -161,8 +165,10 @@ def test_bisection_lands_on_the_probability_level_set():
     X = rng.normal(size=(200, 2))
     y = (X[:, 0] > 0).astype(int)
     model = LogisticRegression().fit(X, y)
-    result = BisectionSearch(n_iter=20).fit(X, y).generate(
-        model, X[y == 0][:20], np.ones(20, int), confidence=0.7
+    result = (
+        BisectionSearch(n_iter=20)
+        .fit(X, y)
+        .generate(model, X[y == 0][:20], np.ones(20, int), confidence=0.7)
     )
     assert result.success.all()
     np.testing.assert_allclose(result.achieved, 0.7, atol=1e-3)
@@ -188,12 +194,21 @@ def test_blackbox_flips_any_learner(model, binary):
     search = BlackBoxSearch().fit(X, y)
     result = search.generate(model, X[:40], 1 - y[:40], confidence=0.7)
     assert result.success.mean() >= 0.95
-    assert np.all(result.X >= search.min_ - 1e-12) and np.all(result.X <= search.max_ + 1e-12)
+    assert np.all(result.X >= search.min_ - 1e-12) and np.all(
+        result.X <= search.max_ + 1e-12
+    )
     # closer than the nearest reference row of the other class that the model
     # is as sure of (the anchor the search starts from)
-    assert np.median(result.distance) < np.median(
-        BisectionSearch().fit(X, y).generate(model, X[:40], 1 - y[:40], confidence=0.7).distance
-    ) + 1e-9
+    assert (
+        np.median(result.distance)
+        < np.median(
+            BisectionSearch()
+            .fit(X, y)
+            .generate(model, X[:40], 1 - y[:40], confidence=0.7)
+            .distance
+        )
+        + 1e-9
+    )
 
 
 def test_blackbox_is_sparser_and_closer_than_bisection(binary):
@@ -218,7 +233,9 @@ def test_rows_already_at_target_still_move_and_stay_valid(iris):
     assert result.success[already].all()
     assert np.all(result.n_changed[already] >= 1)
     # min_step of the way toward a reference row: not a copy of any reference row
-    dist_to_ref = np.abs(result.X[already][:, None, :] - X[None]).sum(axis=2).min(axis=1)
+    dist_to_ref = (
+        np.abs(result.X[already][:, None, :] - X[None]).sum(axis=2).min(axis=1)
+    )
     assert np.all(dist_to_ref > 0)
 
 
@@ -226,14 +243,18 @@ def test_rows_already_at_target_still_move_and_stay_valid(iris):
 def test_immutable_features_by_index_and_name(binary):
     X, y = binary
     model = LogisticRegression().fit(X, y)
-    result = BlackBoxSearch(immutable=[0, 2]).fit(X, y).generate(
-        model, X[:30], 1 - y[:30], confidence=0.7
+    result = (
+        BlackBoxSearch(immutable=[0, 2])
+        .fit(X, y)
+        .generate(model, X[:30], 1 - y[:30], confidence=0.7)
     )
     np.testing.assert_array_equal(result.X[:, [0, 2]], X[:30, [0, 2]])
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
     model_df = LogisticRegression().fit(frame, y)
-    result = BlackBoxSearch(immutable=["f1"]).fit(frame, y).generate(
-        model_df, frame.iloc[:30], 1 - y[:30], confidence=0.7
+    result = (
+        BlackBoxSearch(immutable=["f1"])
+        .fit(frame, y)
+        .generate(model_df, frame.iloc[:30], 1 - y[:30], confidence=0.7)
     )
     assert isinstance(result.X, pd.DataFrame)
     np.testing.assert_array_equal(result.X["f1"], frame["f1"].iloc[:30])
@@ -257,7 +278,9 @@ def test_integer_binary_and_one_hot_features_keep_their_type():
     flag = rng.randint(0, 2, size=(n, 1)).astype(float)
     cat = np.eye(3)[rng.randint(0, 3, size=n)]
     X = np.hstack([cont, count, flag, cat])
-    y = ((cont[:, 0] + 0.3 * count[:, 0] - 1.5 + cat[:, 1] + flag[:, 0]) > 0).astype(int)
+    y = ((cont[:, 0] + 0.3 * count[:, 0] - 1.5 + cat[:, 1] + flag[:, 0]) > 0).astype(
+        int
+    )
     model = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
     search = BlackBoxSearch().fit(X, y)
     assert [g.tolist() for g in search.one_hot_groups_] == [[4, 5, 6]]
@@ -270,7 +293,10 @@ def test_integer_binary_and_one_hot_features_keep_their_type():
     np.testing.assert_array_equal(Xc[:, 4:].sum(axis=1), 1.0)
     assert set(np.unique(Xc[:, 4:])) <= {0.0, 1.0}
     # given groups are used as they are
-    assert BlackBoxSearch(one_hot_groups=[[4, 5, 6]]).fit(X, y).one_hot_groups_[0].size == 3
+    assert (
+        BlackBoxSearch(one_hot_groups=[[4, 5, 6]]).fit(X, y).one_hot_groups_[0].size
+        == 3
+    )
     assert BlackBoxSearch(one_hot_groups=None).fit(X, y).one_hot_groups_ == []
 
 
@@ -310,7 +336,9 @@ def test_regression_moves_the_prediction_halfway_to_the_truth():
     # a tree predicts a few values: every row whose interval holds the
     # prediction of some reference row reaches it
     pred_ref = model.predict(X[:200])
-    reachable = ((pred_ref[None] >= lo[:, None]) & (pred_ref[None] <= hi[:, None])).any(1)
+    reachable = ((pred_ref[None] >= lo[:, None]) & (pred_ref[None] <= hi[:, None])).any(
+        1
+    )
     assert reachable.mean() > 0.5
     assert result.success[reachable].all()
     assert result.n_changed[result.success].min() >= 1
@@ -322,7 +350,9 @@ def test_regression_target_value_and_interval():
     y = X @ [2.0, -1.0, 0.5] + 1.0
     model = LinearRegression().fit(X, y)
     search = BlackBoxSearch().fit(X, y)
-    result = search.generate(model, X[:20], y[:20], target=np.full(20, 1.5), tolerance=0.05)
+    result = search.generate(
+        model, X[:20], y[:20], target=np.full(20, 1.5), tolerance=0.05
+    )
     assert result.success.all()
     np.testing.assert_allclose(model.predict(result.X), 1.5, atol=0.05)
     interval = np.column_stack([np.full(20, 2.0), np.full(20, 3.0)])

@@ -59,7 +59,9 @@ def test_validity_ranges_and_types_hold(problem, kind):
     np.testing.assert_array_equal(Xc[:, ints], np.round(Xc[:, ints]))
     np.testing.assert_array_equal(Xc[:, immutable], X[:, immutable])
     # success is what the model says at the returned rows
-    proba = model.predict_proba(Xc)[np.arange(len(Xc)), np.searchsorted(classes, target)]
+    proba = model.predict_proba(Xc)[
+        np.arange(len(Xc)), np.searchsorted(classes, target)
+    ]
     np.testing.assert_allclose(proba, result.achieved)
     np.testing.assert_array_equal(result.success, proba >= confidence - 1e-12)
     # reachable rows succeed: a reference row of the target class meets the
@@ -110,5 +112,9 @@ def test_tiny_batches(n_rows):
     X = rng.normal(size=(40, 3))
     y = (X[:, 0] > 0).astype(int)
     model = LogisticRegression().fit(X, y)
-    result = BlackBoxSearch().fit(X, y).generate(model, X[:n_rows], 1 - y[:n_rows], confidence=0.6)
+    result = (
+        BlackBoxSearch()
+        .fit(X, y)
+        .generate(model, X[:n_rows], 1 - y[:n_rows], confidence=0.6)
+    )
     assert len(result) == n_rows and result.success.all()

@@ -20,7 +20,9 @@ class MLP(torch.nn.Module):
     def __init__(self, n_in=6, n_out=2, hidden=16):
         super().__init__()
         self.body = torch.nn.Sequential(
-            torch.nn.Linear(n_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_out)
+            torch.nn.Linear(n_in, hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(hidden, n_out),
         )
 
     def forward(self, X):
@@ -29,7 +31,9 @@ class MLP(torch.nn.Module):
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, random_state=0)
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, random_state=0
+    )
     return X.astype(np.float32), y.astype(np.int64)
 
 
@@ -62,7 +66,9 @@ def test_skorch_net_flip_and_quintessential(net, data):
     assert result.success.mean() >= 0.97
     proba = net.predict_proba(result.X.astype(np.float32))[np.arange(60), 1 - y[:60]]
     np.testing.assert_allclose(proba, result.achieved, atol=1e-5)
-    assert np.all(result.X >= search.min_ - 1e-6) and np.all(result.X <= search.max_ + 1e-6)
+    assert np.all(result.X >= search.min_ - 1e-6) and np.all(
+        result.X <= search.max_ + 1e-6
+    )
     assert result.n_changed.min() >= 1
     # the Adam phase ran, batched: calls do not scale with rows
     assert 1 <= search.n_iter_ <= search.max_iter
@@ -79,7 +85,9 @@ def test_plain_module_returning_logits(data):
     search = GradientSearch().fit(X, y)
     result = search.generate(module, X[:40], np.ones(40, int), confidence=0.7)
     with torch.no_grad():
-        p = torch.softmax(module(torch.as_tensor(result.X, dtype=torch.float32)), 1)[:, 1]
+        p = torch.softmax(module(torch.as_tensor(result.X, dtype=torch.float32)), 1)[
+            :, 1
+        ]
     np.testing.assert_allclose(p.numpy(), result.achieved, atol=1e-5)
     assert result.success.mean() >= 0.95
 
@@ -105,8 +113,14 @@ def test_exact_on_a_linear_module():
 def test_paper_settings_barely_move(net, data):
     X, y = data
     search = GradientSearch(
-        learning_rate=1e-5, max_iter=50, step_units="raw", loss="ce", tol=1e-3,
-        n_rounds=0, linearize=False, fallback=False,
+        learning_rate=1e-5,
+        max_iter=50,
+        step_units="raw",
+        loss="ce",
+        tol=1e-3,
+        n_rounds=0,
+        linearize=False,
+        fallback=False,
     ).fit(X, y)
     result = search.generate(net, X[:30], 1 - y[:30], confidence=0.9)
     moved = np.abs(result.X - X[:30]).max()
@@ -127,8 +141,14 @@ def test_regression_net():
     y = (X @ np.array([1.0, -2.0, 0.5], dtype=np.float32))[:, None]
     torch.manual_seed(0)
     reg = skorch.NeuralNetRegressor(
-        torch.nn.Linear, module__in_features=3, module__out_features=1,
-        optimizer=torch.optim.Adam, lr=0.05, max_epochs=60, train_split=None, verbose=0,
+        torch.nn.Linear,
+        module__in_features=3,
+        module__out_features=1,
+        optimizer=torch.optim.Adam,
+        lr=0.05,
+        max_epochs=60,
+        train_split=None,
+        verbose=0,
     ).fit(X, y)
     search = GradientSearch().fit(X, y.ravel())
     truth = y[:30, 0] + 1.0
@@ -157,8 +177,9 @@ def test_bad_models(data):
 def test_torch_model_adapter_matches_the_net(net, data):
     X, _ = data
     adapter = TorchModel(net)
-    np.testing.assert_allclose(adapter.predict_proba(X[:20]), net.predict_proba(X[:20]),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        adapter.predict_proba(X[:20]), net.predict_proba(X[:20]), atol=1e-6
+    )
     np.testing.assert_array_equal(adapter.predict(X[:20]), net.predict(X[:20]))
     net.module_.train(True)
     adapter.predict_proba(X[:5])
@@ -167,7 +188,9 @@ def test_torch_model_adapter_matches_the_net(net, data):
 
 def test_blackbox_searches_a_skorch_net_too(net, data):
     X, y = data
-    result = BlackBoxSearch().fit(X, y).generate(net, X[:40], 1 - y[:40], confidence=0.75)
+    result = (
+        BlackBoxSearch().fit(X, y).generate(net, X[:40], 1 - y[:40], confidence=0.75)
+    )
     assert result.success.mean() >= 0.97
 
 
@@ -176,5 +199,9 @@ def test_gradient_search_on_the_gpu(data):
     X, y = data
     torch.manual_seed(0)
     module = MLP().cuda()
-    result = GradientSearch().fit(X, y).generate(module, X[:50], np.ones(50, int), confidence=0.7)
+    result = (
+        GradientSearch()
+        .fit(X, y)
+        .generate(module, X[:50], np.ones(50, int), confidence=0.7)
+    )
     assert result.success.mean() >= 0.95

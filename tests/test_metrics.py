@@ -43,14 +43,20 @@ def test_metrics_agree_with_the_search_result(iris):
     np.testing.assert_allclose(
         proximity(X[:30], result.X, scale=search.scale_, reduce=None), result.distance
     )
-    np.testing.assert_array_equal(sparsity(X[:30], result.X, reduce=None), result.n_changed)
+    np.testing.assert_array_equal(
+        sparsity(X[:30], result.X, reduce=None), result.n_changed
+    )
     assert validity(model, result.X, (y[:30] + 1) % 3, confidence=0.7) == pytest.approx(
         result.success.mean()
     )
     # plausibility: a counterfactual is at most as far from its class as
     # before it moved toward it (the search heads for rows of the class)
-    before = plausibility(X[:30], (y[:30] + 1) % 3, X, y, scale=search.scale_, reduce=None)
-    after = plausibility(result.X, (y[:30] + 1) % 3, X, y, scale=search.scale_, reduce=None)
+    before = plausibility(
+        X[:30], (y[:30] + 1) % 3, X, y, scale=search.scale_, reduce=None
+    )
+    after = plausibility(
+        result.X, (y[:30] + 1) % 3, X, y, scale=search.scale_, reduce=None
+    )
     assert np.median(after) < np.median(before)
 
 

@@ -113,7 +113,9 @@ class CounterfactualResult(Bunch):
             "n_already_success": int((already & success).sum()),
             "n_unchanged": int((changed == 0).sum()),
             "validity": float(success.mean()) if n else float("nan"),
-            "median_distance": float(np.median(self["distance"])) if n else float("nan"),
+            "median_distance": float(np.median(self["distance"]))
+            if n
+            else float("nan"),
             "median_changed": float(np.median(changed)) if n else float("nan"),
             "n_model_calls": int(self["n_model_calls"]),
             "n_rows_evaluated": int(self["n_rows_evaluated"]),
@@ -421,7 +423,9 @@ class BaseCounterfactualSearch(BaseEstimator):
             return []
         if isinstance(self.one_hot_groups, str):
             return _detect_one_hot_groups(self.X_ref_, self.is_binary_)
-        groups = [self._column_indices(g, "one_hot_groups") for g in self.one_hot_groups]
+        groups = [
+            self._column_indices(g, "one_hot_groups") for g in self.one_hot_groups
+        ]
         seen = np.concatenate(groups) if groups else np.zeros(0, int)
         if np.unique(seen).size != seen.size:
             raise ValueError("one_hot_groups must not share columns.")
@@ -481,9 +485,13 @@ class BaseCounterfactualSearch(BaseEstimator):
         if regression:
             y = np.asarray(y, dtype=float)
             if not np.all(np.isfinite(y)):
-                raise ValueError("y contains NaN or infinity; pass finite target values.")
+                raise ValueError(
+                    "y contains NaN or infinity; pass finite target values."
+                )
             if confidence is not None:
-                raise ValueError("confidence is for classifiers; pass target= for regressors.")
+                raise ValueError(
+                    "confidence is for classifiers; pass target= for regressors."
+                )
             goal = self._regression_goal(oracle, Z, y, target, tolerance)
         else:
             if target is not None or tolerance is not None:
@@ -575,14 +583,19 @@ class BaseCounterfactualSearch(BaseEstimator):
             target = np.asarray(target, dtype=float)
             if target.ndim == 2 and target.shape == (Z.shape[0], 2):
                 if tolerance is not None:
-                    raise ValueError("Pass tolerance= with target values, not intervals.")
+                    raise ValueError(
+                        "Pass tolerance= with target values, not intervals."
+                    )
                 lower, upper = target[:, 0].copy(), target[:, 1].copy()
                 center = 0.5 * (lower + upper)
             else:
-                if target.ndim > 1 or (target.ndim == 1 and target.shape != initial.shape):
+                if target.ndim > 1 or (
+                    target.ndim == 1 and target.shape != initial.shape
+                ):
                     raise ValueError(
-                        "target must be one value per row or an interval (n_samples, 2)."
-                        f" Got shape {target.shape} for {initial.shape[0]} rows."
+                        "target must be one value per row or an interval "
+                        f"(n_samples, 2). Got shape {target.shape} for "
+                        f"{initial.shape[0]} rows."
                     )
                 center = np.broadcast_to(target, initial.shape).astype(float)
                 if tolerance is None:
@@ -592,7 +605,9 @@ class BaseCounterfactualSearch(BaseEstimator):
         if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
             raise ValueError("Regression targets and tolerances must be finite.")
         if np.any(lower > upper):
-            raise ValueError("Regression target intervals need low <= high (tolerance >= 0).")
+            raise ValueError(
+                "Regression target intervals need low <= high (tolerance >= 0)."
+            )
         return Goal(initial=initial, target=center, lower=lower, upper=upper)
 
     def _y_floor(self, y):
@@ -707,4 +722,3 @@ def feature_scale(X):
     mad = 1.4826 * np.median(np.abs(X - np.median(X, axis=0)), axis=0)
     std = X.std(axis=0)
     return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
-

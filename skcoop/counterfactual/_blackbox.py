@@ -68,7 +68,7 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         step). They find near L1-optimal, sparse points on smooth models.
     n_linear : int, default=3
         Linear jumps per instance.
-    sparsity_weight : float, default=1.0
+    sparsity_weight : float, default=2.0
         Cost of one more changed feature, in units of scaled L1, when
         choosing between candidates.
     {shared}
@@ -138,7 +138,7 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         n_rounds=1,
         linearize=True,
         n_linear=3,
-        sparsity_weight=1.0,
+        sparsity_weight=2.0,
         *,
         alpha=0.5,
         min_step=0.1,
@@ -165,7 +165,9 @@ class BlackBoxSearch(BaseCounterfactualSearch):
     def _search(self, ctx):
         Z = ctx.X.copy()
         anchors, _ = nearest_anchors(ctx, self.n_anchors)
-        Z[ctx.goal.already] = step_toward_anchor(ctx, anchors[:, 0], self.min_step, self.n_iter)
+        Z[ctx.goal.already] = step_toward_anchor(
+            ctx, anchors[:, 0], self.min_step, self.n_iter
+        )
         rows = np.flatnonzero(~ctx.goal.already)
         if rows.size == 0:
             return Z
@@ -188,7 +190,9 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         return Z
 
     def _cost(self, ctx, Z, rows):
-        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(axis=1)
+        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(
+            axis=1
+        )
 
 
 def keep_better(cost, ctx, rows, current, candidate, where=None):
@@ -200,9 +204,13 @@ def keep_better(cost, ctx, rows, current, candidate, where=None):
     V, V_out, V_ok = current
     C, C_out, C_ok = candidate
     idx = np.arange(rows.size) if where is None else where
-    better = C_ok & (~V_ok[idx] | (cost(ctx, C, rows[idx]) < cost(ctx, V[idx], rows[idx])))
+    better = C_ok & (
+        ~V_ok[idx] | (cost(ctx, C, rows[idx]) < cost(ctx, V[idx], rows[idx]))
+    )
     margin = ctx.goal.margin
-    closer = ~C_ok & ~V_ok[idx] & (margin(C_out, rows[idx]) > margin(V_out[idx], rows[idx]))
+    closer = (
+        ~C_ok & ~V_ok[idx] & (margin(C_out, rows[idx]) > margin(V_out[idx], rows[idx]))
+    )
     take = better | closer
     b = idx[take]
     V[b], V_out[b], V_ok[b] = C[take], C_out[take], C_ok[take]
@@ -259,7 +267,9 @@ def step_toward_anchor(ctx, anchors, min_step, n_iter):
     rows = np.flatnonzero(ctx.goal.already)
     if rows.size == 0:
         return np.zeros((0, ctx.d))
-    Z, _, _ = bisect_segments(ctx, rows, anchors[rows], n_iter, start=max(min_step, 1e-6))
+    Z, _, _ = bisect_segments(
+        ctx, rows, anchors[rows], n_iter, start=max(min_step, 1e-6)
+    )
     return Z
 
 

@@ -35,7 +35,9 @@ class Goal:
         self.already = self.valid(self.initial)
         # direction of progress: +1 up, -1 down, 0 already inside
         self.direction = np.where(
-            self.initial < self.lower, 1.0, np.where(self.initial > self.upper, -1.0, 0.0)
+            self.initial < self.lower,
+            1.0,
+            np.where(self.initial > self.upper, -1.0, 0.0),
         )
 
     @property
@@ -57,7 +59,9 @@ class Goal:
 
     def valid(self, out, rows=None):
         """Whether each output meets its row's target."""
-        return (out >= self._take(self.lower, rows)) & (out <= self._take(self.upper, rows))
+        return (out >= self._take(self.lower, rows)) & (
+            out <= self._take(self.upper, rows)
+        )
 
     def margin(self, out, rows=None):
         """How far inside the target interval each output is (negative: outside)."""
@@ -78,7 +82,11 @@ class Goal:
         return np.where(
             direction > 0,
             out >= self._take(self.lower, rows),
-            np.where(direction < 0, out <= self._take(self.upper, rows), self.valid(out, rows)),
+            np.where(
+                direction < 0,
+                out <= self._take(self.upper, rows),
+                self.valid(out, rows),
+            ),
         )
 
     def score(self, out):

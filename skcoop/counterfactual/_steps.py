@@ -236,7 +236,6 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
     shrinks together, scaled back by a bisection until valid, or the single
     shrink that saves the most, whichever is closer. ``Z`` must be valid.
     """
-    goal = ctx.goal
     units = ctx.units[ctx.shrinkable]
     if units.shape[0] == 0 or rows.size == 0:
         return Z, out
@@ -251,14 +250,16 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
     hi = np.ones(pi.size)
     x0 = src[pi, pc]
     x1 = Z[pi, pc]
+    out_hi = out[pi]
     for _ in range(n_iter):
         mid = 0.5 * (lo + hi)
         cand = Z[pi].copy()
         cand[np.arange(pi.size), pc] = x0 + mid * (x1 - x0)
         ctx.project(cand, rows[pi])
-        _, ok = ctx.evaluate(cand, rows[pi])
+        c_out, ok = ctx.evaluate(cand, rows[pi])
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid)
+        out_hi = np.where(ok, c_out, out_hi)
     # every shrink at once, then scaled back toward Z until valid
     target = Z.copy()
     target[pi, pc] = x0 + hi * (x1 - x0)
@@ -284,7 +285,9 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
         joint_ok[good] = True
         gamma_lo[good] = mid[c_ok]
         gamma_hi[act[~c_ok]] = mid[~c_ok]
-    joint_saving = np.where(joint_ok, ctx.distance(Z, rows) - ctx.distance(joint, rows), 0)
+    joint_saving = np.where(
+        joint_ok, ctx.distance(Z, rows) - ctx.distance(joint, rows), 0
+    )
     # best single shrink per instance
     table = np.full((n, units.shape[0]), -1.0)
     table[pi, pu] = saving_single
@@ -297,14 +300,12 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
     new = np.where(joint_ok[:, None], joint, Z)
     new_out = np.where(joint_ok, joint_out, out)
     s = np.flatnonzero(use_single)
-    if s.size:
+    if s.size:  # evaluated (and valid) during the bisection
         p = best_single[s]
         cand = Z[s].copy()
         cand[np.arange(s.size), pc[p]] = x0[p] + hi[p] * (x1[p] - x0[p])
-        ctx.project(cand, rows[s])
-        c_out, c_ok = ctx.evaluate(cand, rows[s])
-        new[s[c_ok]] = cand[c_ok]
-        new_out[s[c_ok]] = c_out[c_ok]
+        new[s] = ctx.project(cand, rows[s])
+        new_out[s] = out_hi[p]
     keep = ctx.distance(new, rows) <= ctx.distance(Z, rows)
     return np.where(keep[:, None], new, Z), np.where(keep, new_out, out)
 
@@ -344,7 +345,12 @@ def linear_search(ctx, rows, n_steps=3, rel_steps=(0.1,), sparsity_weight=0.0):
         cost = ctx.distance(L, rows[act]) + sparsity_weight * (L != src[act]).sum(1)
         better = L_ok & (cost < best_cost[act] - 1e-9)
         b = act[better]
-        best[b], best_out[b], best_ok[b], best_cost[b] = L[better], L_out[better], True, cost[better]
+        best[b], best_out[b], best_ok[b], best_cost[b] = (
+            L[better],
+            L_out[better],
+            True,
+            cost[better],
+        )
         moved = np.any(L != Z[act], axis=1)
         Z[act], out[act] = L, L_out
         level[act[flat]] += 1
@@ -438,7 +444,9 @@ def linear_step(
     rows2 = np.repeat(rows[:, None], grid.size, axis=1)
     t_reached = goal.reached(t_out, rows2) & has_dir[:, None]
     found = t_reached.any(axis=1)
-    first = np.where(found, np.argmax(t_reached, axis=1), np.argmax(goal.margin(t_out, rows2), 1))
+    first = np.where(
+        found, np.argmax(t_reached, axis=1), np.argmax(goal.margin(t_out, rows2), 1)
+    )
     hi = grid[first]
     lo = np.where(first > 0, grid[np.maximum(first - 1, 0)], 0.0)
     out_hi = t_out[np.arange(m), first]
@@ -458,4 +466,3 @@ def linear_step(
     Z = np.where(progress[:, None], Z, Z0)
     out_hi = np.where(progress, out_hi, out0)
     return Z, out_hi, progress & found & goal.valid(out_hi, rows), ~has_dir
-

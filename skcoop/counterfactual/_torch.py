@@ -80,7 +80,9 @@ class TorchModel:
             self.regression = False
             if n_features is not None:
                 with self._eval(), torch.no_grad():
-                    probe = model(torch.zeros(1, n_features, dtype=self.dtype, device=self.device))
+                    probe = model(
+                        torch.zeros(1, n_features, dtype=self.dtype, device=self.device)
+                    )
                 n_out = 1 if probe.ndim == 1 else probe.shape[1]
                 self.classes_ = np.arange(max(n_out, 2))
         params = list(self.module.parameters())
@@ -204,7 +206,7 @@ class GradientSearch(BaseCounterfactualSearch):
         jump instead of forward differences): sparse, near L1-optimal points.
     n_linear : int, default=3
         Linear jumps per row.
-    sparsity_weight : float, default=1.0
+    sparsity_weight : float, default=2.0
         Cost of one more changed feature, in units of scaled L1, when
         choosing between the Adam point and the linear jumps.
     fallback : bool, default=True
@@ -278,7 +280,7 @@ class GradientSearch(BaseCounterfactualSearch):
         n_rounds=1,
         linearize=True,
         n_linear=3,
-        sparsity_weight=1.0,
+        sparsity_weight=2.0,
         fallback=True,
         n_anchors=3,
         n_iter=8,
@@ -328,7 +330,9 @@ class GradientSearch(BaseCounterfactualSearch):
         goal = ctx.goal
         Z = ctx.X.copy()
         anchors, _ = nearest_anchors(ctx, self.n_anchors)
-        Z[goal.already] = step_toward_anchor(ctx, anchors[:, 0], self.min_step, self.n_iter)
+        Z[goal.already] = step_toward_anchor(
+            ctx, anchors[:, 0], self.min_step, self.n_iter
+        )
         rows = np.flatnonzero(~goal.already)
         if rows.size == 0:
             return Z
@@ -337,7 +341,9 @@ class GradientSearch(BaseCounterfactualSearch):
         V_ok &= found
         if self.linearize:
             ctx.gradient = lambda Z_, rows_: self._gradient(ctx, Z_, rows_)
-            L = linear_search(ctx, rows, self.n_linear, sparsity_weight=self.sparsity_weight)
+            L = linear_search(
+                ctx, rows, self.n_linear, sparsity_weight=self.sparsity_weight
+            )
             keep_better(self._cost, ctx, rows, (V, V_out, V_ok), L)
         miss = np.flatnonzero(~V_ok)
         if self.fallback and miss.size:
@@ -347,7 +353,9 @@ class GradientSearch(BaseCounterfactualSearch):
         return Z
 
     def _cost(self, ctx, Z, rows):
-        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(axis=1)
+        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(
+            axis=1
+        )
 
     def _gradient(self, ctx, Z, rows):
         """Score (logit of the target probability, or prediction) and its gradient."""
@@ -461,7 +469,9 @@ class GradientSearch(BaseCounterfactualSearch):
             z = torch.where(is_int, z + (rounded - z).detach(), z)
         for g in groups:
             block = z[:, g]
-            hot = torch.nn.functional.one_hot(block.argmax(dim=1), g.numel()).to(z.dtype)
+            hot = torch.nn.functional.one_hot(block.argmax(dim=1), g.numel()).to(
+                z.dtype
+            )
             soft = torch.softmax(block, dim=1)
             z = z.clone()
             z[:, g] = hot + soft - soft.detach()
