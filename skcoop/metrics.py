@@ -14,6 +14,13 @@ from scipy.spatial.distance import cdist
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, column_or_1d
 
+from .counterfactual._tabular import (
+    mixed_changed,
+    mixed_nearest,
+    mixed_rowwise,
+    needs_tabular,
+)
+
 __all__ = ["plausibility", "proximity", "sparsity", "validity"]
 
 _REDUCE = [StrOptions({"mean", "median"}), None]
@@ -33,6 +40,25 @@ def _pair(X, X_cf):
     if X.shape != X_cf.shape:
         raise ValueError(
             f"X and X_cf must have the same shape; got {X.shape} and {X_cf.shape}."
+        )
+    return X, X_cf
+
+
+def _mixed_pair(X, X_cf, names=("X", "X_cf")):
+    """Both DataFrames with the same columns, when either has mixed types."""
+    if not (needs_tabular(X) or needs_tabular(X_cf)):
+        return None
+    for Z, name in zip((X, X_cf), names):
+        if not hasattr(Z, "columns"):
+            raise TypeError(
+                f"{names[0]} and {names[1]} must both be DataFrames when one has "
+                f"categorical, boolean or missing values; {name} is "
+                f"{type(Z).__name__}."
+            )
+    if not X.columns.equals(X_cf.columns):
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same columns in the same "
+            f"order; got {list(X.columns)} and {list(X_cf.columns)}."
         )
     return X, X_cf
 
@@ -134,6 +160,12 @@ def proximity(X, X_cf, *, scale=None, reduce="mean"):
     ``sum_j |x_j - x'_j| / scale_j``. Pass the search's ``scale_`` (MAD) or
     standard deviations to compare searches in the same units.
 
+    DataFrames with categorical, boolean or missing values get the mixed-type
+    (Gower-style) distance: ``|x_j - x'_j| / scale_j`` on a numeric column,
+    ``1 / scale_j`` on a categorical or boolean column whose value changes;
+    two missing values are equal, a missing and a present value differ by 1.
+    Pass the search's ``column_scale_`` to get its ``result.distance``.
+
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
@@ -157,6 +189,12 @@ def proximity(X, X_cf, *, scale=None, reduce="mean"):
     >>> proximity([[0.0, 0.0]], [[1.0, 2.0]], reduce=None)
     array([3.])
     """
+    if _mixed_pair(X, X_cf) is not None:
+        if X.shape != X_cf.shape:
+            raise ValueError(
+                f"X and X_cf must have the same shape; got {X.shape} and {X_cf.shape}."
+            )
+        return _reduce(mixed_rowwise(X, X_cf, _scale(scale, X.shape[1])), reduce)
     X, X_cf = _pair(X, X_cf)
     dist = (np.abs(X_cf - X) / _scale(scale, X.shape[1])).sum(axis=1)
     return _reduce(dist, reduce)
@@ -174,7 +212,10 @@ def proximity(X, X_cf, *, scale=None, reduce="mean"):
 def sparsity(X, X_cf, *, atol=1e-8, reduce="mean"):
     """Number of features each counterfactual changes.
 
-    A feature counts as changed when ``|x_j - x'_j| > atol * (1 + |x_j|)``.
+    A feature counts as changed when ``|x_j - x'_j| > atol * (1 + |x_j|)``;
+    in DataFrames with categorical, boolean or missing values, a categorical
+    value changes when it differs, and a missing value changes when it is
+    no longer missing (or the other way round).
 
     Parameters
     ----------
@@ -197,6 +238,12 @@ def sparsity(X, X_cf, *, atol=1e-8, reduce="mean"):
     >>> sparsity([[0.0, 0.0, 5.0], [1.0, 1.0, 1.0]], [[1.0, 0.0, 5.0], [2.0, 2.0, 1.0]])
     1.5
     """
+    if _mixed_pair(X, X_cf) is not None:
+        if X.shape != X_cf.shape:
+            raise ValueError(
+                f"X and X_cf must have the same shape; got {X.shape} and {X_cf.shape}."
+            )
+        return _reduce(mixed_changed(X, X_cf, atol), reduce)
     X, X_cf = _pair(X, X_cf)
     changed = (np.abs(X_cf - X) > atol * (1.0 + np.abs(X))).sum(axis=1)
     return _reduce(changed, reduce)
@@ -215,6 +262,9 @@ def sparsity(X, X_cf, *, atol=1e-8, reduce="mean"):
 )
 def plausibility(X_cf, y_target, X_ref, y_ref, *, scale=None, reduce="mean"):
     """Scaled L1 distance to the nearest reference row of the target class.
+
+    DataFrames with categorical, boolean or missing values use the
+    mixed-type distance of :func:`proximity`.
 
     Small values mean the counterfactual lies where rows of its target class
     are (for cooperative distillation: among the teacher's rows of the
@@ -247,8 +297,12 @@ def plausibility(X_cf, y_target, X_ref, y_ref, *, scale=None, reduce="mean"):
     >>> plausibility([[1.0, 0.0], [4.0, 4.0]], [0, 0], X_ref, [0, 1], reduce=None)
     array([1., 8.])
     """
-    X_cf = check_array(X_cf, dtype=np.float64, ensure_min_samples=0, input_name="X_cf")
-    X_ref = check_array(X_ref, dtype=np.float64, input_name="X_ref")
+    mixed = _mixed_pair(X_cf, X_ref, names=("X_cf", "X_ref")) is not None
+    if not mixed:
+        X_cf = check_array(
+            X_cf, dtype=np.float64, ensure_min_samples=0, input_name="X_cf"
+        )
+        X_ref = check_array(X_ref, dtype=np.float64, input_name="X_ref")
     y_target = column_or_1d(y_target)
     y_ref = column_or_1d(y_ref)
     if X_ref.shape[1] != X_cf.shape[1]:
@@ -261,7 +315,11 @@ def plausibility(X_cf, y_target, X_ref, y_ref, *, scale=None, reduce="mean"):
     dist = np.full(X_cf.shape[0], np.inf)
     for label in np.unique(y_target):
         rows = np.flatnonzero(y_target == label)
-        ref = X_ref[y_ref == label]
-        if len(ref):
+        ref = None if mixed else X_ref[y_ref == label]
+        if mixed:
+            dist[rows] = mixed_nearest(
+                X_cf.iloc[rows], X_ref.iloc[np.flatnonzero(y_ref == label)], scale
+            )
+        elif len(ref):
             dist[rows] = cdist(X_cf[rows] / scale, ref / scale, "cityblock").min(axis=1)
     return _reduce(dist, reduce)

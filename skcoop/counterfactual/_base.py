@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._goal import Goal, SearchContext
+from ._tabular import _TabularEncoder, needs_tabular
 
 __all__ = [
     "BaseCounterfactualSearch",
@@ -183,8 +184,9 @@ class _CountingModel:
     were a DataFrame).
     """
 
-    def __init__(self, model, columns=None, dtypes=None):
+    def __init__(self, model, columns=None, dtypes=None, decode=None):
         self.model = model
+        self.decode = decode
         self.columns = None
         self.cast = None
         if columns is not None:
@@ -198,6 +200,8 @@ class _CountingModel:
         self.time = 0.0
 
     def to_input(self, Z):
+        if self.decode is not None:
+            return self.decode(Z)
         if self.columns is None:
             return Z
         import pandas as pd
@@ -304,6 +308,10 @@ class BaseCounterfactualSearch(BaseEstimator):
         ----------
         X_ref : array-like of shape (n_samples, n_features)
             Rows the teacher owns (or any rows of the teacher's feature space).
+            A DataFrame may hold categorical (object, string, category),
+            boolean and missing values: the search then works on the raw
+            columns (see :ref:`tabular`), and the model is always called
+            with DataFrames of these columns and dtypes.
         y_ref : array-like of shape (n_samples,), default=None
             Their labels (classification) or values (regression); used to
             pick reference rows of the target class.
@@ -319,8 +327,15 @@ class BaseCounterfactualSearch(BaseEstimator):
             None if columns is None else np.asarray(columns, dtype=object)
         )
         self._dtypes = None if columns is None else X_ref.dtypes
-        X = check_array(X_ref, dtype=np.float64, input_name="X_ref")
-        self.n_features_in_ = X.shape[1]
+        self._tabular = None
+        if needs_tabular(X_ref):
+            self._tabular = _TabularEncoder().fit(X_ref)
+            X, _ = self._tabular.transform(X_ref)
+            if X.shape[0] == 0:
+                raise ValueError("X_ref has 0 rows; the search needs reference rows.")
+        else:
+            X = check_array(X_ref, dtype=np.float64, input_name="X_ref")
+        self.n_features_in_ = X.shape[1] if self._tabular is None else X_ref.shape[1]
         self.X_ref_ = X
         self.y_ref_ = None if y_ref is None else column_or_1d(y_ref, warn=True)
         if self.y_ref_ is not None and self.y_ref_.shape[0] != X.shape[0]:
@@ -328,7 +343,10 @@ class BaseCounterfactualSearch(BaseEstimator):
                 "X_ref and y_ref must have the same number of rows. Got "
                 f"{X.shape[0]} and {self.y_ref_.shape[0]} instead."
             )
-        self.scale_ = self._scales(X)
+        self.column_scale_ = self._scales(X)
+        self.scale_ = self.column_scale_
+        if self._tabular is not None:
+            self.scale_ = self._tabular.encoded_scale(self.column_scale_)
         self.min_ = X.min(axis=0)
         self.max_ = X.max(axis=0)
         self.lower_, self.upper_ = self._bounds()
@@ -340,24 +358,39 @@ class BaseCounterfactualSearch(BaseEstimator):
         return self
 
     def _scales(self, X):
+        """One scale per input column (numeric unit; 1 per category change)."""
+        tab = self._tabular
         if isinstance(self.scale, str):
             if self.scale == "mad":
-                return feature_scale(X)
-            std = X.std(axis=0)
-            return np.where(std > 0, std, 1.0)
+                scale = feature_scale(X)
+            else:
+                std = X.std(axis=0)
+                scale = np.where(std > 0, std, 1.0)
+            return scale if tab is None else tab.column_scale(scale)
         scale = np.asarray(self.scale, dtype=float)
-        if scale.shape != (X.shape[1],) or not np.all(np.isfinite(scale) & (scale > 0)):
+        d = self.n_features_in_
+        if scale.shape != (d,) or not np.all(np.isfinite(scale) & (scale > 0)):
             raise ValueError(
                 "scale must be 'mad', 'std' or one positive finite value per feature "
-                f"({X.shape[1]}). Got shape {scale.shape}."
+                f"({d}). Got shape {scale.shape}."
             )
         return scale.copy()
 
     def _bounds(self):
+        lower, upper = self._raw_bounds()
+        if self._tabular is not None:
+            lower, upper = self._tabular.encoded_bounds(
+                lower, upper, self.min_, self.max_
+            )
+        return lower, upper
+
+    def _raw_bounds(self):
         d = self.n_features_in_
         if self.feature_range is None:
             return np.full(d, -np.inf), np.full(d, np.inf)
         if isinstance(self.feature_range, str):
+            if self._tabular is not None:
+                return None, None
             return self.min_.copy(), self.max_.copy()
         if len(self.feature_range) != 2:
             raise ValueError(
@@ -413,23 +446,37 @@ class BaseCounterfactualSearch(BaseEstimator):
         return np.unique(indices)
 
     def _immutable_mask(self):
-        mask = np.zeros(self.n_features_in_, dtype=bool)
+        mask = np.zeros(self.X_ref_.shape[1], dtype=bool)
+        columns = np.zeros(0, dtype=int)
         if self.immutable is not None:
-            mask[self._column_indices(self.immutable, "immutable")] = True
+            columns = self._column_indices(self.immutable, "immutable")
+        if self._tabular is not None:
+            columns = self._tabular.encoded_columns(columns)
+            mask[self._tabular.hold_cols] = True  # held values never move
+        mask[columns] = True
         return mask
 
     def _groups(self):
         if self.one_hot_groups is None:
             return []
+        tab = self._tabular
         if isinstance(self.one_hot_groups, str):
-            return _detect_one_hot_groups(self.X_ref_, self.is_binary_)
+            if tab is None:
+                return _detect_one_hot_groups(self.X_ref_, self.is_binary_)
+            found = _detect_one_hot_groups(self.X_ref_, self.is_binary_ & tab.plain)
+            return sorted(tab.groups + found, key=lambda g: g[0])
         groups = [
             self._column_indices(g, "one_hot_groups") for g in self.one_hot_groups
         ]
+        if tab is not None:
+            groups = [tab.plain_columns(g, "one_hot_groups") for g in groups]
         seen = np.concatenate(groups) if groups else np.zeros(0, int)
         if np.unique(seen).size != seen.size:
             raise ValueError("one_hot_groups must not share columns.")
-        return [g for g in groups if g.size >= 2]
+        groups = [g for g in groups if g.size >= 2]
+        if tab is not None:
+            groups = sorted(tab.groups + groups, key=lambda g: g[0])
+        return groups
 
     # ------------------------------------------------------------- generate
     def generate(self, model, X, y, *, confidence=None, target=None, tolerance=None):
@@ -445,7 +492,10 @@ class BaseCounterfactualSearch(BaseEstimator):
         model : fitted classifier or regressor
             The teacher.
         X : array-like of shape (n_samples, n_features)
-            Source rows, in the feature space the search was fitted on.
+            Source rows, in the feature space the search was fitted on (a
+            DataFrame with the same columns when ``fit`` got one with
+            categorical, boolean or missing values; a missing value, or a
+            category ``X_ref`` never showed, is held fixed in its row).
         y : array-like of shape (n_samples,)
             Classification: target class of each row (for cooperative
             distillation the true label; for a class flip another class), one
@@ -474,14 +524,16 @@ class BaseCounterfactualSearch(BaseEstimator):
         model = self._check_model(model)
         regression = _safe_is_regressor(model)
         self._check_methods(model, regression)
-        Z = self._check_X(X)
+        Z, held = self._check_X(X)
         y = column_or_1d(y, warn=True)
         if y.shape[0] != Z.shape[0]:
             raise ValueError(
                 "X and y must have the same number of rows. Got "
                 f"{Z.shape[0]} and {y.shape[0]} instead."
             )
-        oracle = _CountingModel(model, self._columns(), self._dtypes)
+        oracle = _CountingModel(
+            model, self._columns(), self._dtypes, decode=self._decoder(X, held)
+        )
         if regression:
             y = np.asarray(y, dtype=float)
             if not np.all(np.isfinite(y)):
@@ -505,10 +557,14 @@ class BaseCounterfactualSearch(BaseEstimator):
         else:
             context = SearchContext(self, oracle, Z, goal)
             Z_cf = self._search(context)
+        if self._tabular is not None:
+            Z_cf = self._tabular.reset_held(Z, Z_cf)
+            n_changed = self._tabular.raw_changed(Z, Z_cf)
+        else:
+            n_changed = (Z_cf != Z).sum(axis=1)
         achieved = goal.output(oracle, Z_cf) if Z.shape[0] else np.zeros(0)
-        changed = Z_cf != Z
         return CounterfactualResult(
-            X=self._restore(Z_cf, X),
+            X=self._restore(Z_cf, X, held),
             success=goal.valid(achieved),
             target_class=None if regression else y,
             target=goal.target,
@@ -517,7 +573,7 @@ class BaseCounterfactualSearch(BaseEstimator):
             achieved=achieved,
             already_at_target=goal.already,
             distance=np.abs((Z_cf - Z) / self.scale_).sum(axis=1),
-            n_changed=changed.sum(axis=1),
+            n_changed=n_changed,
             n_model_calls=oracle.n_calls,
             n_rows_evaluated=oracle.n_rows,
             model_time=oracle.time,
@@ -619,6 +675,13 @@ class BaseCounterfactualSearch(BaseEstimator):
     # -------------------------------------------------------------- helpers
     def _check_model(self, model):
         """Return the model to call (torch models get an adapter)."""
+        if _is_torch_model(model) and self._tabular is not None:
+            raise TypeError(
+                f"{type(model).__name__} takes numeric tensors, but the search was "
+                "fitted on a DataFrame with categorical, boolean or missing "
+                "values. Encode the columns first, or wrap the net in a Pipeline "
+                "that encodes them (searched as a black box)."
+            )
         if _is_torch_model(model):
             from ._torch import TorchModel
 
@@ -642,6 +705,17 @@ class BaseCounterfactualSearch(BaseEstimator):
         return None if self.feature_names_in_ is None else list(self.feature_names_in_)
 
     def _check_X(self, X):
+        """``(Z, held)``: the float rows and the held values (tabular mode)."""
+        if self._tabular is not None:
+            self._tabular.check_frame(X)
+            return self._tabular.transform(X)
+        if needs_tabular(X):
+            raise ValueError(
+                "X has categorical, boolean or missing values, but the search was "
+                "fitted on numeric rows without them. Fit the search on a "
+                "DataFrame with the same columns and dtypes (missing values "
+                "included where they can occur)."
+            )
         Z = check_array(X, dtype=np.float64, ensure_min_samples=0, input_name="X")
         if Z.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -649,10 +723,21 @@ class BaseCounterfactualSearch(BaseEstimator):
                 f"fitted with {self.n_features_in_} features. Pass rows of the "
                 "feature space the search was fitted on."
             )
-        return Z
+        return Z, None
 
-    def _restore(self, Z, X_like):
+    def _decoder(self, X, held):
+        """Candidate rows -> model input (tabular mode: a DataFrame like ``X``)."""
+        if self._tabular is None:
+            return None
+        tab, dtypes = self._tabular, X.dtypes
+        return lambda Z: tab.inverse_transform(Z, held, dtypes=dtypes)
+
+    def _restore(self, Z, X_like, held=None):
         """Return ``Z`` in the form of ``X_like`` (DataFrame columns and dtypes)."""
+        if self._tabular is not None:
+            return self._tabular.inverse_transform(
+                Z, held, index=X_like.index, dtypes=X_like.dtypes
+            )
         columns = getattr(X_like, "columns", None)
         if columns is None:
             return Z

@@ -40,6 +40,8 @@ class BisectionSearch(BaseCounterfactualSearch):
         Their labels.
     scale_ : ndarray of shape (n_features,)
         Robust feature scales (MAD, falling back to std).
+    column_scale_ : ndarray of shape (n_features_in_,)
+        Scale of each input column (see :class:`BlackBoxSearch`).
     min_, max_ : ndarray of shape (n_features,)
         Observed ranges.
     lower_, upper_ : ndarray of shape (n_features,)

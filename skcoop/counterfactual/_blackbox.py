@@ -76,7 +76,10 @@ class BlackBoxSearch(BaseCounterfactualSearch):
     Attributes
     ----------
     X_ref_ : ndarray of shape (n_ref, n_features)
-        Reference rows (as floats).
+        Reference rows (as floats). For a DataFrame with categorical, boolean
+        or missing values, the rows as the search encodes them (one-hot
+        groups and hold columns; see :ref:`tabular`); ``scale_`` to
+        ``one_hot_groups_`` are then in that encoding too.
     y_ref_ : ndarray of shape (n_ref,) or None
         Their labels or values.
     scale_ : ndarray of shape (n_features,)
@@ -91,6 +94,11 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         Features never changed.
     one_hot_groups_ : list of ndarray
         Column indices of each one-hot group.
+    column_scale_ : ndarray of shape (n_features_in_,)
+        Scale of each input column: ``scale_`` for numeric rows; for a mixed
+        DataFrame the unit of each numeric column and 1 for a categorical or
+        boolean one (a category change costs 1). ``result.distance`` equals
+        ``skcoop.metrics.proximity(X, result.X, scale=column_scale_)``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str or None
 
