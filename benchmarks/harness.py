@@ -65,6 +65,9 @@ class Config:
     counterfactual: object = "auto"
     tune_grid: list = field(default_factory=lambda: list(TUNE_GRID))
     memory_seeds: tuple = (0,)  # seeds whose fits are traced a second time for memory
+    memory_methods: tuple = ("alone", "pooled", "ckd")
+    tune_seeds: tuple = (0,)  # seeds that tune T x w; the others reuse the choice
+    tuned: dict = field(default_factory=dict)  # (experiment, setting) -> (T, w)
     verbose: int = 0
 
 
@@ -154,6 +157,7 @@ def _ensemble_rows(task, ens, members, method, seed, seconds, peak, params=""):
                 learner=_learner(member[1]),
                 score=_score(est, take(task.X_test, _columns(member)), task.y_test, task.regression),
                 n_rows=int(ens.n_rows_[name]),
+                n_classes=np.nan if task.regression else len(np.unique(task.y[task.site == name])),
                 n_virtual=n_virtual,
             )
         )
@@ -175,9 +179,13 @@ def _ensemble_rows(task, ens, members, method, seed, seconds, peak, params=""):
     return out
 
 
-def _fit_ensemble(task, members, seed, cfg, X, y, site, **params):
+def _traced(cfg, seed, method):
+    return seed in cfg.memory_seeds and method in cfg.memory_methods
+
+
+def _fit_ensemble(task, members, seed, cfg, method, X, y, site, **params):
     ens = _ensemble(task, members, seed, cfg, **params)
-    return measure(lambda: ens.fit(X, y, site=site), seed, seed in cfg.memory_seeds)
+    return measure(lambda: ens.fit(X, y, site=site), seed, _traced(cfg, seed, method))
 
 
 def _pooled(task, seed, cfg):
@@ -185,7 +193,7 @@ def _pooled(task, seed, cfg):
     for member in task.members:
         name, est, cols = member[0], member[1], _columns(member)
         fitted, seconds, peak = measure(
-            lambda: clone(est).fit(take(task.X, cols), task.y), seed, seed in cfg.memory_seeds
+            lambda: clone(est).fit(take(task.X, cols), task.y), seed, _traced(cfg, seed, "pooled")
         )
         out.append(
             dict(
@@ -239,6 +247,19 @@ def tune_kd(task, seed, cfg):
     return best or (2.0, 0.5)
 
 
+def _no_duplicates(results):
+    ckd = [r for r in results if r["method"] == "ckd"]
+    return bool(ckd) and ckd[0].get("kept") == ckd[0].get("found")
+
+
+def _copy_rows(results, source, method):
+    out = []
+    for r in results:
+        if r["method"] == source:
+            out.append(dict(r, method=method, params="same fit as ckd: no duplicate to drop"))
+    return out
+
+
 def run_task(task, seed, cfg):
     """Every method of ``task`` on one seed: a list of result rows.
 
@@ -259,8 +280,10 @@ def run_task(task, seed, cfg):
         elif method == "kd":
             params = dict(distiller=SoftTargetDistiller())
         elif method == "kd_tuned":
-            t0 = time.perf_counter()
-            t, w = tune_kd(task, seed, cfg)
+            t0, key = time.perf_counter(), (task.experiment, task.setting)
+            if key not in cfg.tuned or seed in cfg.tune_seeds:
+                cfg.tuned[key] = tune_kd(task, seed, cfg)
+            t, w = cfg.tuned[key]
             tune_s = time.perf_counter() - t0
             params, label = dict(distiller=SoftTargetDistiller(t, w)), f"T={t},w={w}"
         elif method == "pkd":
@@ -276,10 +299,14 @@ def run_task(task, seed, cfg):
         elif method == "ckd":
             params = dict(dedupe=True)
         elif method == "ckd_dup":
+            if _no_duplicates(results):
+                # dedupe dropped nothing: dedupe=False gives the same fit
+                results += _copy_rows(results, "ckd", "ckd_dup")
+                continue
             params = dict(dedupe=False)
         else:
             raise ValueError(f"Unknown method {method!r}.")
-        ens, seconds, peak = _fit_ensemble(task, members, seed, cfg, Xm, ym, sm, **params)
+        ens, seconds, peak = _fit_ensemble(task, members, seed, cfg, method, Xm, ym, sm, **params)
         new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
         if method == "kd_tuned":
             for r in new:

@@ -33,7 +33,15 @@ def per_seed(runs):
     out.loc[pooled.size().index, "peak_mb"] = pooled["peak_mb"].max()
     vote = runs[runs.member == VOTE].set_index(["experiment", "setting", "method", "seed"])["score"]
     out["vote"] = vote.reindex(out.index)
-    return out.reset_index()
+    out = out.reset_index()
+    key = ["experiment", "setting", "seed"]
+    base = out[out.method == "alone"].set_index(key)["median"]
+    top = out[out.method == "pooled"].set_index(key)["median"]
+    idx = pd.MultiIndex.from_frame(out[key])
+    gap = (top - base).reindex(idx).to_numpy()
+    gain = out["median"].to_numpy() - base.reindex(idx).to_numpy()
+    out["gap_closed"] = np.where(np.abs(gap) > 1e-9, gain / np.where(gap == 0, 1, gap), np.nan)
+    return out
 
 
 def _pm(series):
@@ -53,13 +61,15 @@ def summary_tables(runs):
         seeds = sub.seed.nunique()
         lines += [f"### {exp}: {setting}  ({metric}, mean ± sd over {seeds} seeds)", ""]
         names = [m for m in sub.member.unique() if m != VOTE]
-        head = ["method", "median member", "mean member", "vote"] + names + [
+        head = ["method", "median member", "gap closed", "mean member", "vote"] + names + [
             "fit s", "peak MiB", "virtual", "params"]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for method in _order(df.method):
             d = df[df.method == method]
             s = sub[sub.method == method]
-            cells = [method, _pm(d["median"]), _pm(d["mean"]), _pm(d["vote"])]
+            closed = d["gap_closed"].dropna()
+            closed = f"{closed.mean():.0%}" if len(closed) else ""
+            cells = [method, _pm(d["median"]), closed, _pm(d["mean"]), _pm(d["vote"])]
             for n in names:
                 v = s[s.member == n]["score"]
                 cells.append(f"{v.mean():.3f}" if len(v) else "")
@@ -160,21 +170,44 @@ def plot_overlap(runs, out):
     plt.close(fig)
 
 
-def write(runs, transfers, meta, out, plots=True):
+def _read(out, pattern):
+    frames = []
+    for f in sorted(out.glob(pattern)):
+        try:
+            frames.append(pd.read_csv(f))
+        except pd.errors.EmptyDataError:
+            pass
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_all(out, mode, plots=True):
+    """Combine the per-experiment files of ``out`` and write the reports."""
+    import json
+
+    runs = _read(out, "runs_*.csv")
+    transfers = _read(out, "transfers_*.csv")
+    metas = [json.loads(f.read_text()) for f in sorted(out.glob("meta_*.json"))]
     if runs.empty:
         return
-    md = [f"# skcoop benchmarks ({meta['mode']} mode)", "",
-          f"Command: `{meta['command']}`  ", f"Finished {meta['finished']}, "
-          f"{meta['total_seconds']:.0f}s in all; seeds {meta['seeds']}; counterfactual search "
-          f"`{meta['counterfactual']}`.", "",
-          "Per experiment: " + ", ".join(f"{k} {v}" for k, v in meta["experiments"].items()), "",
-          "Scores are on held-out rows, each member in its own columns. `median member` is the "
-          "median over members of one seed, then mean ± sd over seeds; member columns are means "
-          "over seeds. `fit s` / `peak MiB` are per ensemble fit (pooled: the sum / max over "
-          "learners), timed without tracing; peak memory from a repeat of the fit under "
-          "tracemalloc on the memory seeds only (Python and numpy allocations, not torch's). `virtual` is the total virtual instances the students received.", "",
-          summary_tables(runs), "## Counterfactual transfers (cooperative fits, summed over seeds)",
-          "", transfer_table(transfers), ""]
+    runs.to_csv(out / "runs.csv", index=False)
+    runs.to_json(out / "runs.json", orient="records", indent=1)
+    transfers.to_csv(out / "transfers.csv", index=False)
+    md = [f"# skcoop benchmarks ({mode} mode)", "", "| experiment | command | seeds | "
+          "search | status | finished |", "|---|---|---|---|---|---|"]
+    for m in metas:
+        md.append(f"| {m['experiment']}: {m['title']} | `{m['command']}` | {m['seeds']} | "
+                  f"{m['counterfactual']} | {m['status']} | {m['finished']} |")
+    md += ["", "Scores are on held-out rows, each member in its own columns. `median member` is the "
+           "median over members of one seed, then mean ± sd over seeds; `gap closed` is "
+           "(method - alone) / (pooled - alone) of the median member, mean over seeds; member "
+           "columns are means over seeds. `fit s` / `peak MiB` are per ensemble fit (pooled: the "
+           "sum / max over learners), timed without tracing; peak memory from a repeat of the "
+           "alone, pooled and ckd fits under tracemalloc on the memory seeds only (Python and "
+           "numpy allocations, not torch's). `virtual` is the total virtual instances the "
+           "students received. kd_tuned's T and w are chosen on a validation split of the "
+           "training rows (20% of each site) on the tuning seeds and reused for the others.", "",
+           summary_tables(runs), "## Counterfactual transfers (cooperative fits, summed over seeds)",
+           "", transfer_table(transfers), ""]
     (out / "summary.md").write_text("\n".join(md))
     if not plots:
         return

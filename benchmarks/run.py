@@ -42,8 +42,12 @@ def main(argv=None):
     p.add_argument("--seeds", nargs="+", type=int, help="seeds (default 0 1 quick, 0..4 full)")
     p.add_argument("--counterfactual", default="auto", help="search: auto or bisection")
     p.add_argument("--memory-seeds", nargs="*", type=int, default=[0],
-                   help="seeds whose fits are repeated under tracemalloc (default 0)")
+                   help="seeds whose alone/pooled/ckd fits are repeated under tracemalloc")
+    p.add_argument("--tune-seeds", nargs="*", type=int, default=[0],
+                   help="seeds that grid-search KD's T x w; the others reuse the choice")
     p.add_argument("--out", help="results folder (default benchmarks/results/<mode>)")
+    p.add_argument("--report-only", action="store_true",
+                   help="only rebuild runs.csv/json, summary.md and plots from the folder")
     p.add_argument("--verbose", "-v", action="count", default=0)
     args = p.parse_args(argv)
 
@@ -61,17 +65,18 @@ def main(argv=None):
         counterfactual=args.counterfactual,
         tune_grid=QUICK_GRID if args.quick else list(TUNE_GRID),
         memory_seeds=tuple(args.memory_seeds),
+        tune_seeds=tuple(args.tune_seeds),
         verbose=args.verbose,
     )
     wanted = {e.upper() for e in args.only} if args.only else None
-    results, transfers, log = [], [], {}
     start = time.perf_counter()
-    for modname in ORDER:
+    for modname in ORDER if not args.report_only else []:
         if wanted and modname[0].upper() not in wanted:
             continue
         mod = importlib.import_module(f"experiments.{modname}")
         t0 = time.perf_counter()
         print(f"[{mod.NAME}] {mod.TITLE}", flush=True)
+        results, transfers = [], []
         try:
             for seed in seeds:
                 for task in mod.tasks(seed, args.quick):
@@ -81,35 +86,30 @@ def main(argv=None):
                     print(f"    {task.setting:<22} seed {seed}: {_brief(r)}", flush=True)
         except DatasetNotAvailableError as exc:
             print(f"[{mod.NAME}] skipped: {exc}", flush=True)
-            log[mod.NAME] = f"skipped: {exc}"
-            continue
-        log[mod.NAME] = f"{time.perf_counter() - t0:.0f}s"
-        print(f"[{mod.NAME}] done in {log[mod.NAME]}", flush=True)
-        _write(results, transfers, log, args, argv, mode, seeds, cfg, out, start)
-    _write(results, transfers, log, args, argv, mode, seeds, cfg, out, start, plots=True)
+            status = f"skipped: {exc}"
+        else:
+            status = f"{time.perf_counter() - t0:.0f}s"
+            print(f"[{mod.NAME}] done in {status}", flush=True)
+        # one file set per experiment, so experiments can run in separate processes
+        pd.DataFrame(results).to_csv(out / f"runs_{mod.NAME}.csv", index=False)
+        pd.DataFrame(transfers).to_csv(out / f"transfers_{mod.NAME}.csv", index=False)
+        meta = dict(
+            experiment=mod.NAME,
+            title=mod.TITLE,
+            command="nice python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            mode=mode,
+            seeds=seeds,
+            counterfactual=args.counterfactual,
+            memory_seeds=args.memory_seeds,
+            tune_seeds=args.tune_seeds,
+            kd_grid=cfg.tune_grid,
+            status=status,
+            finished=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        )
+        (out / f"meta_{mod.NAME}.json").write_text(json.dumps(meta, indent=1))
+        report.write_all(out, mode, plots=False)
+    report.write_all(out, mode, plots=True)
     print(f"wrote {out} in {time.perf_counter() - start:.0f}s")
-
-
-def _write(results, transfers, log, args, argv, mode, seeds, cfg, out, start, plots=False):
-    total = time.perf_counter() - start
-
-    runs = pd.DataFrame(results)
-    runs.to_csv(out / "runs.csv", index=False)
-    runs.to_json(out / "runs.json", orient="records", indent=1)
-    pd.DataFrame(transfers).to_csv(out / "transfers.csv", index=False)
-    meta = dict(
-        command="nice python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        mode=mode,
-        seeds=seeds,
-        counterfactual=args.counterfactual,
-        memory_seeds=args.memory_seeds,
-        kd_grid=cfg.tune_grid,
-        experiments=log,
-        total_seconds=round(total, 1),
-        finished=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-    )
-    (out / "meta.json").write_text(json.dumps(meta, indent=1))
-    report.write(runs, pd.DataFrame(transfers), meta, out, plots=plots)
 
 
 def _brief(rows):

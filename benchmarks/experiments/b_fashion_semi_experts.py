@@ -16,7 +16,7 @@ from skcoop.partition import ClassExclusionPartitioner
 
 NAME = "B"
 TITLE = "Fashion-MNIST semi-experts (10 MLPs, each without one class)"
-TRAIN_ROWS = {True: 3000, False: 10000}
+TRAIN_ROWS = {True: 2000, False: 3000}
 TEST_ROWS = {True: 1000, False: 2000}
 PAPER = {"alone": 0.76, "ckd": 0.83, "ckd_dup": 0.79, "pooled": 0.86}
 METHODS = ("alone", "pooled", "kd", "kd_tuned", "dml", "pkd", "ckd", "ckd_dup")
@@ -40,7 +40,7 @@ def tasks(seed, quick):
     names = [f"no_{k}" for k in range(10)]
     site = ClassExclusionPartitioner(10, random_state=seed).split(Xtr, ytr)
     site = np.asarray(names, dtype=object)[site]
-    epochs = 15 if quick else 20
+    epochs = 10 if quick else 15
     members = [(n, skorch_mlp(784, 10, hidden=100, max_epochs=epochs)) for n in names]
     yield Task(NAME, f"class exclusion, {len(ytr)} rows", Xtr, ytr, site, Xte, yte, members,
                methods=METHODS, tune_grid=GRID)
