@@ -224,6 +224,11 @@ class _TabularEncoder:
                 lookup = pd.Index(self.categories[j])
                 codes[~missing] = lookup.get_indexer(present)
                 unseen = ~missing & (codes < 0)
+                if values.dtype == object and missing.any():
+                    # an object column keeps its own marker (None, pd.NA)
+                    marker = np.flatnonzero(missing)
+                    odd = [not isinstance(v, float) for v in values[marker]]
+                    unseen[marker[np.asarray(odd, dtype=bool)]] = True
                 if unseen.any():
                     new, inverse = np.unique(
                         values[unseen].astype(str), return_inverse=True
@@ -270,8 +275,12 @@ class _TabularEncoder:
                 table[:] = held[j]
                 values = values.astype(object)
                 values[heldrows] = table[code[heldrows] - 1]
-            data[j] = values
-        frame = pd.DataFrame(data, index=index)
+            # object arrays stay object (pandas would infer str and turn None
+            # into NaN); _cast then gives each column its dtype
+            data[j] = pd.Series(values, dtype=values.dtype, copy=False)
+        frame = pd.DataFrame(data)
+        if index is not None:
+            frame.index = index
         frame.columns = self.columns
         return _cast(frame, dtypes)
 
