@@ -9,11 +9,9 @@ to the second as a labelled virtual instance.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._cooperative import (
-    CooperativeDistillationEnsemble,
-    CooperativeDistillationRegressor,
-)
+from ._cooperative import CooperativeDistillationEnsemble
 from ._members import EmptySiteWarning
+from ._regressor import CooperativeDistillationRegressor
 
 __version__ = "0.1.0.dev0"
 

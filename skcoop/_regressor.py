@@ -1,0 +1,308 @@
+"""The cooperative distillation regressor.
+
+Members are right on a row when their error is within a tolerance; where a
+teacher is right and a student is not, the teacher searches a nearby point
+whose prediction moves toward the true value, and the student learns it.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from . import _members as mb
+from ._base import _BaseCooperative
+
+__all__ = ["CooperativeDistillationRegressor"]
+
+
+def _weighted_quantile(values, q, weights=None):
+    """Smallest value whose weighted share of values at or below it reaches ``q``.
+
+    The inverted-CDF quantile: with integer weights it equals the plain
+    quantile of the values repeated by their weights.
+
+    Examples
+    --------
+    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5)
+    2.0
+    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5, np.array([0, 1, 3]))
+    2.0
+    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5, np.array([5, 1, 1]))
+    3.0
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.ones_like(values) if weights is None else np.asarray(weights, float)
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    idx = np.searchsorted(cum, q * cum[-1], side="left")
+    return float(values[order][min(idx, len(values) - 1)])
+
+
+class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
+    """Heterogeneous regressors that improve one another by cooperative distillation.
+
+    The regression form of :class:`CooperativeDistillationEnsemble`. A member
+    is *right* on a row when its error is within a tolerance. Where teacher
+    ``i`` is right and student ``j`` is not (judged by the teacher's
+    tolerance), ``i`` searches a nearby point whose prediction moves ``alpha``
+    of the way from ``f_i(x)`` to the true value, ``y' = f_i(x) + alpha (y -
+    f_i(x))``; the point, labelled with the true value ``y``, is added to the
+    student's rows and the student is refitted from a clone. The ensemble
+    predicts the (weighted) mean of the distilled members.
+
+    Read more in the :ref:`User Guide <cooperative>`.
+
+    Parameters
+    ----------
+    estimators : list of tuples
+        Members as ``(name, estimator)`` or ``(name, estimator, columns)``;
+        each estimator is a regressor (any scikit-learn regressor or
+        Pipeline, or a skorch ``NeuralNetRegressor``). Member parameters are
+        reachable as ``name__param``.
+    tolerance : float > 0 or "auto", default="auto"
+        When a member counts as right on a row. A float: an absolute error
+        bound, the same for every member. ``"auto"``: relative to each
+        member's own error distribution, the ``tolerance_quantile`` quantile
+        of its absolute errors on its own rows, so a member is right where it
+        does at least as well as it typically does at home.
+    tolerance_quantile : float in (0, 1), default=0.5
+        The quantile used by ``tolerance="auto"``.
+    alpha : float in [0, 1], default=0.5
+        How far the counterfactual's target prediction moves from the
+        teacher's prediction toward the true value.
+    n_rounds : int, default=1
+        Rounds of distillation; ``0`` fits the members alone (a baseline).
+    pool : {"site", "union"}, default="site"
+        Where expertise is measured (see
+        :class:`CooperativeDistillationEnsemble`).
+    dedupe : bool, default=True
+        Drop duplicate virtual instances a student receives.
+    virtual_weight : float > 0, default=1.0
+        Sample weight of virtual rows for members whose ``fit`` takes
+        ``sample_weight``.
+    weights : array-like of shape (n_estimators,), default=None
+        Weight of each member in the mean prediction.
+    counterfactual : {"auto", "blackbox", "gradient", "bisection"} or search \
+object, default="auto"
+        How teachers search counterfactuals (see
+        :func:`skcoop.counterfactual.make_search`; ``"bisection"`` is for
+        classifiers only).
+    fill : {"mean", "median", "impute", "zero"}, default="mean"
+        How a student's columns that its teacher lacks are filled in a
+        virtual row (see :class:`~skcoop.views.ColumnMapper`).
+    partition : object with ``split(X, y)``, default=None
+        Assigns rows (and, for feature views, columns) to members when
+        ``fit`` gets no ``site``.
+    n_jobs : int, default=None
+        Members fitted and teachers searched in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the counterfactual searches and the partition.
+    verbose : int, default=0
+        Progress per stage.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The distilled members.
+    named_estimators_ : :class:`~sklearn.utils.Bunch`
+        The distilled members by name.
+    initial_estimators_ : list of estimators
+        The members fitted on their own rows, before distillation.
+    named_initial_estimators_ : :class:`~sklearn.utils.Bunch`
+        The same, by name.
+    tolerances_ : :class:`~sklearn.utils.Bunch`
+        The error bound of each member in the last round.
+    virtual_instances_ : :class:`~sklearn.utils.Bunch`
+        Per member, the virtual instances it received (``X``, ``y``,
+        ``teacher``, ``source_index``, ``round``).
+    transfer_report_ : dict of ndarray
+        One entry per (round, teacher, student) with ``qualifying`` rows,
+        counterfactuals ``found`` and ``kept``; ``class`` is ``"all"``.
+    sat_out_ : list of str
+        Members that owned no row in this fit.
+    member_columns_ : :class:`~sklearn.utils.Bunch`
+        Columns each member sees (None: all).
+    n_rows_ : :class:`~sklearn.utils.Bunch`
+        Rows each member owns.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, for DataFrames with string names.
+
+    See Also
+    --------
+    CooperativeDistillationEnsemble : The classifier.
+    sklearn.ensemble.VotingRegressor : Averages members fitted on the same rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import RidgeCV
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from skcoop import CooperativeDistillationRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> site = (X[:, 0] > 0).astype(int)  # two sites split by age
+    >>> members = [("ridge", RidgeCV()), ("tree", DecisionTreeRegressor(max_depth=4))]
+    >>> reg = CooperativeDistillationRegressor(members, random_state=0)
+    >>> reg = reg.fit(X, y, site=site)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> sorted(reg.tolerances_)
+    ['ridge', 'tree']
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseCooperative._parameter_constraints,
+        "tolerance": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "tolerance_quantile": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        estimators,
+        *,
+        tolerance="auto",
+        tolerance_quantile=0.5,
+        alpha=0.5,
+        n_rounds=1,
+        pool="site",
+        dedupe=True,
+        virtual_weight=1.0,
+        weights=None,
+        counterfactual="auto",
+        fill="mean",
+        partition=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimators = estimators
+        self.tolerance = tolerance
+        self.tolerance_quantile = tolerance_quantile
+        self.alpha = alpha
+        self.n_rounds = n_rounds
+        self.pool = pool
+        self.dedupe = dedupe
+        self.virtual_weight = virtual_weight
+        self.weights = weights
+        self.counterfactual = counterfactual
+        self.fill = fill
+        self.partition = partition
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_member(self, name, est):
+        mb.check_member_method(name, est, "predict")
+
+    def _prepare_members(self, names, active, rows, y):
+        self._check_weights(names)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, site=None, sample_weight=None, **fit_params):
+        """Fit the members on their own rows, then distil them cooperatively.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training rows of every site.
+        y : array-like of shape (n_samples,)
+            Target values, finite.
+        site : array-like of shape (n_samples,), default=None
+            Member that owns each row: member names or integers ``0..k-1``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to each member with its rows.
+        **fit_params : dict
+            Other fit metadata for the members; only with metadata routing on.
+
+        Returns
+        -------
+        self : object
+            The fitted ensemble.
+        """
+        X, y, sample_weight = self._validate_fit_input(
+            X, y, sample_weight, "target values"
+        )
+        if y.dtype.kind not in "fiub":
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{type(self).__name__} needs a numeric target. Got dtype "
+                    f"{y.dtype} instead."
+                ) from exc
+        if not np.all(np.isfinite(y)):
+            bad = int(np.sum(~np.isfinite(y)))
+            raise ValueError(
+                f"Input y contains NaN or infinity: {bad} of {len(y)} values. "
+                "Drop or impute those rows before fitting."
+            )
+        self._tolerances = None
+        return self._fit_cooperative(X, y, site, sample_weight, fit_params)
+
+    def _finish(self, X, y, initial):
+        if self._tolerances is None:  # n_rounds=0: the members' own bounds
+            self._judge(initial, X, y)
+        self.tolerances_ = Bunch(**dict(zip(self._names, self._tolerances)))
+        del self._tolerances
+
+    def _judge(self, members, X, y):
+        """Right within tolerance; a student is judged by its teacher's bound."""
+        errors = np.vstack(
+            [
+                np.abs(
+                    np.asarray(est.predict(mb.take(X, columns=c)), dtype=float).ravel()
+                    - y
+                )
+                for est, c in zip(members, self._columns)
+            ]
+        )
+        if self.tolerance == "auto":
+            tol = np.array(
+                [
+                    _weighted_quantile(
+                        errors[m, rows],
+                        self.tolerance_quantile,
+                        self._params[m].get("sample_weight"),
+                    )
+                    for m, rows in enumerate(self._rows)
+                ]
+            )
+        else:
+            tol = np.full(len(members), float(self.tolerance))
+        self._tolerances = tol
+        correct = errors <= tol[:, None]
+        correct_by = errors[None, :, :] <= tol[:, None, None]
+        return correct, correct_by
+
+    def _report_groups(self, y_rows):
+        yield "all", np.ones(len(y_rows), dtype=bool)
+
+    def predict(self, X):
+        """Predict by the (weighted) mean of the distilled members.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Rows to predict; each member sees its own columns.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted values.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        preds = np.asarray(
+            self._member_outputs(
+                X, lambda est, Xm: np.asarray(est.predict(Xm), dtype=float).ravel()
+            )
+        )
+        return np.average(preds, axis=0, weights=self._vote_weights())
