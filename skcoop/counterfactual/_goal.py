@@ -170,16 +170,29 @@ class SearchContext:
         return cand
 
     # ----------------------------------------------------------- transforms
-    def project(self, Z, rows):
-        """Put candidate rows back inside the constraints (in place, returned)."""
+    def project(self, Z, rows, clip=True):
+        """Put candidate rows back inside the constraints (in place, returned).
+
+        ``clip=False`` skips the box, for rows known to lie inside it (convex
+        combinations of points of the box).
+        """
         if self.integer.size:
             zi = Z[:, self.integer]
             si = self.X_integer[rows]
             Z[:, self.integer] = np.where(zi == si, si, np.round(zi))
-        if self.box is not None:
-            np.clip(Z, self.box[0], self.box[1], out=Z)
+        if not clip:  # rounding may still leave a fractional source's range
+            if self.integer.size and self.box is None:
+                Z[:, self.integer] = np.clip(
+                    Z[:, self.integer],
+                    self.lower[rows][:, self.integer],
+                    self.upper[rows][:, self.integer],
+                )
+        elif self.box is not None:
+            np.minimum(Z, self.box[1], out=Z)
+            np.maximum(Z, self.box[0], out=Z)
         else:
-            np.clip(Z, self.lower[rows], self.upper[rows], out=Z)
+            np.minimum(Z, self.upper[rows], out=Z)
+            np.maximum(Z, self.lower[rows], out=Z)
         for g in self.groups:
             block = Z[:, g]
             hot = block.argmax(axis=1)

@@ -120,8 +120,8 @@ def bisect_segments(ctx, rows, ends, n_iter, start=None):
     lo = np.zeros(m) if start is None else np.broadcast_to(start, (m,)).astype(float)
     hi = np.ones(m)
 
-    def point(frac, idx):
-        return ctx.project(src[idx] + frac[:, None] * step[idx], rows[idx])
+    def point(frac, idx):  # between two points of the box: no clipping
+        return ctx.project(src[idx] + frac[:, None] * step[idx], rows[idx], clip=False)
 
     # the ends and, where a start is given, the start point, in one call
     first = np.flatnonzero(lo > 0)
@@ -255,7 +255,7 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
         mid = 0.5 * (lo + hi)
         cand = Z[pi].copy()
         cand[np.arange(pi.size), pc] = x0 + mid * (x1 - x0)
-        ctx.project(cand, rows[pi])
+        ctx.project(cand, rows[pi], clip=False)
         c_out, ok = ctx.evaluate(cand, rows[pi])
         hi = np.where(ok, mid, hi)
         lo = np.where(ok, lo, mid)
@@ -263,7 +263,7 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
     # every shrink at once, then scaled back toward Z until valid
     target = Z.copy()
     target[pi, pc] = x0 + hi * (x1 - x0)
-    ctx.project(target, rows)
+    ctx.project(target, rows, clip=False)
     saving_single = np.abs(x1 - (x0 + hi * (x1 - x0))) / ctx.scale[pc]
     n = rows.size
     gamma_lo = np.zeros(n)
@@ -277,7 +277,8 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
         if act.size == 0:
             break
         mid = 0.5 * (gamma_lo[act] + gamma_hi[act])
-        cand = ctx.project(Z[act] + mid[:, None] * (target[act] - Z[act]), rows[act])
+        cand = Z[act] + mid[:, None] * (target[act] - Z[act])
+        cand = ctx.project(cand, rows[act], clip=False)
         c_out, c_ok = ctx.evaluate(cand, rows[act])
         good = act[c_ok]
         joint[good] = cand[c_ok]
@@ -304,7 +305,7 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
         p = best_single[s]
         cand = Z[s].copy()
         cand[np.arange(s.size), pc[p]] = x0[p] + hi[p] * (x1[p] - x0[p])
-        new[s] = ctx.project(cand, rows[s])
+        new[s] = ctx.project(cand, rows[s], clip=False)
         new_out[s] = out_hi[p]
     keep = ctx.distance(new, rows) <= ctx.distance(Z, rows)
     return np.where(keep[:, None], new, Z), np.where(keep, new_out, out)
@@ -365,13 +366,21 @@ def _forward_differences(ctx, rows, Z0, out0, cols, rel_step):
     h = np.broadcast_to(rel_step, (m,))[:, None] * ctx.scale[cols]
     is_int = np.isin(cols, ctx.integer)
     h[:, is_int] = np.maximum(np.round(h[:, is_int]), 1.0)
-    h[Z0[:, cols] + h > ctx.upper[rows][:, cols]] *= -1
+    z0 = Z0[:, cols]
+    lower, upper = ctx.lower[rows][:, cols], ctx.upper[rows][:, cols]
+    h[z0 + h > upper] *= -1
+    # only the stepped feature moves: keep it in its range and integer, so
+    # the candidates need no projection
+    value = np.clip(z0 + h, lower, upper)
+    src = ctx.X[rows][:, cols[is_int]]
+    value[:, is_int] = np.where(
+        value[:, is_int] == src, src, np.round(value[:, is_int])
+    )
     cand = np.repeat(Z0[:, None, :], cols.size, axis=1)
-    cand[:, np.arange(cols.size), cols] += h
+    cand[:, np.arange(cols.size), cols] = value
     flat_rows = np.repeat(rows, cols.size)
-    flat = ctx.project(cand.reshape(-1, d), flat_rows)
-    moved = flat.reshape(m, cols.size, d)[:, np.arange(cols.size), cols] - Z0[:, cols]
-    out, _ = ctx.evaluate(flat, flat_rows)
+    moved = value - z0
+    out, _ = ctx.evaluate(cand.reshape(-1, d), flat_rows)
     s0 = goal.score(out0)
     with np.errstate(divide="ignore", invalid="ignore"):
         grad = (goal.score(out.reshape(m, cols.size)) - s0[:, None]) / moved
