@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skcoop.counterfactual import BisectionSearch, BlackBoxSearch
+from skcoop.counterfactual import BisectionSearch, BlackBoxSearch, make_search
 from skcoop.counterfactual._tabular import _TabularEncoder, needs_tabular
 from skcoop.metrics import plausibility, proximity, sparsity
 
@@ -203,9 +203,11 @@ def test_unseen_category_in_a_source_row_is_kept():
     X = small_frame()
     search = BlackBoxSearch().fit(X)
     rows = X.head(2).assign(city=pd.Series(["c", "zz"], dtype="str"))
+    rows["grade"] = pd.Categorical(["w", "u"], categories=["u", "v", "w"])
     model = FrameModel()
     result = search.generate(model, rows, [1, 1], confidence=0.95)
     assert result.X["city"].tolist() == ["c", "zz"]
+    assert result.X["grade"].iloc[0] == "w"  # in the dtype, never in X_ref
     assert all(set(f["city"]) >= {"c", "zz"} for f in model.calls if len(f) == 2)
 
 
@@ -313,10 +315,11 @@ def test_one_hot_groups_may_not_name_a_categorical_column():
         BlackBoxSearch(one_hot_groups=[["x", "city"]]).fit(X)
 
 
-def test_torch_model_on_a_mixed_frame_is_an_error():
+@pytest.mark.parametrize("backend", ["blackbox", "gradient"])
+def test_torch_model_on_a_mixed_frame_is_an_error(backend):
     torch = pytest.importorskip("torch")
-    search = BlackBoxSearch().fit(small_frame())
-    with pytest.raises(TypeError, match="takes numeric tensors"):
+    search = make_search(backend).fit(small_frame())
+    with pytest.raises(TypeError, match="Linear takes numeric tensors"):
         search.generate(torch.nn.Linear(4, 2), small_frame(), [1] * 8)
 
 

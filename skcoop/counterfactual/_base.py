@@ -521,6 +521,7 @@ class BaseCounterfactualSearch(BaseEstimator):
         """
         check_is_fitted(self, "X_ref_")
         start = time.perf_counter()
+        self._check_raw_model(model)
         model = self._check_model(model)
         regression = _safe_is_regressor(model)
         self._check_methods(model, regression)
@@ -673,15 +674,18 @@ class BaseCounterfactualSearch(BaseEstimator):
         return 0.01 * np.maximum(np.abs(y), 1e-8)
 
     # -------------------------------------------------------------- helpers
-    def _check_model(self, model):
-        """Return the model to call (torch models get an adapter)."""
-        if _is_torch_model(model) and self._tabular is not None:
+    def _check_raw_model(self, model):
+        """A torch model cannot take the raw columns of a mixed DataFrame."""
+        if self._tabular is not None and _is_torch_model(model):
             raise TypeError(
                 f"{type(model).__name__} takes numeric tensors, but the search was "
                 "fitted on a DataFrame with categorical, boolean or missing "
                 "values. Encode the columns first, or wrap the net in a Pipeline "
                 "that encodes them (searched as a black box)."
             )
+
+    def _check_model(self, model):
+        """Return the model to call (torch models get an adapter)."""
         if _is_torch_model(model):
             from ._torch import TorchModel
 

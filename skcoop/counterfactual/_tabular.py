@@ -257,32 +257,32 @@ class _TabularEncoder:
         dtypes = self.dtypes if dtypes is None else dtypes
         data = {}
         for j, kind in enumerate(self.kinds):
-            cols = self.value_cols[j]
+            cols, dtype = self.value_cols[j], dtypes.iloc[j]
             code = np.rint(Z[:, self.hold_cols[j]]).astype(int)
+            heldrows = np.flatnonzero(code > 0)
             if kind == "cat":
-                cats = self.categories[j]
-                values = cats[Z[:, cols].argmax(axis=1)] if cols.size else None
-                values = np.array(values, dtype=object)
-            elif kind == "bool":
-                values = (Z[:, cols[0]] > 0.5).astype(object)
+                data[j] = _categorical(
+                    self.categories[j],
+                    Z[:, cols].argmax(axis=1),
+                    heldrows,
+                    held[j],
+                    code,
+                    dtype,
+                )
+                continue
+            if kind == "bool":
+                values = Z[:, cols[0]] > 0.5
             else:
                 values = Z[:, cols[0]].copy()
-                if pd.api.types.is_integer_dtype(dtypes.iloc[j]):
+                if pd.api.types.is_integer_dtype(dtype):
                     values = np.rint(values)
-            heldrows = np.flatnonzero(code > 0)
-            if heldrows.size:
-                table = np.empty(len(held[j]), dtype=object)
-                table[:] = held[j]
-                values = values.astype(object)
-                values[heldrows] = table[code[heldrows] - 1]
-            # object arrays stay object (pandas would infer str and turn None
-            # into NaN); _cast then gives each column its dtype
-            data[j] = pd.Series(values, dtype=values.dtype, copy=False)
+                values[heldrows] = np.nan  # a held number is a missing one
+            data[j] = _typed(values, dtype, heldrows.size > 0)
         frame = pd.DataFrame(data)
         if index is not None:
             frame.index = index
         frame.columns = self.columns
-        return _cast(frame, dtypes)
+        return frame
 
     # ------------------------------------------------- raw -> encoded
     @property
@@ -361,25 +361,40 @@ class _TabularEncoder:
         return Z_cf
 
 
-def _cast(frame, dtypes):
-    """``frame`` with the given column dtypes, missing values kept missing."""
+def _typed(values, dtype, has_missing):
+    """A Series of ``dtype`` from a numeric or boolean array."""
     pd = _pandas()
-    cast = {}
-    for name, dtype in zip(frame.columns, dtypes):
-        if frame[name].dtype != dtype:
-            cast[name] = dtype
-    if not cast:
-        return frame
-    out = frame.copy()
-    for name, dtype in cast.items():
-        column = out[name]
-        if isinstance(dtype, np.dtype) and dtype.kind in "iub" and column.isna().any():
-            out[name] = column  # a numpy int/bool column cannot hold NaN
-            continue
-        if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
-            column = pd.to_numeric(column) if dtype.kind != "b" else column
-        out[name] = column.astype(dtype)
-    return out
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub" and has_missing:
+        return pd.Series(values)  # a numpy int/bool column cannot hold NaN
+    if isinstance(dtype, np.dtype):
+        return pd.Series(values.astype(dtype, copy=False))
+    return pd.Series(values).astype(dtype)
+
+
+def _categorical(cats, picked, heldrows, table, code, dtype):
+    """A Series of ``dtype``: category ``cats[picked]``, held values restored."""
+    pd = _pandas()
+    if isinstance(dtype, pd.CategoricalDtype):
+        lookup = dtype.categories.get_indexer(cats) if cats.size else np.zeros(0, int)
+        codes = lookup[picked] if cats.size else np.full(picked.size, -1)
+        if heldrows.size:
+            kept = pd.Index(table[1:], dtype=object)
+            extra = np.concatenate([[-1], dtype.categories.get_indexer(kept)])
+            codes[heldrows] = extra[code[heldrows] - 1]
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+    values = (
+        np.asarray(cats, dtype=object)[picked]
+        if cats.size
+        else np.full(picked.size, np.nan, dtype=object)
+    )
+    if heldrows.size:
+        restored = np.empty(len(table), dtype=object)
+        restored[:] = table
+        values[heldrows] = restored[code[heldrows] - 1]
+    # object arrays stay object (pandas would infer str and turn None into NaN)
+    column = pd.Series(values, dtype=object)
+    is_object = isinstance(dtype, np.dtype) and dtype.kind == "O"
+    return column if is_object else column.astype(dtype)
 
 
 # ------------------------------------------------------------ the distance
