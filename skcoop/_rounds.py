@@ -62,13 +62,13 @@ class _DistillationRounds:
                 for i in range(k)
             )
             new = [[] for _ in range(k)]
-            for i, (result, seconds) in enumerate(searches):
+            for i, (result, seconds, searched) in enumerate(searches):
                 for j in range(k):
                     if j != i and pairs[(i, j)].size:
                         self._route_virtual(
                             i,
                             j,
-                            queries[i],
+                            searched,
                             pairs[(i, j)],
                             result,
                             seconds,
@@ -126,7 +126,7 @@ class _DistillationRounds:
         """Counterfactuals of one teacher for every row it may teach."""
         start = time.perf_counter()
         if query_rows.size == 0:
-            return None, 0.0
+            return None, 0.0, query_rows
         search = make_search(self.counterfactual, model)
         params = search.get_params(deep=False)
         update = {"alpha": self.alpha} if "alpha" in params else {}
@@ -136,18 +136,33 @@ class _DistillationRounds:
         ref = self._rows[i]
         if self._zero_weight is not None:
             ref = ref[~self._zero_weight[ref]]
-        search.fit(mb.take(X, ref, self._columns[i]), y[ref])
-        result = search.generate(
-            model, mb.take(X, query_rows, self._columns[i]), y[query_rows]
-        )
-        return result, time.perf_counter() - start
+        X_ref = mb.take(X, ref, self._columns[i])
+        X_query = mb.take(X, query_rows, self._columns[i])
+        if hasattr(X_query, "isna") and not X_ref.isna().to_numpy().any():
+            # a search fitted on complete rows cannot hold a missing value
+            # fixed (pool="union" can bring other sites' incomplete rows)
+            complete = ~X_query.isna().to_numpy().any(axis=1)
+            query_rows, X_query = query_rows[complete], X_query[complete]
+            if query_rows.size == 0:
+                return None, time.perf_counter() - start, query_rows
+        search.fit(X_ref, y[ref])
+        result = search.generate(model, X_query, y[query_rows])
+        return result, time.perf_counter() - start, query_rows
 
     def _route_virtual(
         self, i, j, query_rows, rows, result, seconds, y, new, report, n_round
     ):
-        """Hand teacher ``i``'s counterfactuals for ``R_{i->j}`` to student ``j``."""
+        """Hand teacher ``i``'s counterfactuals for ``R_{i->j}`` to student ``j``.
+
+        ``query_rows`` are the rows the teacher searched (sorted); a row of
+        ``R_{i->j}`` it could not search counts as not found.
+        """
         pos = np.searchsorted(query_rows, rows)
-        ok = np.asarray(result.success)[pos]
+        searched = pos < query_rows.size
+        searched[searched] = query_rows[pos[searched]] == rows[searched]
+        ok = np.zeros(rows.size, dtype=bool)
+        if result is not None:
+            ok[searched] = np.asarray(result.success)[pos[searched]]
         mapper = self._mapper(i, j)
         if mapper is None:
             ok = np.zeros_like(ok)

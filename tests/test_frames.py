@@ -82,3 +82,30 @@ def test_unseen_category_at_predict():
     strict = _ensemble(handle_unknown="error").fit(X, y, site=np.arange(60) % 2)
     with pytest.raises(ValueError, match="Member 'a' .* failed to predict: .*rome"):
         strict.predict(X_new)
+
+
+def test_union_pool_skips_incomplete_rows_a_numeric_teacher_cannot_hold():
+    """A member on complete numeric columns is not asked about rows with gaps."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.naive_bayes import GaussianNB
+
+    X, y = _frame(90, seed=1)
+    X["income"] = X["income"].astype(float)
+    site = np.arange(90) % 2
+    X.loc[(site == 1) & (np.arange(90) % 3 == 0), "income"] = np.nan  # site 1 gaps
+    cols = ["age", "income"]
+    ens = CooperativeDistillationEnsemble(
+        [
+            ("a", make_pipeline(SimpleImputer(), GaussianNB()), cols),
+            ("b", make_pipeline(SimpleImputer(), GaussianNB()), cols),
+        ],
+        pool="union",
+        random_state=0,
+    ).fit(X, y, site=site)
+    # a's own rows are complete: it never searches from a row with a gap
+    src = ens.virtual_instances_["b"].source_index
+    assert len(src) and not X.loc[src, "income"].isna().any()
+    # b's own rows have gaps: its search holds them fixed in its virtual rows
+    va = ens.virtual_instances_["a"]
+    gaps = X.loc[va.source_index, "income"].isna().to_numpy()
+    np.testing.assert_array_equal(va.X["income"].isna().to_numpy(), gaps)
