@@ -190,20 +190,15 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         # the plain segment to the nearest anchor (BisectionSearch's answer)
         # for every row, the sparsified anchors where the jumps failed
         P = bisect_segments(ctx, rows, anchors[rows, 0], self.n_iter)
-        keep_better(self._cost, ctx, rows, (V, V_out, V_ok), P)
+        keep_better(ctx, rows, (V, V_out, V_ok), P, self.sparsity_weight)
         if miss.size:
             A = anchor_search(ctx, rows[miss], anchors[rows[miss]], self.n_iter)
-            keep_better(self._cost, ctx, rows, (V, V_out, V_ok), A, miss)
+            keep_better(ctx, rows, (V, V_out, V_ok), A, self.sparsity_weight, miss)
         Z[rows] = polish(ctx, rows, V, V_out, V_ok, self.n_rounds)
         return Z
 
-    def _cost(self, ctx, Z, rows):
-        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(
-            axis=1
-        )
 
-
-def keep_better(cost, ctx, rows, current, candidate, where=None):
+def keep_better(ctx, rows, current, candidate, sparsity_weight, where=None):
     """Replace, in place, current points by valid candidates of lower cost.
 
     Where neither is valid, the one closer to the target is kept, so that a
@@ -212,9 +207,10 @@ def keep_better(cost, ctx, rows, current, candidate, where=None):
     V, V_out, V_ok = current
     C, C_out, C_ok = candidate
     idx = np.arange(rows.size) if where is None else where
-    better = C_ok & (
-        ~V_ok[idx] | (cost(ctx, C, rows[idx]) < cost(ctx, V[idx], rows[idx]))
+    cheaper = ctx.cost(C, rows[idx], sparsity_weight) < ctx.cost(
+        V[idx], rows[idx], sparsity_weight
     )
+    better = C_ok & (~V_ok[idx] | cheaper)
     margin = ctx.goal.margin
     closer = (
         ~C_ok & ~V_ok[idx] & (margin(C_out, rows[idx]) > margin(V_out[idx], rows[idx]))

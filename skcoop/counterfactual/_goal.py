@@ -211,3 +211,9 @@ class SearchContext:
     def distance(self, Z, rows):
         """Scaled L1 distance of each candidate to its source row."""
         return (np.abs(Z - self.X[rows]) / self.scale).sum(axis=1)
+
+    def cost(self, Z, rows, sparsity_weight):
+        """What the searches minimise: distance plus a price per changed feature."""
+        return self.distance(Z, rows) + sparsity_weight * (Z != self.X[rows]).sum(
+            axis=1
+        )

@@ -343,7 +343,7 @@ def linear_search(ctx, rows, n_steps=3, rel_steps=(0.1,), sparsity_weight=0.0):
         L, L_out, L_ok, flat = linear_step(
             ctx, rows[act], Z[act], out[act], rel[level[act]], origin=src[act]
         )
-        cost = ctx.distance(L, rows[act]) + sparsity_weight * (L != src[act]).sum(1)
+        cost = ctx.cost(L, rows[act], sparsity_weight)
         better = L_ok & (cost < best_cost[act] - 1e-9)
         b = act[better]
         best[b], best_out[b], best_ok[b], best_cost[b] = (

@@ -344,18 +344,13 @@ class GradientSearch(BaseCounterfactualSearch):
             L = linear_search(
                 ctx, rows, self.n_linear, sparsity_weight=self.sparsity_weight
             )
-            keep_better(self._cost, ctx, rows, (V, V_out, V_ok), L)
+            keep_better(ctx, rows, (V, V_out, V_ok), L, self.sparsity_weight)
         miss = np.flatnonzero(~V_ok)
         if self.fallback and miss.size:
             A = anchor_search(ctx, rows[miss], anchors[rows[miss]], self.n_iter)
-            keep_better(self._cost, ctx, rows, (V, V_out, V_ok), A, miss)
+            keep_better(ctx, rows, (V, V_out, V_ok), A, self.sparsity_weight, miss)
         Z[rows] = polish(ctx, rows, V, V_out, V_ok, self.n_rounds)
         return Z
-
-    def _cost(self, ctx, Z, rows):
-        return ctx.distance(Z, rows) + self.sparsity_weight * (Z != ctx.X[rows]).sum(
-            axis=1
-        )
 
     def _gradient(self, ctx, Z, rows):
         """Score (logit of the target probability, or prediction) and its gradient."""
