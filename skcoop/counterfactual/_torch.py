@@ -5,6 +5,7 @@ torch is imported on first use only: ``import skcoop`` works without it.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import sys
 import time
 from numbers import Integral, Real
@@ -88,19 +89,15 @@ class TorchModel:
         params = list(self.module.parameters())
         self.dtype = params[0].dtype if params else torch.float32
 
+    @contextlib.contextmanager
     def _eval(self):
         """Context: module in eval mode (dropout, batch norm), restored after."""
-        module = self.module
-
-        class _Eval:
-            def __enter__(self_inner):
-                self_inner.was = module.training
-                module.train(False)
-
-            def __exit__(self_inner, *exc):
-                module.train(self_inner.was)
-
-        return _Eval()
+        was = self.module.training
+        self.module.train(False)
+        try:
+            yield
+        finally:
+            self.module.train(was)
 
     def forward(self, Z):
         """Probabilities (n, n_classes) or predictions (n,) for a tensor ``Z``."""
@@ -382,9 +379,7 @@ class GradientSearch(BaseCounterfactualSearch):
         goal = ctx.goal
         dev, dtype = model.device, model.dtype
 
-        def T(a):
-            return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype, device=dev)
-
+        T = model.to_tensor
         x = T(ctx.X[rows])
         scale = T(ctx.scale if self.step_units == "scaled" else np.ones(ctx.d))
         inv_scale = T(1.0 / ctx.scale)
@@ -398,7 +393,7 @@ class GradientSearch(BaseCounterfactualSearch):
         else:
             inner_lo = target - 0.5 * (target - lo_t)
             inner_hi = target + 0.5 * (hi_t - target)
-        imm = T(ctx.search.immutable_.astype(float)).bool()
+        imm = torch.as_tensor(ctx.search.immutable_, device=dev)
         is_int = np.zeros(ctx.d, dtype=bool)
         is_int[ctx.integer] = True
         is_int = torch.as_tensor(is_int, device=dev)
