@@ -426,3 +426,17 @@ def test_members_gain_on_label_skewed_digits(seed):
     # every member gains, and by a wide margin on average
     assert min(np.subtract(after, before)) > 0.1
     assert np.mean(after) - np.mean(before) > 0.2
+
+
+def test_n_jobs_gives_the_same_fit():
+    X, y = load_iris(return_X_y=True)
+    site = np.arange(len(y)) % 3
+    one = CooperativeDistillationEnsemble(_iris_members(), random_state=0)
+    two = clone(one).set_params(n_jobs=2)
+    p1 = one.fit(X, y, site=site).predict_proba(X)
+    p2 = two.fit(X, y, site=site).predict_proba(X)
+    np.testing.assert_allclose(p1, p2)
+    for name in one.virtual_instances_:
+        np.testing.assert_array_equal(
+            one.virtual_instances_[name].X, two.virtual_instances_[name].X
+        )
