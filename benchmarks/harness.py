@@ -306,7 +306,13 @@ def run_task(task, seed, cfg):
             params = dict(dedupe=False)
         else:
             raise ValueError(f"Unknown method {method!r}.")
-        ens, seconds, peak = _fit_ensemble(task, members, seed, cfg, method, Xm, ym, sm, **params)
+        try:
+            ens, seconds, peak = _fit_ensemble(task, members, seed, cfg, method, Xm, ym, sm, **params)
+        except Exception as exc:  # record the failure, go on with the other methods
+            print(f"    {task.experiment} {task.setting} seed {seed} {method} FAILED: {exc}")
+            results.append(dict(member="(failed)", learner="", score=np.nan, method=method,
+                                params=f"{type(exc).__name__}: {exc}"[:300]))
+            continue
         new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
         if method == "kd_tuned":
             for r in new:
@@ -335,8 +341,13 @@ def run_task(task, seed, cfg):
 
 
 # ---------------------------------------------------------------- sites
-def skewed_sites(y, names, alpha, seed, min_classes=2):
-    """Dirichlet label-skewed sites (member names) each holding >= 2 classes."""
+def skewed_sites(y, names, alpha, seed, min_classes=2, min_per_class=1):
+    """Dirichlet label-skewed sites (member names) each holding >= 2 classes.
+
+    A draw is kept when every site holds ``min_classes`` classes or more and
+    every class it holds at least ``min_per_class`` rows (learners with an
+    inner stratified CV, such as CalibratedClassifierCV, need a few).
+    """
     from skcoop.partition import DirichletPartitioner
 
     k = len(names)
@@ -350,7 +361,8 @@ def skewed_sites(y, names, alpha, seed, min_classes=2):
     )
     for _ in range(200):
         site = part.split(np.zeros((len(y), 1)), y)
-        if all(np.unique(y[site == s]).size >= min_classes for s in range(k)):
+        counts = [np.unique(y[site == s], return_counts=True)[1] for s in range(k)]
+        if all(c.size >= min_classes and c.min() >= min_per_class for c in counts):
             return np.asarray(names, dtype=object)[site]
     raise RuntimeError(f"No Dirichlet({alpha}) draw gave every site {min_classes} classes.")
 

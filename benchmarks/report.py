@@ -8,6 +8,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 VOTE = "(vote)"
+FAILED = "(failed)"
 METHOD_ORDER = ["alone", "kd", "kd_tuned", "dml", "pkd", "ckd", "ckd_dup", "pooled"]
 
 
@@ -17,7 +18,7 @@ def _order(methods):
 
 def per_seed(runs):
     """Per (experiment, setting, method, seed): median and mean member, vote, cost."""
-    members = runs[runs.member != VOTE]
+    members = runs[(runs.member != VOTE) & (runs.member != FAILED)]
     g = members.groupby(["experiment", "setting", "method", "seed"], sort=False)
     out = g.agg(
         median=("score", "median"),
@@ -60,7 +61,7 @@ def summary_tables(runs):
         metric = sub.metric.iloc[0]
         seeds = sub.seed.nunique()
         lines += [f"### {exp}: {setting}  ({metric}, mean ± sd over {seeds} seeds)", ""]
-        names = [m for m in sub.member.unique() if m != VOTE]
+        names = [m for m in sub.member.unique() if m not in (VOTE, FAILED)]
         head = ["method", "median member", "gap closed", "mean member", "vote"] + names + [
             "fit s", "peak MiB", "virtual", "params"]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -92,7 +93,7 @@ def paper_table(runs):
     ps = ps[ps.experiment == "B"]
     if ps.empty:
         return ""
-    lines = ["| method | paper (60,000 rows) | skcoop median member | gap closed (paper / skcoop) |",
+    lines = ["| method | paper (median member) | skcoop median member | gap closed (paper / skcoop) |",
              "|---|---|---|---|"]
     gap = PAPER_B["pooled"] - PAPER_B["alone"]
     for method in _order(ps.method):
@@ -105,6 +106,16 @@ def paper_table(runs):
     return "\n".join(lines)
 
 
+def failures(runs):
+    bad = runs[runs.member == FAILED]
+    if bad.empty:
+        return ""
+    lines = ["## Failed fits", "", "| experiment | setting | seed | method | error |", "|---|---|---|---|---|"]
+    for _, r in bad.iterrows():
+        lines.append(f"| {r.experiment} | {r.setting} | {r.seed} | {r.method} | {r.params} |")
+    return "\n".join(lines) + "\n"
+
+
 def transfer_table(transfers):
     if transfers.empty:
         return ""
@@ -114,7 +125,7 @@ def transfer_table(transfers):
     lines = ["| experiment | setting | qualifying | found | kept | found/qualifying | kept/found |",
              "|---|---|---|---|---|---|---|"]
     for (e, s), r in g.iterrows():
-        lines.append(f"| {e} | {s} | {r.qualifying} | {r.found} | {r.kept} | "
+        lines.append(f"| {e} | {s} | {int(r.qualifying)} | {int(r.found)} | {int(r.kept)} | "
                      f"{r['found/qualifying']} | {r['kept/found']} |")
     return "\n".join(lines)
 
@@ -230,7 +241,7 @@ def write_all(out, mode, plots=True):
            "students received. kd_tuned's T and w are chosen on a validation split of the "
            "training rows (20% of each site) on the tuning seeds and reused for the others.", "",
            "## B side by side with the paper", "", paper_table(runs), "",
-           summary_tables(runs), "## Counterfactual transfers (cooperative fits, summed over seeds)",
+           summary_tables(runs), failures(runs), "## Counterfactual transfers (cooperative fits, summed over seeds)",
            "", transfer_table(transfers), ""]
     (out / "summary.md").write_text("\n".join(md))
     if not plots:

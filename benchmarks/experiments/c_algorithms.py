@@ -3,7 +3,8 @@
 Breast-cancer data (569 rows, 30 features), five sites with Dirichlet(0.5)
 label skew and an IID split. The SVM is ``CalibratedClassifierCV(SVC(),
 ensemble=False)`` (``SVC(probability=True)`` is deprecated in sklearn 1.9);
-the MLP is scikit-learn's (it has ``partial_fit``, so it and naive Bayes are
+Dirichlet draws are kept only when every class a site holds has >= 5 rows
+(the calibration's inner 5-fold CV needs them); the MLP is scikit-learn's (it has ``partial_fit``, so it and naive Bayes are
 the deep-mutual-learning peers).
 """
 
@@ -46,5 +47,5 @@ def tasks(seed, quick):
         if setting == "iid":
             site = iid_sites(len(ytr), names, seed)
         else:
-            site = skewed_sites(ytr, names, 0.5, seed)
+            site = skewed_sites(ytr, names, 0.5, seed, min_per_class=5)
         yield Task(NAME, setting, Xtr, ytr, site, Xte, yte, mem)
