@@ -138,7 +138,11 @@ def _score(est, X, y, regression):
 
 
 def _ensemble(task, members, seed, cfg, **params):
-    cls = CooperativeDistillationRegressor if task.regression else CooperativeDistillationEnsemble
+    cls = (
+        CooperativeDistillationRegressor
+        if task.regression
+        else CooperativeDistillationEnsemble
+    )
     return cls(members, counterfactual=cfg.counterfactual, random_state=seed, **params)
 
 
@@ -155,9 +159,16 @@ def _ensemble_rows(task, ens, members, method, seed, seconds, peak, params=""):
             dict(
                 member=name,
                 learner=_learner(member[1]),
-                score=_score(est, take(task.X_test, _columns(member)), task.y_test, task.regression),
+                score=_score(
+                    est,
+                    take(task.X_test, _columns(member)),
+                    task.y_test,
+                    task.regression,
+                ),
                 n_rows=int(ens.n_rows_[name]),
-                n_classes=np.nan if task.regression else len(np.unique(task.y[task.site == name])),
+                n_classes=np.nan
+                if task.regression
+                else len(np.unique(task.y[task.site == name])),
                 n_virtual=n_virtual,
             )
         )
@@ -193,13 +204,17 @@ def _pooled(task, seed, cfg):
     for member in task.members:
         name, est, cols = member[0], member[1], _columns(member)
         fitted, seconds, peak = measure(
-            lambda: clone(est).fit(take(task.X, cols), task.y), seed, _traced(cfg, seed, "pooled")
+            lambda est=est, cols=cols: clone(est).fit(take(task.X, cols), task.y),
+            seed,
+            _traced(cfg, seed, "pooled"),
         )
         out.append(
             dict(
                 member=name,
                 learner=_learner(est),
-                score=_score(fitted, take(task.X_test, cols), task.y_test, task.regression),
+                score=_score(
+                    fitted, take(task.X_test, cols), task.y_test, task.regression
+                ),
                 n_rows=len(task.y),
                 n_virtual=0,
                 method="pooled",
@@ -228,7 +243,9 @@ def tune_kd(task, seed, cfg):
     X_val, y_val = rows(task.X, val), task.y[val]
     best, best_score = None, -np.inf
     for t, w in task.tune_grid or cfg.tune_grid:
-        ens = _ensemble(task, task.members, seed, cfg, distiller=SoftTargetDistiller(t, w))
+        ens = _ensemble(
+            task, task.members, seed, cfg, distiller=SoftTargetDistiller(t, w)
+        )
         _seed_torch(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -256,7 +273,9 @@ def _copy_rows(results, source, method):
     out = []
     for r in results:
         if r["method"] == source:
-            out.append(dict(r, method=method, params="same fit as ckd: no duplicate to drop"))
+            out.append(
+                dict(r, method=method, params="same fit as ckd: no duplicate to drop")
+            )
     return out
 
 
@@ -270,7 +289,9 @@ def run_task(task, seed, cfg):
     X, y, site = task.X, task.y, task.site
     for method in task.methods:
         if cfg.verbose:
-            print(f"  {task.experiment} {task.setting} seed={seed} {method}", flush=True)
+            print(
+                f"  {task.experiment} {task.setting} seed={seed} {method}", flush=True
+            )
         if method == "pooled":
             results += _pooled(task, seed, cfg)
             continue
@@ -307,11 +328,21 @@ def run_task(task, seed, cfg):
         else:
             raise ValueError(f"Unknown method {method!r}.")
         try:
-            ens, seconds, peak = _fit_ensemble(task, members, seed, cfg, method, Xm, ym, sm, **params)
+            ens, seconds, peak = _fit_ensemble(
+                task, members, seed, cfg, method, Xm, ym, sm, **params
+            )
         except Exception as exc:  # record the failure, go on with the other methods
-            print(f"    {task.experiment} {task.setting} seed {seed} {method} FAILED: {exc}")
-            results.append(dict(member="(failed)", learner="", score=np.nan, method=method,
-                                params=f"{type(exc).__name__}: {exc}"[:300]))
+            where = f"{task.experiment} {task.setting} seed {seed} {method}"
+            print(f"    {where} FAILED: {exc}")
+            results.append(
+                dict(
+                    member="(failed)",
+                    learner="",
+                    score=np.nan,
+                    method=method,
+                    params=f"{type(exc).__name__}: {exc}"[:300],
+                )
+            )
             continue
         new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
         if method == "kd_tuned":
@@ -335,7 +366,9 @@ def run_task(task, seed, cfg):
                     )
                 )
     for r in results:
-        r.update(experiment=task.experiment, setting=task.setting, seed=seed, **task.extra)
+        r.update(
+            experiment=task.experiment, setting=task.setting, seed=seed, **task.extra
+        )
         r["metric"] = "r2" if task.regression else "accuracy"
     return results, transfers
 
@@ -364,7 +397,9 @@ def skewed_sites(y, names, alpha, seed, min_classes=2, min_per_class=1):
         counts = [np.unique(y[site == s], return_counts=True)[1] for s in range(k)]
         if all(c.size >= min_classes and c.min() >= min_per_class for c in counts):
             return np.asarray(names, dtype=object)[site]
-    raise RuntimeError(f"No Dirichlet({alpha}) draw gave every site {min_classes} classes.")
+    raise RuntimeError(
+        f"No Dirichlet({alpha}) draw gave every site {min_classes} classes."
+    )
 
 
 def iid_sites(n, names, seed):
@@ -395,12 +430,13 @@ else:
         def __init__(self, n_in=64, n_hidden=64, n_out=10):
             super().__init__()
             self.net = torch.nn.Sequential(
-                torch.nn.Linear(n_in, n_hidden), torch.nn.ReLU(), torch.nn.Linear(n_hidden, n_out)
+                torch.nn.Linear(n_in, n_hidden),
+                torch.nn.ReLU(),
+                torch.nn.Linear(n_hidden, n_out),
             )
 
         def forward(self, X):
             return self.net(X)
-
 
 
 def skorch_mlp(n_features, n_classes, hidden=64, max_epochs=20, lr=1e-3, batch_size=64):

@@ -32,7 +32,9 @@ def per_seed(runs):
     )
     out.loc[pooled.size().index, "fit_s"] = pooled["fit_s"].sum()
     out.loc[pooled.size().index, "peak_mb"] = pooled["peak_mb"].max()
-    vote = runs[runs.member == VOTE].set_index(["experiment", "setting", "method", "seed"])["score"]
+    vote = runs[runs.member == VOTE].set_index(
+        ["experiment", "setting", "method", "seed"]
+    )["score"]
     out["vote"] = vote.reindex(out.index)
     out = out.reset_index()
     key = ["experiment", "setting", "seed"]
@@ -41,7 +43,9 @@ def per_seed(runs):
     idx = pd.MultiIndex.from_frame(out[key])
     gap = (top - base).reindex(idx).to_numpy()
     gain = out["median"].to_numpy() - base.reindex(idx).to_numpy()
-    out["gap_closed"] = np.where(np.abs(gap) > 1e-9, gain / np.where(gap == 0, 1, gap), np.nan)
+    out["gap_closed"] = np.where(
+        np.abs(gap) > 1e-9, gain / np.where(gap == 0, 1, gap), np.nan
+    )
     return out
 
 
@@ -73,8 +77,11 @@ def summary_tables(runs):
         seeds = sub.seed.nunique()
         lines += [f"### {exp}: {setting}  ({metric}, mean ± sd over {seeds} seeds)", ""]
         names = [m for m in sub.member.unique() if m not in (VOTE, FAILED)]
-        head = ["method", "median member", "gap closed", "mean member", "vote"] + names + [
-            "fit s", "peak MiB", "virtual", "params"]
+        head = (
+            ["method", "median member", "gap closed", "mean member", "vote"]
+            + names
+            + ["fit s", "peak MiB", "virtual", "params"]
+        )
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for method in _order(df.method):
             d = df[df.method == method]
@@ -86,14 +93,19 @@ def summary_tables(runs):
                 cells.append(f"{v.mean():.3f}" if len(v) else "")
             params = s["params"].dropna().astype(str)
             params = ", ".join(sorted(set(p for p in params if p)))
-            cells += [f"{d.fit_s.mean():.1f}", f"{d.peak_mb.mean():.0f}",
-                      f"{d.virtual.mean():.0f}", params]
+            cells += [
+                f"{d.fit_s.mean():.1f}",
+                f"{d.peak_mb.mean():.0f}",
+                f"{d.virtual.mean():.0f}",
+                params,
+            ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-# Livanos et al. (AAAI-24), Fashion-MNIST, 10 members each without one class: median member
+# Livanos et al. (AAAI-24), Fashion-MNIST, 10 members each without one class:
+# median member accuracy
 PAPER_B = {"alone": 0.76, "ckd": 0.83, "ckd_dup": 0.79, "pooled": 0.86}
 
 
@@ -103,15 +115,21 @@ def paper_table(runs):
     ps = ps[ps.experiment == "B"]
     if ps.empty:
         return ""
-    lines = ["| method | paper (median member) | skcoop median member | gap closed (paper / skcoop) |",
-             "|---|---|---|---|"]
+    lines = [
+        "| method | paper (median member) | skcoop median member "
+        "| gap closed (paper / skcoop) |",
+        "|---|---|---|---|",
+    ]
     gap = PAPER_B["pooled"] - PAPER_B["alone"]
     for method in _order(ps.method):
         d = ps[ps.method == method]
         paper = PAPER_B.get(method)
-        pc = f"{(paper - PAPER_B['alone']) / gap:.0%}" if paper is not None else "-"
-        lines.append(f"| {method} | {paper if paper is not None else '-'} | {_pm(d['median'])} | "
-                     f"{pc} / {_closed(ps, method)} |")
+        pc = "-" if paper is None else f"{(paper - PAPER_B['alone']) / gap:.0%}"
+        paper = "-" if paper is None else paper
+        lines.append(
+            f"| {method} | {paper} | {_pm(d['median'])} | "
+            f"{pc} / {_closed(ps, method)} |"
+        )
     return "\n".join(lines)
 
 
@@ -119,15 +137,22 @@ def headline_table(runs):
     """One line per experiment and setting: median member of every method."""
     ps = per_seed(runs)
     methods = _order(ps.method)
-    lines = ["| experiment | setting | " + " | ".join(methods) + " | ckd gap closed |",
-             "|---|---|" + "---|" * (len(methods) + 1)]
+    lines = [
+        "| experiment | setting | " + " | ".join(methods) + " | ckd gap closed |",
+        "|---|---|" + "---|" * (len(methods) + 1),
+    ]
     for (exp, setting), df in ps.groupby(["experiment", "setting"], sort=False):
         cells = []
         for m in methods:
             d = df[df.method == m]["median"].dropna()
-            cells.append(f"{d.mean():.3f} ± {d.std(ddof=1):.3f}" if len(d) > 1 else
-                         (f"{d.mean():.3f}" if len(d) else ""))
-        lines.append(f"| {exp} | {setting} | " + " | ".join(cells) + f" | {_closed(df, 'ckd')} |")
+            cells.append(
+                f"{d.mean():.3f} ± {d.std(ddof=1):.3f}"
+                if len(d) > 1
+                else (f"{d.mean():.3f}" if len(d) else "")
+            )
+        lines.append(
+            f"| {exp} | {setting} | " + " | ".join(cells) + f" | {_closed(df, 'ckd')} |"
+        )
     return "\n".join(lines)
 
 
@@ -135,31 +160,49 @@ def failures(runs):
     bad = runs[runs.member == FAILED]
     if bad.empty:
         return ""
-    lines = ["## Failed fits", "", "| experiment | setting | seed | method | error |", "|---|---|---|---|---|"]
+    lines = [
+        "## Failed fits",
+        "",
+        "| experiment | setting | seed | method | error |",
+        "|---|---|---|---|---|",
+    ]
     for _, r in bad.iterrows():
-        lines.append(f"| {r.experiment} | {r.setting} | {r.seed} | {r.method} | {r.params} |")
+        lines.append(
+            f"| {r.experiment} | {r.setting} | {r.seed} | {r.method} | {r.params} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def transfer_table(transfers):
     if transfers.empty:
         return ""
-    g = transfers.groupby(["experiment", "setting"])[["qualifying", "found", "kept"]].sum()
+    g = transfers.groupby(["experiment", "setting"])[
+        ["qualifying", "found", "kept"]
+    ].sum()
     g["found/qualifying"] = (g.found / g.qualifying.clip(lower=1)).round(3)
     g["kept/found"] = (g.kept / g.found.clip(lower=1)).round(3)
-    lines = ["| experiment | setting | qualifying | found | kept | found/qualifying | kept/found |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| experiment | setting | qualifying | found | kept | found/qualifying "
+        "| kept/found |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for (e, s), r in g.iterrows():
-        lines.append(f"| {e} | {s} | {int(r.qualifying)} | {int(r.found)} | {int(r.kept)} | "
-                     f"{r['found/qualifying']} | {r['kept/found']} |")
+        lines.append(
+            f"| {e} | {s} | {int(r.qualifying)} | {int(r.found)} | {int(r.kept)} | "
+            f"{r['found/qualifying']} | {r['kept/found']} |"
+        )
     return "\n".join(lines)
 
 
 def plot_before_after(runs, out):
     for exp, sub in runs[runs.member != VOTE].groupby("experiment"):
         settings = list(sub.setting.unique())
-        methods = [m for m in ("alone", "kd_tuned", "ckd", "pooled") if m in set(sub.method)]
-        fig, axes = plt.subplots(len(settings), 1, figsize=(9, 2.6 * len(settings)), squeeze=False)
+        methods = [
+            m for m in ("alone", "kd_tuned", "ckd", "pooled") if m in set(sub.method)
+        ]
+        fig, axes = plt.subplots(
+            len(settings), 1, figsize=(9, 2.6 * len(settings)), squeeze=False
+        )
         for ax, setting in zip(axes[:, 0], settings):
             d = sub[sub.setting == setting]
             names = list(d.member.unique())
@@ -170,7 +213,9 @@ def plot_before_after(runs, out):
                 mean = g.mean().reindex(names)
                 sd = g.std().reindex(names).fillna(0)
                 ax.bar(x + k * width, mean, width, yerr=sd, label=m, capsize=2)
-            ax.set_xticks(x + width * (len(methods) - 1) / 2, names, fontsize=7, rotation=20)
+            ax.set_xticks(
+                x + width * (len(methods) - 1) / 2, names, fontsize=7, rotation=20
+            )
             ax.set_title(f"{exp}: {setting}", fontsize=9)
             ax.set_ylabel(d.metric.iloc[0])
             lo = np.nanmin(d[d.method.isin(methods)].score)
@@ -186,13 +231,21 @@ def plot_transfer(transfers, out):
         return
     for exp, sub in transfers.groupby("experiment"):
         settings = list(sub.setting.unique())
-        fig, axes = plt.subplots(1, len(settings), figsize=(3.6 * len(settings), 3.4), squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(settings), figsize=(3.6 * len(settings), 3.4), squeeze=False
+        )
         for ax, setting in zip(axes[0], settings):
             d = sub[sub.setting == setting]
             n_seeds = d.seed.nunique()
             names = list(dict.fromkeys(list(d.teacher) + list(d.student)))
-            m = (d.pivot_table(index="teacher", columns="student", values="kept", aggfunc="sum")
-                 .reindex(index=names, columns=names).fillna(0) / n_seeds)
+            m = (
+                d.pivot_table(
+                    index="teacher", columns="student", values="kept", aggfunc="sum"
+                )
+                .reindex(index=names, columns=names)
+                .fillna(0)
+                / n_seeds
+            )
             im = ax.imshow(m.values, cmap="viridis")
             ax.set_xticks(range(len(names)), names, rotation=60, fontsize=6)
             ax.set_yticks(range(len(names)), names, fontsize=6)
@@ -206,7 +259,9 @@ def plot_transfer(transfers, out):
 
 
 def plot_overlap(runs, out):
-    sub = runs[(runs.member != VOTE) & runs.get("overlap", pd.Series(dtype=float)).notna()]
+    sub = runs[
+        (runs.member != VOTE) & runs.get("overlap", pd.Series(dtype=float)).notna()
+    ]
     if "overlap" not in runs or sub.empty:
         return
     base = sub[sub.method == "alone"].set_index(["overlap", "seed", "member"])["score"]
@@ -217,8 +272,14 @@ def plot_overlap(runs, out):
             continue
         gain = (s - base.reindex(s.index)).groupby(level=["overlap", "seed"]).median()
         g = gain.groupby(level="overlap")
-        ax.errorbar(g.mean().index * 100, g.mean(), yerr=g.std().fillna(0), marker="o",
-                    capsize=3, label=m)
+        ax.errorbar(
+            g.mean().index * 100,
+            g.mean(),
+            yerr=g.std().fillna(0),
+            marker="o",
+            capsize=3,
+            label=m,
+        )
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_xlabel("shared columns (%)")
     ax.set_ylabel("median member gain over alone")
@@ -239,6 +300,20 @@ def _read(out, pattern):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+NOTE = (
+    "Scores are on held-out rows, each member in its own columns. `median member` is "
+    "the median over members of one seed, then mean ± sd over seeds; `gap closed` is "
+    "(method - alone) / (pooled - alone) of the mean median member (n/a where pooled "
+    "beats alone by less than 0.01); member columns are means over seeds. `fit s` / "
+    "`peak MiB` are per ensemble fit (pooled: the sum / max over learners), timed "
+    "without tracing; peak memory from a repeat of the alone, pooled and ckd fits "
+    "under tracemalloc on the memory seeds only (Python and numpy allocations, not "
+    "torch's). `virtual` is the total virtual instances the students received. "
+    "kd_tuned's T and w are chosen on a validation split of the training rows (20% "
+    "of each site) on the tuning seeds and reused for the others."
+)
+
+
 def write_all(out, mode, plots=True):
     """Combine the per-experiment files of ``out`` and write the reports."""
     import json
@@ -251,25 +326,36 @@ def write_all(out, mode, plots=True):
     runs.to_csv(out / "runs.csv", index=False)
     runs.to_json(out / "runs.json", orient="records", indent=1)
     transfers.to_csv(out / "transfers.csv", index=False)
-    md = [f"# skcoop benchmarks ({mode} mode)", "", "| experiment | command | seeds | "
-          "search | status | finished |", "|---|---|---|---|---|---|"]
+    md = [
+        f"# skcoop benchmarks ({mode} mode)",
+        "",
+        "| experiment | command | seeds | search | status | finished |",
+        "|---|---|---|---|---|---|",
+    ]
     for m in metas:
-        md.append(f"| {m['experiment']}: {m['title']} | `{m['command']}` | {m['seeds']} | "
-                  f"{m['counterfactual']} | {m['status']} | {m['finished']} |")
-    md += ["", "Scores are on held-out rows, each member in its own columns. `median member` is the "
-           "median over members of one seed, then mean ± sd over seeds; `gap closed` is "
-           "(method - alone) / (pooled - alone) of the mean median member (n/a where pooled "
-           "beats alone by less than 0.01); member "
-           "columns are means over seeds. `fit s` / `peak MiB` are per ensemble fit (pooled: the "
-           "sum / max over learners), timed without tracing; peak memory from a repeat of the "
-           "alone, pooled and ckd fits under tracemalloc on the memory seeds only (Python and "
-           "numpy allocations, not torch's). `virtual` is the total virtual instances the "
-           "students received. kd_tuned's T and w are chosen on a validation split of the "
-           "training rows (20% of each site) on the tuning seeds and reused for the others.", "",
-           "## Median member, every experiment (mean ± sd over seeds)", "", headline_table(runs),
-           "", "## B side by side with the paper", "", paper_table(runs), "",
-           summary_tables(runs), failures(runs), "## Counterfactual transfers (cooperative fits, summed over seeds)",
-           "", transfer_table(transfers), ""]
+        md.append(
+            f"| {m['experiment']}: {m['title']} | `{m['command']}` | {m['seeds']} | "
+            f"{m['counterfactual']} | {m['status']} | {m['finished']} |"
+        )
+    md += [
+        "",
+        NOTE,
+        "",
+        "## Median member, every experiment (mean ± sd over seeds)",
+        "",
+        headline_table(runs),
+        "",
+        "## B side by side with the paper",
+        "",
+        paper_table(runs),
+        "",
+        summary_tables(runs),
+        failures(runs),
+        "## Counterfactual transfers (cooperative fits, summed over seeds)",
+        "",
+        transfer_table(transfers),
+        "",
+    ]
     (out / "summary.md").write_text("\n".join(md))
     if not plots:
         return

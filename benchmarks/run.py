@@ -26,28 +26,47 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import pandas as pd  # noqa: E402
-
 import report  # noqa: E402
 from experiments import ORDER  # noqa: E402
 from harness import TUNE_GRID, Config, run_task  # noqa: E402
+
 from skcoop.datasets import DatasetNotAvailableError  # noqa: E402
 
 QUICK_GRID = [(t, w) for t in (1, 4) for w in (0.5, 0.9)]
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="small sizes, 1 seed, 2x2 KD grid")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="small sizes, 1 seed, 2x2 KD grid"
+    )
     p.add_argument("--only", nargs="+", metavar="EXP", help="experiments to run (A..G)")
-    p.add_argument("--seeds", nargs="+", type=int, help="seeds (default 0 1 quick, 0..4 full)")
+    p.add_argument(
+        "--seeds", nargs="+", type=int, help="seeds (default 0 1 quick, 0..4 full)"
+    )
     p.add_argument("--counterfactual", default="auto", help="search: auto or bisection")
-    p.add_argument("--memory-seeds", nargs="*", type=int, default=[0],
-                   help="seeds whose alone/pooled/ckd fits are repeated under tracemalloc")
-    p.add_argument("--tune-seeds", nargs="*", type=int, default=[0],
-                   help="seeds that grid-search KD's T x w; the others reuse the choice")
+    p.add_argument(
+        "--memory-seeds",
+        nargs="*",
+        type=int,
+        default=[0],
+        help="seeds whose alone/pooled/ckd fits are repeated under tracemalloc",
+    )
+    p.add_argument(
+        "--tune-seeds",
+        nargs="*",
+        type=int,
+        default=[0],
+        help="seeds that grid-search KD's T x w; the others reuse the choice",
+    )
     p.add_argument("--out", help="results folder (default benchmarks/results/<mode>)")
-    p.add_argument("--report-only", action="store_true",
-                   help="only rebuild runs.csv/json, summary.md and plots from the folder")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only rebuild runs.csv/json, summary.md and plots from the folder",
+    )
     p.add_argument("--verbose", "-v", action="count", default=0)
     args = p.parse_args(argv)
 
@@ -83,7 +102,9 @@ def main(argv=None):
                     r, t = run_task(task, seed, cfg)
                     results += r
                     transfers += t
-                    print(f"    {task.setting:<22} seed {seed}: {_brief(r)}", flush=True)
+                    print(
+                        f"    {task.setting:<22} seed {seed}: {_brief(r)}", flush=True
+                    )
         except DatasetNotAvailableError as exc:
             print(f"[{mod.NAME}] skipped: {exc}", flush=True)
             status = f"skipped: {exc}"
@@ -96,7 +117,8 @@ def main(argv=None):
         meta = dict(
             experiment=mod.NAME,
             title=mod.TITLE,
-            command="nice python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            command="nice python benchmarks/run.py "
+            + " ".join(sys.argv[1:] if argv is None else argv),
             mode=mode,
             seeds=seeds,
             counterfactual=args.counterfactual,

@@ -8,6 +8,7 @@ distillation.
 """
 
 import numpy as np
+from harness import Task, have_torch, iid_sites, skewed_sites, skorch_mlp
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -16,8 +17,6 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-from harness import Task, have_torch, iid_sites, skewed_sites, skorch_mlp
 
 NAME = "A"
 TITLE = "KD comparison on label-skewed digits"
@@ -39,7 +38,9 @@ def members(seed, n_features, n_classes):
 def tasks(seed, quick):
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
     mem = members(seed, X.shape[1], 10)
     names = [m[0] for m in mem]
     for setting in SETTINGS:

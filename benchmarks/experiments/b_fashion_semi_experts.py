@@ -8,9 +8,8 @@ Rows are subsampled for time (see TRAIN_ROWS); the loader scales pixels to [0, 1
 """
 
 import numpy as np
-from sklearn.model_selection import train_test_split
-
 from harness import Task, skorch_mlp
+
 from skcoop.datasets import DatasetNotAvailableError, load_fashion_mnist
 from skcoop.partition import ClassExclusionPartitioner
 
@@ -28,11 +27,15 @@ def tasks(seed, quick):
         from harness import have_torch
 
         if not have_torch():
-            raise DatasetNotAvailableError("B needs torch and skorch (pip install skorch).")
-        Xtr, ytr = load_fashion_mnist("train", n_samples=TRAIN_ROWS[quick],
-                                      random_state=seed, return_X_y=True)
-        Xte, yte = load_fashion_mnist("test", n_samples=TEST_ROWS[quick],
-                                      random_state=seed, return_X_y=True)
+            raise DatasetNotAvailableError(
+                "B needs torch and skorch (pip install skorch)."
+            )
+        Xtr, ytr = load_fashion_mnist(
+            "train", n_samples=TRAIN_ROWS[quick], random_state=seed, return_X_y=True
+        )
+        Xte, yte = load_fashion_mnist(
+            "test", n_samples=TEST_ROWS[quick], random_state=seed, return_X_y=True
+        )
     except FileNotFoundError as exc:
         raise DatasetNotAvailableError(str(exc)) from exc
     Xtr, Xte = np.asarray(Xtr, dtype=np.float32), np.asarray(Xte, dtype=np.float32)
@@ -42,5 +45,15 @@ def tasks(seed, quick):
     site = np.asarray(names, dtype=object)[site]
     epochs = 10 if quick else 15
     members = [(n, skorch_mlp(784, 10, hidden=100, max_epochs=epochs)) for n in names]
-    yield Task(NAME, f"class exclusion, {len(ytr)} rows", Xtr, ytr, site, Xte, yte, members,
-               methods=METHODS, tune_grid=GRID)
+    yield Task(
+        NAME,
+        f"class exclusion, {len(ytr)} rows",
+        Xtr,
+        ytr,
+        site,
+        Xte,
+        yte,
+        members,
+        methods=METHODS,
+        tune_grid=GRID,
+    )

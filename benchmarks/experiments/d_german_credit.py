@@ -7,6 +7,7 @@ is the hook for the raw-categorical row once members accept categoricals
 """
 
 import numpy as np
+from harness import Task, iid_sites
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -14,7 +15,6 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness import Task, iid_sites
 from skcoop.datasets import load_german_credit
 
 NAME = "D"
@@ -34,7 +34,9 @@ def tasks(seed, quick):
     data = load_german_credit(raw=False)
     X = np.asarray(data.data, dtype=float)
     y = np.asarray(data.target, dtype=int)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
     mem = members(seed)
     site = iid_sites(len(ytr), [m[0] for m in mem], seed)
     yield Task(NAME, "one-hot, 3 random subsets", Xtr, ytr, site, Xte, yte, mem)

@@ -10,6 +10,7 @@ columns copied, missing ones filled with the student's column means).
 """
 
 import numpy as np
+from harness import Task
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -18,16 +19,21 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness import Task
 from skcoop.datasets import hospital_sites, load_heart_disease
 
 NAME = "E"
 TITLE = "Heart disease, 4 simulated hospitals with missing columns"
 LEARNERS = {
-    "cleveland": lambda seed: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-    "hungarian": lambda seed: RandomForestClassifier(n_estimators=100, random_state=seed),
+    "cleveland": lambda seed: make_pipeline(
+        StandardScaler(), LogisticRegression(max_iter=1000)
+    ),
+    "hungarian": lambda seed: RandomForestClassifier(
+        n_estimators=100, random_state=seed
+    ),
     "va_long_beach": lambda seed: GaussianNB(),
-    "switzerland": lambda seed: make_pipeline(StandardScaler(), KNeighborsClassifier(7)),
+    "switzerland": lambda seed: make_pipeline(
+        StandardScaler(), KNeighborsClassifier(7)
+    ),
 }
 
 
@@ -37,7 +43,9 @@ def tasks(seed, quick):
     X["thal"] = X["thal"].cat.codes
     X = X.astype(float)
     y = np.asarray(data.target, dtype=int)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
     site, columns = hospital_sites(Xtr, n_sites=4, random_state=seed)
     members = [(name, make(seed), columns[name]) for name, make in LEARNERS.items()]
     yield Task(NAME, "4 hospitals, own columns", Xtr, ytr, site, Xte, yte, members)

@@ -9,8 +9,12 @@ fixed by the make; seeds change only the learners' random states.
 """
 
 import numpy as np
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
-from sklearn.ensemble import RandomForestRegressor
+from harness import Task
+from sklearn.ensemble import (
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -18,7 +22,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from harness import Task
 from skcoop.datasets import load_car_prices
 
 NAME = "F"
@@ -49,11 +52,23 @@ def classifiers(seed):
 def _task(X, y, make, held_out, learners, setting, regression, methods):
     train = make != held_out
     Xtr, ytr, site = X[train], y[train], make[train]
-    sources = [s for s in sorted(set(site)) if regression or len(set(ytr[site == s])) > 1]
+    sources = [
+        s for s in sorted(set(site)) if regression or len(set(ytr[site == s])) > 1
+    ]
     keep = np.isin(site, sources)
     members = list(zip(sources, learners))
-    return Task(NAME, setting, Xtr[keep], ytr[keep], site[keep], X[~train], y[~train],
-                members, methods=methods, regression=regression)
+    return Task(
+        NAME,
+        setting,
+        Xtr[keep],
+        ytr[keep],
+        site[keep],
+        X[~train],
+        y[~train],
+        members,
+        methods=methods,
+        regression=regression,
+    )
 
 
 def tasks(seed, quick):
@@ -64,8 +79,23 @@ def tasks(seed, quick):
     clf = load_car_prices(binarize=True)
     expensive = np.asarray(clf.target, dtype=int)
     for held_out in HELD_OUT:
-        yield _task(X, price, make, held_out, regressors(seed), f"price R2, test={held_out}",
-                    True, ("alone", "pooled", "ckd"))
-        yield _task(X, expensive, make, held_out, classifiers(seed),
-                    f"price >= {clf.threshold:.0f}, test={held_out}", False,
-                    ("alone", "pooled", "kd", "kd_tuned", "pkd", "ckd"))
+        yield _task(
+            X,
+            price,
+            make,
+            held_out,
+            regressors(seed),
+            f"price R2, test={held_out}",
+            True,
+            ("alone", "pooled", "ckd"),
+        )
+        yield _task(
+            X,
+            expensive,
+            make,
+            held_out,
+            classifiers(seed),
+            f"price >= {clf.threshold:.0f}, test={held_out}",
+            False,
+            ("alone", "pooled", "kd", "kd_tuned", "pkd", "ckd"),
+        )

@@ -6,6 +6,7 @@ the shared columns plus a disjoint random share of the rest
 """
 
 import numpy as np
+from harness import Task, skewed_sites
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -15,7 +16,6 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness import Task, skewed_sites
 from skcoop.partition import FeatureViewPartitioner
 
 NAME = "G"
@@ -27,7 +27,9 @@ METHODS = ("alone", "pooled", "kd", "ckd")
 def tasks(seed, quick):
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
     learners = [
         ("logreg", make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))),
         ("forest", RandomForestClassifier(n_estimators=50, random_state=seed)),
@@ -39,7 +41,19 @@ def tasks(seed, quick):
     order = np.random.RandomState(seed).permutation(X.shape[1])
     for frac in FRACTIONS[::2] if quick else FRACTIONS:
         shared = sorted(order[: int(round(frac * X.shape[1]))].tolist())
-        cols = FeatureViewPartitioner(4, shared_columns=shared, random_state=seed).split_columns(Xtr)
+        cols = FeatureViewPartitioner(
+            4, shared_columns=shared, random_state=seed
+        ).split_columns(Xtr)
         members = [(n, est, list(c)) for (n, est), c in zip(learners, cols)]
-        yield Task(NAME, f"shared={frac:.0%}", Xtr, ytr, site, Xte, yte, members,
-                   methods=METHODS, extra={"overlap": frac})
+        yield Task(
+            NAME,
+            f"shared={frac:.0%}",
+            Xtr,
+            ytr,
+            site,
+            Xte,
+            yte,
+            members,
+            methods=METHODS,
+            extra={"overlap": frac},
+        )
