@@ -34,8 +34,9 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     probability of the true class moves ``alpha`` of the way to certainty,
     ``p' = p + alpha (1 - p)``. The point, labelled with the true class, is
     added to the student's rows, and each student is refitted from a clone.
-    No raw row leaves its site: by default expertise is measured on each
-    teacher's own rows, and only virtual instances travel.
+    By default expertise is measured on each teacher's own rows and only
+    virtual instances travel between sites; they lie near the teacher's rows
+    by design, so they are not a formal privacy guarantee.
 
     Read more in the :ref:`User Guide <cooperative>`.
 
@@ -59,7 +60,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         alone (a baseline).
     pool : {"site", "union"}, default="site"
         Where expertise is measured. ``"site"``: each teacher judges itself
-        and its students on its own rows only (no raw row leaves a site);
+        and its students on its own rows only (no raw row is sent);
         ``"union"``: on every row of ``X`` (simulations only).
     dedupe : bool, default=True
         Drop duplicate virtual instances (same row and label) a student
