@@ -224,7 +224,7 @@ def sparsity(X, X_cf, *, atol=1e-8, reduce="mean"):
     X_cf : array-like of shape (n_samples, n_features)
         Their counterfactuals.
     atol : float, default=1e-8
-        Relative tolerance for "unchanged".
+        Tolerance for "unchanged", scaled by ``1 + |x_j|`` as above.
     reduce : {"mean", "median"} or None, default="mean"
         None returns one count per row.
 
