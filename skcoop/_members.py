@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import has_fit_parameter
 
+from .distill._losses import align_proba
 from .distill._utils import final_skorch_net
 
 __all__ = ["EmptySiteWarning"]
@@ -311,9 +312,7 @@ def aligned_proba(estimator, X, classes):
             f"the ensemble {classes.shape[0]}. A net's output layer needs one "
             "unit per class of the ensemble."
         )
-    out = np.zeros((proba.shape[0], classes.shape[0]))
-    out[:, np.searchsorted(classes, member_classes)] = proba
-    return out
+    return align_proba(proba, member_classes, classes)
 
 
 def is_integral(value):
