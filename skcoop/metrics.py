@@ -14,7 +14,8 @@ from scipy.spatial.distance import cdist
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array, column_or_1d
 
-from .counterfactual._tabular import (
+from .utils import (
+    check_scale,
     mixed_changed,
     mixed_nearest,
     mixed_rowwise,
@@ -62,14 +63,6 @@ def _mixed_pair(X, X_cf, names=("X", "X_cf")):
         )
     return X, X_cf
 
-
-def _scale(scale, n_features):
-    if scale is None:
-        return np.ones(n_features)
-    scale = np.broadcast_to(np.asarray(scale, dtype=float), (n_features,))
-    if not np.all(np.isfinite(scale) & (scale > 0)):
-        raise ValueError("scale must be positive and finite for every feature.")
-    return scale
 
 
 @validate_params(
@@ -194,9 +187,9 @@ def proximity(X, X_cf, *, scale=None, reduce="mean"):
             raise ValueError(
                 f"X and X_cf must have the same shape; got {X.shape} and {X_cf.shape}."
             )
-        return _reduce(mixed_rowwise(X, X_cf, _scale(scale, X.shape[1])), reduce)
+        return _reduce(mixed_rowwise(X, X_cf, check_scale(scale, X.shape[1])), reduce)
     X, X_cf = _pair(X, X_cf)
-    dist = (np.abs(X_cf - X) / _scale(scale, X.shape[1])).sum(axis=1)
+    dist = (np.abs(X_cf - X) / check_scale(scale, X.shape[1])).sum(axis=1)
     return _reduce(dist, reduce)
 
 
@@ -311,7 +304,7 @@ def plausibility(X_cf, y_target, X_ref, y_ref, *, scale=None, reduce="mean"):
         )
     if len(y_target) != X_cf.shape[0] or len(y_ref) != X_ref.shape[0]:
         raise ValueError("y_target and y_ref need one label per row of X_cf and X_ref.")
-    scale = _scale(scale, X_cf.shape[1])
+    scale = check_scale(scale, X_cf.shape[1])
     dist = np.full(X_cf.shape[0], np.inf)
     for label in np.unique(y_target):
         rows = np.flatnonzero(y_target == label)

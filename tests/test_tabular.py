@@ -12,8 +12,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skcoop.counterfactual import BisectionSearch, BlackBoxSearch, make_search
-from skcoop.counterfactual._tabular import _TabularEncoder, needs_tabular
+from skcoop.counterfactual._tabular import _TabularEncoder
 from skcoop.metrics import plausibility, proximity, sparsity
+from skcoop.utils import needs_tabular
 
 
 class FrameModel:

@@ -17,11 +17,12 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from ..utils import feature_scale, needs_tabular
 from ._goal import Goal, SearchContext
-from ._tabular import _TabularEncoder, needs_tabular
+from ._tabular import _TabularEncoder
 
 __all__ = [
     "BaseCounterfactualSearch",
@@ -782,32 +783,3 @@ def _detect_one_hot_groups(X, is_binary):
     return groups
 
 
-@validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
-def feature_scale(X):
-    """Robust per-feature scale: MAD, falling back to std, then to 1.
-
-    The median absolute deviation is multiplied by 1.4826 so that it matches
-    the standard deviation on normal data.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-
-    Returns
-    -------
-    scale : ndarray of shape (n_features,)
-        Strictly positive scales.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcoop.counterfactual import feature_scale
-    >>> feature_scale(np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0], [3.0, 1.0]]))
-    array([1.4826, 1.    ])
-    """
-    X = np.asarray(X, dtype=float)
-    if X.shape[0] == 0:
-        return np.ones(X.shape[1])
-    mad = 1.4826 * np.median(np.abs(X - np.median(X, axis=0)), axis=0)
-    std = X.std(axis=0)
-    return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
