@@ -189,3 +189,45 @@ def mixed_nearest(X, R, scale=None):
             d = d + ((cx[sl, None, :] != cr[None, :, :]) * inv_cat).sum(axis=2)
         out[sl] = d.min(axis=1)
     return out
+
+
+def mixed_kneighbors(X, R, n_neighbors=1, scale=None):
+    """The ``n_neighbors`` nearest rows of ``R`` for each row of ``X``.
+
+    Gower-style distance of :func:`mixed_nearest`, on DataFrames with the
+    same columns. Returns ``(distances, indices)``, each of shape
+    ``(n_samples_X, n_neighbors)``, nearest first (ties by row order of
+    ``R``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skcoop.utils import mixed_kneighbors
+    >>> R = pd.DataFrame({"a": [0.0, 1.0, 3.0], "c": ["x", "y", "x"]})
+    >>> d, i = mixed_kneighbors(R.iloc[[0]], R, n_neighbors=2)
+    >>> d.tolist(), i.tolist()
+    ([[0.0, 2.0]], [[0, 1]])
+    """
+    n_r = R.shape[0]
+    if not 1 <= n_neighbors <= n_r:
+        raise ValueError(
+            f"n_neighbors must be between 1 and the {n_r} rows of R. Got "
+            f"{n_neighbors} instead."
+        )
+    num, cat = _split_columns(X)
+    scale = check_scale(scale, X.shape[1])
+    A, B = _numeric_block(X, num), _numeric_block(R, num)
+    cx, cr = _category_codes(X, R, cat)
+    inv_cat = 1.0 / scale[cat]
+    dist = np.empty((X.shape[0], n_neighbors))
+    ind = np.empty((X.shape[0], n_neighbors), dtype=np.intp)
+    step = max(1, _CHUNK // max(1, n_r * X.shape[1]))
+    for start in range(0, X.shape[0], step):
+        sl = slice(start, start + step)
+        d = _numeric_diff(A[sl, None, :], B[None, :, :], scale[num]).sum(axis=2)
+        if cat:
+            d = d + ((cx[sl, None, :] != cr[None, :, :]) * inv_cat).sum(axis=2)
+        order = np.argsort(d, axis=1, kind="stable")[:, :n_neighbors]
+        ind[sl] = order
+        dist[sl] = np.take_along_axis(d, order, axis=1)
+    return dist, ind

@@ -1,0 +1,419 @@
+"""The release guard: make virtual rows leak less before they leave a site."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.multiclass import type_of_target
+
+from ._prototype import neighbourhood_mean, restore_dtypes
+from ._space import _Space
+
+__all__ = ["guard_release"]
+
+REASONS = ("class_too_small", "too_close", "misclassified")
+
+
+@validate_params(
+    {
+        "X_virtual": ["array-like"],
+        "y_virtual": ["array-like"],
+        "X_site": ["array-like"],
+        "y_site": ["array-like"],
+        "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
+        "min_distance": [Interval(Real, 0, None, closed="left"), None],
+        "model": [None, object],
+        "classes": ["array-like", None],
+        "tolerance": [Interval(Real, 0, None, closed="left"), None],
+        "target": ["array-like", None],
+        "scale": ["array-like", None],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "spread": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def guard_release(
+    X_virtual,
+    y_virtual,
+    X_site,
+    y_site,
+    *,
+    prototype_k=None,
+    min_distance=None,
+    model=None,
+    classes=None,
+    tolerance=None,
+    target=None,
+    scale=None,
+    n_steps=20,
+    spread=0.25,
+    random_state=None,
+):
+    """Guard virtual rows before they leave the teacher's site.
+
+    Two steps, each off by default, applied in this order:
+
+    1. ``prototype_k``: each row is replaced by the mean of its ``k`` nearest
+       rows of the same class on the site (classification), or of its ``k``
+       nearest site rows with their mean ``y`` as the new label
+       (regression). A row whose class has fewer than ``k`` site rows is
+       dropped (``class_too_small``).
+    2. ``min_distance``: every row closer than ``min_distance * nn`` to a site
+       row (``nn``: the median nearest-neighbour distance among the site's
+       rows) is moved along the straight line toward its class's centroid
+       (classification: the mean of the class's site rows; regression: of
+       the site rows whose ``y`` is within ``tolerance`` of the row's label)
+       and stops at the first of ``n_steps`` points that lies at least a
+       radius away from every site row. The radius is ``min_distance * nn *
+       (1 + u)``, ``u`` uniform on ``[0, spread]`` per row, so that pushed
+       rows do not all sit on the same shell around their source (a
+       guard-aware attacker measures that shell). A numeric array row that
+       the centroid direction cannot take far enough is then pushed straight
+       away from its nearest site row, up to 3 radii; a row that still is
+       too close is dropped (``too_close``).
+
+    When ``model`` is given, every row the guard changed is checked with it:
+    a classifier must predict the row's label, a regressor must predict
+    within ``tolerance`` of ``target`` (default: the label); others are
+    dropped (``misclassified``).
+
+    Distances are those of the counterfactual search on the site's rows
+    (:func:`site_scale`): scaled L1 on arrays, Gower-style on mixed-type
+    DataFrames (on a DataFrame, a categorical or boolean column switches to
+    the centroid's value half-way along the line; integer columns are
+    rounded).
+
+    Parameters
+    ----------
+    X_virtual : array-like or DataFrame of shape (n_virtual, n_features)
+        The counterfactuals a teacher found, in its own columns.
+    y_virtual : array-like of shape (n_virtual,)
+        Their labels.
+    X_site : array-like or DataFrame of shape (n_site, n_features)
+        The teacher's own rows (the records to protect).
+    y_site : array-like of shape (n_site,)
+        Their labels.
+    prototype_k : int, default=None
+        None: off. Release the mean of ``k`` neighbouring site rows instead.
+    min_distance : float, default=None
+        None: off. Smallest distance to any site row, as a multiple of the
+        site's median nearest-neighbour distance.
+    model : estimator, default=None
+        The teacher, to drop changed rows it no longer predicts right.
+    classes : array-like, default=None
+        The class labels; given, the task is classification. None: the task
+        is regression when ``y_site`` is continuous
+        (``sklearn.utils.multiclass.type_of_target``), classification
+        otherwise.
+    tolerance : float, default=None
+        Regression: how far a prediction may miss ``target`` (needed with a
+        ``model``), and the ``y`` window of a row's region when pushing
+        (default: the MAD of ``y_site``).
+    target : array-like of shape (n_virtual,), default=None
+        Regression: the value the teacher must predict for each row; None:
+        ``y_virtual`` (after the prototype step, the prototype's label).
+    scale : array-like of shape (n_features,), default=None
+        Distance unit per column; None: :func:`site_scale` of ``X_site``.
+    n_steps : int, default=20
+        Points tried on the line toward the centroid.
+    spread : float, default=0.25
+        Random extra of the radius per row, as a fraction of it.
+    random_state : int, RandomState instance or None, default=None
+        Draws the extra radius per row.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        - ``X``, ``y``: the kept rows, guarded, in the form of ``X_virtual``
+          (a DataFrame keeps its columns, dtypes and categories);
+        - ``keep``: boolean mask over the input rows;
+        - ``prototype``, ``pushed``: boolean masks over the input rows;
+        - ``n_input``, ``n_kept``, ``n_prototype``, ``n_pushed``,
+          ``n_dropped`` and ``dropped`` (count per reason:
+          ``class_too_small``, ``too_close``, ``misclassified``);
+        - ``nn_distance``: the site's median nearest-neighbour distance;
+          ``distance``: each kept row's distance to its nearest site row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcoop.privacy import guard_release
+    >>> X_site = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
+    >>> y_site = np.array([0, 0, 0, 1])
+    >>> out = guard_release(X_site[:1] + 0.01, [0], X_site, y_site, prototype_k=3)
+    >>> out.X, out.n_prototype
+    (array([[0.33333333, 0.33333333]]), 1)
+    >>> out = guard_release(
+    ...     X_site[:1] + 0.01, [0], X_site, y_site, min_distance=0.2, random_state=0
+    ... )
+    >>> bool(out.distance.min() >= 0.2 * out.nn_distance), out.n_pushed
+    (True, 1)
+    """
+    space = _Space(X_site, scale, what="X_site")
+    frame_out = space.frame
+    Xv = space.rows(X_virtual, "X_virtual")
+    y_site = np.asarray(y_site)
+    y_virtual = np.asarray(y_virtual)
+    n = space.n_rows(Xv)
+    if y_virtual.shape != (n,):
+        raise ValueError(
+            f"y_virtual must have one label per row of X_virtual ({n}). Got "
+            f"shape {y_virtual.shape} instead."
+        )
+    if y_site.shape != (space.n_rows(space.X_site),):
+        raise ValueError(
+            f"y_site must have one label per row of X_site "
+            f"({space.n_rows(space.X_site)}). Got shape {y_site.shape} instead."
+        )
+    regression = classes is None and type_of_target(y_site) == "continuous"
+    if regression:
+        y_site = y_site.astype(float)
+        if tolerance is None:
+            mad = 1.4826 * np.median(np.abs(y_site - np.median(y_site)))
+            tolerance_region = mad if mad > 0 else float(np.std(y_site)) or 1.0
+        else:
+            tolerance_region = float(tolerance)
+        if model is not None and tolerance is None:
+            raise ValueError(
+                "tolerance is required to check a regressor model: how far its "
+                "prediction may miss the target. Got tolerance=None."
+            )
+    target = None if target is None else np.asarray(target, dtype=float)
+    if target is not None and target.shape != (n,):
+        raise ValueError(
+            f"target must have one value per row of X_virtual ({n}). Got shape "
+            f"{target.shape} instead."
+        )
+    rng = check_random_state(random_state)
+    keep = np.ones(n, dtype=bool)
+    dropped = dict.fromkeys(REASONS, 0)
+    is_proto = np.zeros(n, dtype=bool)
+    is_pushed = np.zeros(n, dtype=bool)
+    y_out = y_virtual.copy()
+    X = Xv.copy() if frame_out else np.array(Xv, dtype=float)
+    unit = space.unit()
+
+    if prototype_k is not None and n:
+        X, y_out, ok = _prototypes(space, X, y_out, y_site, prototype_k, regression)
+        is_proto = ok.copy()
+        dropped["class_too_small"] += int((~ok).sum())
+        keep &= ok
+
+    distance = np.full(n, np.nan)
+    if n:
+        distance[keep] = space.nearest(
+            space.take(X, np.flatnonzero(keep)), space.X_site, "X_virtual"
+        )
+    if min_distance is not None and n:
+        radius = min_distance * unit * (1.0 + spread * rng.uniform(size=n))
+        todo = np.flatnonzero(keep & (distance < radius))
+        if todo.size:
+            moved, reached, dist = _push(
+                space,
+                X,
+                y_out,
+                todo,
+                radius[todo],
+                y_site,
+                regression,
+                tolerance_region if regression else None,
+                n_steps,
+            )
+            X = _assign(space, X, todo[reached], moved)
+            distance[todo[reached]] = dist
+            is_pushed[todo[reached]] = True
+            dropped["too_close"] += int((~reached).sum())
+            keep[todo[~reached]] = False
+
+    if model is not None and n:
+        check = np.flatnonzero(keep & (is_proto | is_pushed))
+        if check.size:
+            rows = space.take(X, check)
+            if frame_out:
+                rows = restore_dtypes(rows.reset_index(drop=True), X_virtual)
+            pred = np.asarray(model.predict(rows))
+            if regression:
+                goal = y_out[check] if target is None else target[check]
+                if target is not None and prototype_k is not None:
+                    goal = y_out[check]
+                bad = np.abs(pred.astype(float) - goal.astype(float)) > tolerance
+            else:
+                bad = pred != y_out[check]
+            dropped["misclassified"] += int(bad.sum())
+            keep[check[bad]] = False
+
+    idx = np.flatnonzero(keep)
+    X_kept = space.take(X, idx)
+    if frame_out:
+        X_kept = restore_dtypes(X_kept.reset_index(drop=True), X_virtual)
+        if hasattr(X_virtual, "index"):
+            X_kept.index = X_virtual.index[idx]
+    elif hasattr(X_virtual, "dtype") and X_virtual.dtype != X_kept.dtype:
+        X_kept = X_kept.astype(X_virtual.dtype)
+    return Bunch(
+        X=X_kept,
+        y=y_out[idx],
+        keep=keep,
+        prototype=is_proto & keep,
+        pushed=is_pushed & keep,
+        n_input=int(n),
+        n_kept=int(keep.sum()),
+        n_prototype=int((is_proto & keep).sum()),
+        n_pushed=int((is_pushed & keep).sum()),
+        n_dropped=int(n - keep.sum()),
+        dropped=dropped,
+        nn_distance=unit,
+        distance=distance[idx],
+    )
+
+
+def _assign(space, X, rows, values):
+    """``X`` with ``rows`` replaced by ``values`` (a copy for DataFrames)."""
+    if rows.size == 0:
+        return X
+    if space.frame:
+        X = X.copy()
+        for j in range(X.shape[1]):
+            X.iloc[rows, j] = values.iloc[:, j].to_numpy()
+        return X
+    X[rows] = values
+    return X
+
+
+def _prototypes(space, X, y, y_site, k, regression):
+    """Replace each row by the mean of its ``k`` nearest (same-class) site rows."""
+    n = space.n_rows(X)
+    ok = np.ones(n, dtype=bool)
+    y_new = y.astype(float) if regression else y.copy()
+    if regression:
+        if k > space.n_rows(space.X_site):
+            ok[:] = False
+            return X, y_new, ok
+        _, ind = space.kneighbors(X, space.X_site, k, "X_virtual")
+        proto = neighbourhood_mean(space, space.X_site, ind)
+        y_new = y_site[ind].mean(axis=1)
+        return _assign(space, X, np.arange(n), proto), y_new, ok
+    for label in np.unique(y):
+        rows = np.flatnonzero(y == label)
+        members = np.flatnonzero(y_site == label)
+        if members.size < k:
+            ok[rows] = False
+            continue
+        pool = space.take(space.X_site, members)
+        _, ind = space.kneighbors(space.take(X, rows), pool, k, "X_virtual")
+        proto = neighbourhood_mean(space, pool, ind)
+        X = _assign(space, X, rows, proto)
+    return X, y_new, ok
+
+
+def _centroids(space, y_rows, y_site, regression, window):
+    """Per row, the centroid of its class (or ``y`` window) on the site.
+
+    Also a mask of the rows whose region holds at least one site row.
+    """
+    if regression:
+        near = np.abs(y_site[None, :] - y_rows[:, None].astype(float)) <= window
+        groups = [np.flatnonzero(m) for m in near]
+        which = np.arange(len(groups))
+    else:
+        labels, which = np.unique(y_rows, return_inverse=True)
+        groups = [np.flatnonzero(y_site == label) for label in labels]
+    has = np.array([g.size > 0 for g in groups])
+    everything = np.arange(space.n_rows(space.X_site))
+    groups = [g if g.size else everything for g in groups]
+    if space.frame:
+        import pandas as pd
+
+        parts = [neighbourhood_mean(space, space.X_site, g[None, :]) for g in groups]
+        cent = pd.concat(parts, ignore_index=True)
+    else:
+        site = np.asarray(space.X_site)
+        cent = np.array([site[g].mean(axis=0) for g in groups])
+    return space.take(cent, which), has[which]
+
+
+def _line(space, start, end, s):
+    """Points ``start + s (end - start)``; DataFrames switch categories at 0.5."""
+    if not space.frame:
+        return start + s[:, None] * (end - start)
+    import pandas as pd
+
+    from ..utils import column_kind
+
+    data = {}
+    for j, dtype in enumerate(start.dtypes):
+        a, b = start.iloc[:, j], end.iloc[:, j]
+        if column_kind(dtype) == "num":
+            av = a.to_numpy(dtype=float, na_value=np.nan)
+            bv = b.to_numpy(dtype=float, na_value=np.nan)
+            v = np.where(np.isnan(bv) | np.isnan(av), av, av + s * (bv - av))
+            if pd.api.types.is_integer_dtype(dtype):
+                v = np.rint(v)
+            data[j] = v
+        else:
+            av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+            data[j] = np.where(s >= 0.5, bv, av)
+    return restore_dtypes(pd.DataFrame(data), start)
+
+
+def _push(space, X, y, todo, radius, y_site, regression, window, n_steps):
+    """Move rows ``todo`` toward their centroid until ``radius`` away from the site.
+
+    Returns the moved rows of those that got there, the mask of those, and
+    their distances to the site.
+    """
+    start = space.take(X, todo)
+    cent, has_region = _centroids(space, y[todo], y_site, regression, window)
+    m = todo.size
+    steps = np.arange(1, n_steps + 1) / n_steps
+    s = np.repeat(steps[None, :], m, axis=0).ravel()  # row-major: row, step
+    rep = np.repeat(np.arange(m), n_steps)
+    pts = _line(space, space.take(start, rep), space.take(cent, rep), s)
+    d = space.nearest(pts, space.X_site, "X_virtual").reshape(m, n_steps)
+    good = (d >= radius[:, None]) & has_region[:, None]
+    reached = good.any(axis=1)
+    first = good.argmax(axis=1)
+    pick = np.arange(m) * n_steps + first
+    moved = space.take(pts, pick[reached])
+    dist = d[np.arange(m), first][reached]
+    if not space.frame and not reached.all():
+        moved, reached, dist = _push_away(space, start, radius, moved, reached, dist)
+    return moved, reached, dist
+
+
+def _push_away(space, start, radius, moved, reached, dist):
+    """Fallback on arrays: straight away from the nearest site row."""
+    rest = np.flatnonzero(~reached)
+    site = np.asarray(space.X_site)
+    pts0 = start[rest]
+    _, ind = space.kneighbors(pts0, site, 1, "X_virtual")
+    direction = (pts0 - site[ind[:, 0]]) / space.scale
+    norm = np.abs(direction).sum(axis=1)
+    direction = np.where(
+        norm[:, None] > 0, direction / np.maximum(norm, 1e-300)[:, None], 0
+    )
+    mult = np.linspace(0.25, 3.0, 12)
+    cand = (
+        pts0[:, None, :]
+        + (mult[None, :, None] * radius[rest, None, None])
+        * direction[:, None, :]
+        * space.scale
+    )
+    d = space.nearest(cand.reshape(-1, site.shape[1]), site, "X_virtual")
+    d = d.reshape(rest.size, mult.size)
+    good = d >= radius[rest, None]
+    got = good.any(axis=1)
+    first = good.argmax(axis=1)
+    out = np.empty((reached.size, site.shape[1]))
+    out_d = np.empty(reached.size)
+    out[reached] = moved
+    out_d[reached] = dist
+    out[rest[got]] = cand[np.flatnonzero(got), first[got]]
+    out_d[rest[got]] = d[np.flatnonzero(got), first[got]]
+    reached = reached.copy()
+    reached[rest[got]] = True
+    return out[reached], reached, out_d[reached]
