@@ -9,6 +9,8 @@ _EXTRAS = {
     "skorch": "torch",
     "matplotlib": "plot",
     "pandas": "test",
+    "skops": "silo",
+    "pyarrow": "silo",
 }
 
 
@@ -38,9 +40,7 @@ def import_optional(name, purpose=None):
     except ImportError as exc:
         top = name.split(".")[0]
         extra = _EXTRAS.get(top)
-        fix = (
-            f"pip install 'skcoop[{extra}]'" if extra else f"pip install {top}"
-        )
+        fix = f"pip install 'skcoop[{extra}]'" if extra else f"pip install {top}"
         what = f" for {purpose}" if purpose else ""
         raise ImportError(
             f"{top!r} is required{what} but is not installed. Install it with: {fix}"

@@ -1,0 +1,27 @@
+"""Cooperative distillation across real silos: models and virtual rows as files.
+
+Each site runs its half of the method on its own machine; only fitted models
+(:func:`export_model` / :func:`import_model`, skops files with metadata) and
+virtual rows (:class:`VirtualRows`, parquet files) cross a boundary. The
+command line ``python -m skcoop silo export|teach|learn`` runs a round on CSV
+or parquet files. Needs the ``silo`` extra (skops, pyarrow).
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._model_io import export_model, import_model, read_metadata
+from ._peers import PeerMismatchError, check_peer
+from ._trust import ModelIntegrityError, UntrustedModelError
+from ._virtual_rows import VirtualRows, VirtualRowsFormatError
+
+__all__ = [
+    "ModelIntegrityError",
+    "PeerMismatchError",
+    "UntrustedModelError",
+    "VirtualRows",
+    "VirtualRowsFormatError",
+    "check_peer",
+    "export_model",
+    "import_model",
+    "read_metadata",
+]
