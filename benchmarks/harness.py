@@ -15,6 +15,12 @@ memory, and scores every member on the test rows in its own columns:
 ``pkd``       data-partitioning KD, ``PartitionedDistiller()`` defaults
 ``ckd``       cooperative distillation, defaults (duplicates removed)
 ``ckd_dup``   cooperative distillation with ``dedupe=False``
+``<variant>`` cooperative distillation with the parameters of
+              ``Config.ckd_variants[<variant>]`` (run.py ``--ckd-variants``),
+              on every task that runs ``ckd``
+
+``Config.ckd_params`` (run.py ``--ckd-params``) are passed to the ensemble of
+``ckd``, ``ckd_dup`` and every variant (not to ``alone`` or the KD baselines).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -57,6 +63,7 @@ class Task:
     methods: tuple = DEFAULT_METHODS
     regression: bool = False
     tune_grid: list = None  # None: the run's grid
+    trace_memory: bool = True  # False: no traced repeat fit (saves time)
     extra: dict = field(default_factory=dict)  # copied into every row
 
 
@@ -69,6 +76,23 @@ class Config:
     tune_seeds: tuple = (0,)  # seeds that tune T x w; the others reuse the choice
     tuned: dict = field(default_factory=dict)  # (experiment, setting) -> (T, w)
     verbose: int = 0
+    ckd_params: dict = field(default_factory=dict)  # kwargs of every ckd fit
+    ckd_variants: dict = field(default_factory=dict)  # method name -> kwargs
+    methods: tuple = None  # None: each task's methods; else only these
+
+
+def task_methods(task, cfg):
+    """The methods to run on ``task``: its own, the ckd variants, filtered."""
+    methods = list(task.methods)
+    if "ckd" in methods:
+        methods += [v for v in cfg.ckd_variants if v not in methods]
+    if cfg.methods is not None:
+        methods = [m for m in methods if m in cfg.methods]
+    return methods
+
+
+def _label(params):
+    return ",".join(f"{k}={v!r}" for k, v in params.items())
 
 
 def take(X, columns):
@@ -92,7 +116,8 @@ def _columns(member):
 
 def _learner(est):
     est = est.steps[-1][1] if hasattr(est, "steps") else est
-    est = getattr(est, "estimator", est)  # CalibratedClassifierCV
+    if type(est).__name__ == "CalibratedClassifierCV":  # not forests' .estimator
+        est = est.estimator
     return type(est).__name__
 
 
@@ -190,13 +215,16 @@ def _ensemble_rows(task, ens, members, method, seed, seconds, peak, params=""):
     return out
 
 
-def _traced(cfg, seed, method):
+def _traced(cfg, seed, method, task=None):
+    if task is not None and not task.trace_memory:
+        return False
     return seed in cfg.memory_seeds and method in cfg.memory_methods
 
 
 def _fit_ensemble(task, members, seed, cfg, method, X, y, site, **params):
     ens = _ensemble(task, members, seed, cfg, **params)
-    return measure(lambda: ens.fit(X, y, site=site), seed, _traced(cfg, seed, method))
+    traced = _traced(cfg, seed, method, task)
+    return measure(lambda: ens.fit(X, y, site=site), seed, traced)
 
 
 def _pooled(task, seed, cfg):
@@ -206,7 +234,7 @@ def _pooled(task, seed, cfg):
         fitted, seconds, peak = measure(
             lambda est=est, cols=cols: clone(est).fit(take(task.X, cols), task.y),
             seed,
-            _traced(cfg, seed, "pooled"),
+            _traced(cfg, seed, "pooled", task),
         )
         out.append(
             dict(
@@ -279,6 +307,18 @@ def _copy_rows(results, source, method):
     return out
 
 
+def _failed(task, seed, method, exc):
+    where = f"{task.experiment} {task.setting} seed {seed} {method}"
+    print(f"    {where} FAILED: {exc}")
+    return dict(
+        member="(failed)",
+        learner="",
+        score=np.nan,
+        method=method,
+        params=f"{type(exc).__name__}: {exc}"[:300],
+    )
+
+
 def run_task(task, seed, cfg):
     """Every method of ``task`` on one seed: a list of result rows.
 
@@ -287,13 +327,16 @@ def run_task(task, seed, cfg):
     """
     results, transfers = [], []
     X, y, site = task.X, task.y, task.site
-    for method in task.methods:
+    for method in task_methods(task, cfg):
         if cfg.verbose:
             print(
                 f"  {task.experiment} {task.setting} seed={seed} {method}", flush=True
             )
         if method == "pooled":
-            results += _pooled(task, seed, cfg)
+            try:
+                results += _pooled(task, seed, cfg)
+            except Exception as exc:  # record the failure, go on
+                results.append(_failed(task, seed, method, exc))
             continue
         members, Xm, ym, sm, params, label = task.members, X, y, site, {}, ""
         if method == "alone":
@@ -319,12 +362,20 @@ def run_task(task, seed, cfg):
             label = "peers=" + "+".join(m[0] for m in members)
         elif method == "ckd":
             params = dict(dedupe=True)
+            params.update(cfg.ckd_params)
+            label = _label(cfg.ckd_params)
         elif method == "ckd_dup":
             if _no_duplicates(results):
                 # dedupe dropped nothing: dedupe=False gives the same fit
                 results += _copy_rows(results, "ckd", "ckd_dup")
                 continue
-            params = dict(dedupe=False)
+            params = dict(cfg.ckd_params, dedupe=False)
+            label = _label(params)
+        elif method in cfg.ckd_variants:
+            params = dict(dedupe=True)
+            params.update(cfg.ckd_params)
+            params.update(cfg.ckd_variants[method])
+            label = _label(params)
         else:
             raise ValueError(f"Unknown method {method!r}.")
         try:
@@ -332,24 +383,15 @@ def run_task(task, seed, cfg):
                 task, members, seed, cfg, method, Xm, ym, sm, **params
             )
         except Exception as exc:  # record the failure, go on with the other methods
-            where = f"{task.experiment} {task.setting} seed {seed} {method}"
-            print(f"    {where} FAILED: {exc}")
-            results.append(
-                dict(
-                    member="(failed)",
-                    learner="",
-                    score=np.nan,
-                    method=method,
-                    params=f"{type(exc).__name__}: {exc}"[:300],
-                )
-            )
+            results.append(_failed(task, seed, method, exc))
             continue
         new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
         if method == "kd_tuned":
             for r in new:
                 r["tune_s"] = tune_s
         results += new
-        if method == "ckd" and hasattr(ens, "transfer_report_"):
+        is_ckd = method == "ckd" or method in cfg.ckd_variants
+        if is_ckd and hasattr(ens, "transfer_report_"):
             rep = ens.transfer_report_
             for i in range(len(rep["teacher"])):
                 transfers.append(
@@ -357,6 +399,7 @@ def run_task(task, seed, cfg):
                         experiment=task.experiment,
                         setting=task.setting,
                         seed=seed,
+                        method=method,
                         teacher=str(rep["teacher"][i]),
                         student=str(rep["student"][i]),
                         cls=str(rep["class"][i]) if "class" in rep else "",

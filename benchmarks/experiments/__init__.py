@@ -13,4 +13,5 @@ ORDER = [
     "e_heart_hospitals",
     "f_car_prices",
     "g_feature_overlap",
+    "h_natural_sites",
 ]

@@ -19,14 +19,28 @@ from ._cars import load_car_prices
 from ._german import load_german_credit
 from ._heart import hospital_sites, load_heart_disease
 from ._images import load_fashion_mnist, load_mnist_5000
+from ._modeldata import (
+    AMES_NEIGHBORHOOD_GROUPS,
+    load_ames,
+    load_attrition,
+    load_mlc_churn,
+    load_stackoverflow,
+    load_wa_churn,
+)
 
 __all__ = [
+    "AMES_NEIGHBORHOOD_GROUPS",
     "INSTALL_COMMANDS",
     "DatasetNotAvailableError",
     "hospital_sites",
+    "load_ames",
+    "load_attrition",
     "load_car_prices",
     "load_fashion_mnist",
     "load_german_credit",
     "load_heart_disease",
+    "load_mlc_churn",
     "load_mnist_5000",
+    "load_stackoverflow",
+    "load_wa_churn",
 ]

