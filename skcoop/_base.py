@@ -1,12 +1,15 @@
-"""Machinery shared by the cooperative classifier and regressor.
+"""The estimator shared by the cooperative classifier and regressor.
 
-Members, sites, per-member columns, metadata routing, the distillation
-rounds and the fitted attributes. The task-specific parts (who is right on a
-row, how members vote) live in ``_cooperative.py``.
+Parameters, members and sites, metadata routing, and ``fit`` as a driver:
+validate, build the frozen :class:`~skcoop._context.FitContext`, fit the
+members on their own rows, run the rounds (``_rounds.py``) and set the fitted
+attributes. The task-specific parts (the judge of who is right, how members
+vote) live in ``_cooperative.py`` and ``_regressor.py``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,9 +35,27 @@ from sklearn.utils.validation import (
 )
 
 from . import _members as mb
-from ._rounds import _DistillationRounds
+from ._context import FitContext, Member, Settings
+from ._rounds import cooperative_rounds, kd_rounds
+from ._site import student_fit_params
 from ._validation import check_frame_at_fit, check_frame_at_predict
+from .utils import fit_member, take, with_classes
 from .views import column_keys, resolve_columns
+
+# parameters of cooperative (counterfactual) distillation: with a KD
+# distiller they do not apply, and a value other than the default raises
+_COOPERATIVE_PARAMS = (
+    "alpha",
+    "pool",
+    "dedupe",
+    "virtual_weight",
+    "counterfactual",
+    "scope",
+    "expertise",
+    "oof_folds",
+    "prototype_k",
+    "min_distance",
+)
 
 
 def _is_per_row(value, n_samples):
@@ -47,7 +68,7 @@ def _is_per_row(value, n_samples):
     )
 
 
-class _BaseCooperative(_DistillationRounds, _BaseComposition):
+class _BaseCooperative(_BaseComposition):
     """Members, sites, fitting and rounds shared by the classifier and regressor."""
 
     _parameter_constraints: dict = {
@@ -55,6 +76,9 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "n_rounds": [Interval(Integral, 0, None, closed="left")],
         "pool": [StrOptions({"site", "union"})],
+        "scope": [StrOptions({"deficiency", "expertise"})],
+        "expertise": [StrOptions({"in_sample", "oof"})],
+        "oof_folds": [Interval(Integral, 2, None, closed="left")],
         "dedupe": ["boolean"],
         "virtual_weight": [Interval(Real, 0, None, closed="neither")],
         "counterfactual": [
@@ -208,13 +232,18 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
         if self.verbose >= level:
             print(f"[{type(self).__name__}] {message}", flush=True)
 
-    def _fit_message(self, name, n_rows, what, idx):
-        if not self.verbose:
-            return None
-        return (
-            f"[{type(self).__name__}] ({idx + 1} of {len(self._names)}) {what} "
-            f"member {name!r} on {n_rows} rows"
-        )
+    def _fit_message(self, n_members):
+        """A function giving each member fit's progress line (None: silent)."""
+
+        def message(name, n_rows, what, idx):
+            if not self.verbose:
+                return None
+            return (
+                f"[{type(self).__name__}] ({idx + 1} of {n_members}) {what} "
+                f"member {name!r} on {n_rows} rows"
+            )
+
+        return message
 
     # ------------------------------------------------------------ routing
     def _route_params(self, names, sample_weight, fit_params):
@@ -243,8 +272,51 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
         }
 
     # ---------------------------------------------------------------- fit
-    def _fit_members(self, X, y, site, sample_weight, fit_params, rng):
-        """Validate members and sites, fit the members on their own rows."""
+    def _make_judge(self):
+        """The task's judge of who is right on a row (set by each task)."""
+        raise NotImplementedError
+
+    def _check_member_rows(self, names, rows, y):
+        """Task-specific checks of each member's own rows (none by default)."""
+
+    def _settings(self):
+        """The distillation settings of this fit."""
+        return Settings(
+            alpha=self.alpha,
+            counterfactual=self.counterfactual,
+            scope=self.scope,
+            expertise=self.expertise,
+            oof_folds=self.oof_folds,
+            dedupe=self.dedupe,
+            virtual_weight=self.virtual_weight,
+            fill=self.fill,
+        )
+
+    def _check_distiller(self):
+        """A KD distiller: settings of counterfactual distillation must be unset."""
+        distiller = getattr(self, "distiller", "counterfactual")
+        if isinstance(distiller, str):
+            return None
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = [
+            name
+            for name in _COOPERATIVE_PARAMS
+            if name in defaults and getattr(self, name) != defaults[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(f'{n}={getattr(self, n)!r}' for n in changed)} "
+                "only apply to cooperative (counterfactual) distillation, but "
+                f"distiller={distiller!r} was given. Leave them at their "
+                "defaults, or set distiller='counterfactual'."
+            )
+        return distiller
+
+    def _build_context(self, X, y, site, sample_weight, fit_params, rng):
+        """Validate members and sites; the frozen state of this fit."""
         names, templates, columns = self._validate_members()
         n = _num_samples(X)
         site, part_columns = self._partition(X, y, site, len(names), rng)
@@ -256,42 +328,62 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
                 c if c is not None else pc for c, pc in zip(columns, part_columns)
             ]
         cols = self._member_columns(X, columns)
-        self._prepare_members(names, active, rows, y)
-        params, self._weights_routed = self._route_params(
-            names, sample_weight, fit_params
+        self._check_member_rows(
+            [names[m] for m in active], [rows[m] for m in active], y
+        )
+        self._check_weights(names)
+        params, weights_routed = self._route_params(names, sample_weight, fit_params)
+        all_keys = column_keys(X, range(self.n_features_in_))
+        members = tuple(
+            Member(
+                name=names[m],
+                template=templates[m],
+                columns=cols[m],
+                keys=list(all_keys) if cols[m] is None else list(cols[m]),
+                rows=rows[m],
+                X=take(X, rows[m], cols[m]),
+                y=y[rows[m]],
+                params=self._slice_params(params[names[m]], rows[m], n),
+                weight=None if sample_weight is None else sample_weight[rows[m]],
+            )
+            for m in active
+        )
+        return FitContext(
+            members=members,
+            X=X,
+            y=y,
+            judge=self._make_judge(),
+            settings=self._settings(),
+            classes=getattr(self, "classes_", None),
+            pool=self.pool,
+            weights_routed=weights_routed,
+            sample_weight=sample_weight,
+            sat_out=[names[m] for m in range(len(names)) if m not in active],
         )
 
-        self._names = [names[m] for m in active]
-        self._templates = [templates[m] for m in active]
-        self._columns = [cols[m] for m in active]
-        self._rows = [rows[m] for m in active]
-        self._all_keys = column_keys(X, range(self.n_features_in_))
-        self.sat_out_ = [names[m] for m in range(len(names)) if m not in active]
-        self._params = [
-            self._slice_params(params[names[m]], rows[m], n) for m in active
-        ]
-        self._own = [
-            (mb.take(X, r, c), y[r]) for r, c in zip(self._rows, self._columns)
-        ]
+    def _fit_initial(self, ctx):
+        """Each member fitted on its own rows, from a clone."""
+        message = self._fit_message(len(ctx.members))
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(mb.fit_member)(
-                self._clone_member(est),
-                Xo,
-                yo,
-                name,
-                message=self._fit_message(name, len(yo), "Fitting", idx),
-                fit_params=self._member_fit_params(idx, None),
+            delayed(fit_member)(
+                self._clone_member(m.template),
+                m.X,
+                m.y,
+                m.name,
+                message=message(m.name, len(m.y), "Fitting", idx),
+                fit_params=student_fit_params(
+                    m.name, m.template, m.params, len(m.y), 0, ctx.settings,
+                    ctx.weights_routed,
+                ),
             )
-            for idx, (name, est, (Xo, yo)) in enumerate(
-                zip(self._names, self._templates, self._own)
-            )
+            for idx, m in enumerate(ctx.members)
         )
 
     def _clone_member(self, template):
         """An unfitted copy of a member, told the ensemble's classes if a net."""
         est = clone(template)
         classes = getattr(self, "classes_", None)
-        return est if classes is None else mb.with_classes(est, classes)
+        return est if classes is None else with_classes(est, classes)
 
     def _partition(self, X, y, site, n_members, rng):
         """``site`` as given, else from a clone of ``partition`` (seeded)."""
@@ -312,58 +404,6 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
             columns = partition.split_columns(X)
         return site, columns
 
-    def _member_fit_params(self, j, n_virtual):
-        """Fit keyword arguments of member ``j``, virtual rows appended."""
-        params = dict(self._params[j])
-        sw = params.pop("sample_weight", None)
-        n_own = len(self._own[j][1])
-        if n_virtual is None or n_virtual == 0:
-            weights = sw
-        elif sw is None and self.virtual_weight == 1:
-            weights = None
-        else:
-            own = np.ones(n_own) if sw is None else np.asarray(sw, dtype=float)
-            weights = np.concatenate(
-                [own, np.full(n_virtual, float(self.virtual_weight))]
-            )
-        for key, val in params.items():
-            if n_virtual and _is_per_row(val, n_own):
-                raise ValueError(
-                    f"Member {self._names[j]!r} requests the per-row fit metadata "
-                    f"{key!r}, which virtual instances do not have. Only "
-                    "sample_weight can be extended to virtual rows; stop routing "
-                    f"{key!r} to this member, or set n_rounds=0."
-                )
-        if weights is None:
-            return params
-        if self._weights_routed:
-            if "sample_weight" not in self._params[j] and n_virtual:
-                raise TypeError(
-                    f"virtual_weight={self.virtual_weight} needs sample weights, "
-                    f"but member {self._names[j]!r} does not request sample_weight "
-                    "under metadata routing. Call "
-                    "set_fit_request(sample_weight=True) on it, or use "
-                    "virtual_weight=1."
-                )
-            params["sample_weight"] = weights
-            return params
-        kw = mb.weight_kwargs(self._templates[j], weights)
-        if kw is None:
-            if not np.allclose(weights, weights[0]):
-                raise TypeError(
-                    f"Member {self._names[j]!r} ({type(self._templates[j]).__name__}) "
-                    "does not support sample_weight, but unequal sample weights "
-                    "were given (user weights, or virtual_weight != 1). Use a "
-                    "member whose fit takes sample_weight, or pass no weights and "
-                    "virtual_weight=1."
-                )
-            return params
-        params.update(kw)
-        return params
-
-    def _prepare_members(self, names, active, rows, y):
-        """Task-specific checks of each member's rows."""
-
     def _validate_fit_input(self, X, y, sample_weight, target):
         """Checks shared by every fit: X, y of one length, sample weights."""
         X = self._validate_X(X, reset=True)
@@ -379,42 +419,47 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
         return X, y, sample_weight
 
     def _fit_cooperative(self, X, y, site, sample_weight, fit_params):
-        """The whole fit after input validation."""
+        """The whole fit after input validation: a driver over the steps."""
+        distiller = self._check_distiller()
         rng = check_random_state(self.random_state)
-        self._zero_weight = None
-        if sample_weight is not None and np.any(sample_weight == 0):
-            self._zero_weight = np.asarray(sample_weight) == 0
-        initial = self._fit_members(X, y, site, sample_weight, fit_params, rng)
-        self._mappers = {}
-        distiller = getattr(self, "distiller", "counterfactual")
-        if isinstance(distiller, str):
-            students, virtual, report = self._distill(X, y, initial, rng)
+        ctx = self._build_context(X, y, site, sample_weight, fit_params, rng)
+        initial = self._fit_initial(ctx)
+        log = self._log if self.verbose else (lambda message: None)
+        if distiller is None:
+            students, virtual, report, bounds = cooperative_rounds(
+                ctx,
+                initial,
+                rng,
+                self.n_rounds,
+                n_jobs=self.n_jobs,
+                log=log,
+                message=self._fit_message(len(ctx.members)),
+            )
         else:
-            students = self._distill_classic(clone(distiller), initial, rng)
-            virtual, report = [None] * len(initial), []
-        self._finish(X, y, initial)
-        self._set_fitted(initial, students, virtual, report)
+            students = kd_rounds(
+                ctx, clone(distiller), initial, rng, self.n_rounds, log=log
+            )
+            virtual, report, bounds = [None] * len(initial), [], None
+        self._set_fitted(ctx, initial, students, virtual, report, bounds)
         return self
 
-    def _finish(self, X, y, initial):
-        """Task-specific fitted attributes, while rows and columns are known."""
-
-    def _set_fitted(self, initial, students, virtual, report):
+    def _set_fitted(self, ctx, initial, students, virtual, report, bounds):
+        names = ctx.names
         self.initial_estimators_ = list(initial)
-        self.named_initial_estimators_ = Bunch(**dict(zip(self._names, initial)))
+        self.named_initial_estimators_ = Bunch(**dict(zip(names, initial)))
         self.estimators_ = list(students)
-        self.named_estimators_ = Bunch(**dict(zip(self._names, students)))
+        self.named_estimators_ = Bunch(**dict(zip(names, students)))
         self.virtual_instances_ = Bunch()
-        for name, v, (Xo, yo) in zip(self._names, virtual, self._own):
+        for m, v in zip(ctx.members, virtual):
             if v is None:
                 v = {
-                    "X": mb.take(Xo, np.zeros(0, dtype=int)),
-                    "y": np.zeros(0, dtype=yo.dtype),
+                    "X": take(m.X, np.zeros(0, dtype=int)),
+                    "y": np.zeros(0, dtype=m.y.dtype),
                     "teacher": np.zeros(0, dtype=object),
                     "source_index": np.zeros(0, dtype=int),
                     "round": np.zeros(0, dtype=int),
                 }
-            self.virtual_instances_[name] = Bunch(**v)
+            self.virtual_instances_[m.name] = Bunch(**v)
         keys = ("round", "teacher", "student", "class", "qualifying", "found", "kept")
         self.transfer_report_ = {
             key: (
@@ -424,18 +469,13 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
             )
             for key in keys
         }
-        self.member_columns_ = Bunch(**dict(zip(self._names, self._columns)))
-        self.n_rows_ = Bunch(**{n: len(r) for n, r in zip(self._names, self._rows)})
-        for attr in (
-            "_templates",
-            "_own",
-            "_rows",
-            "_mappers",
-            "_params",
-            "_zero_weight",
-        ):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        self.sat_out_ = list(ctx.sat_out)
+        self.member_columns_ = Bunch(**{m.name: m.columns for m in ctx.members})
+        self.n_rows_ = Bunch(**{m.name: len(m.rows) for m in ctx.members})
+        self._set_task_fitted(ctx, initial, bounds)
+
+    def _set_task_fitted(self, ctx, initial, bounds):
+        """Task-specific fitted attributes (none by default)."""
 
     def _member_outputs(self, X, method):
         """Each distilled member's output on its own columns of ``X``.
@@ -445,7 +485,7 @@ class _BaseCooperative(_DistillationRounds, _BaseComposition):
         """
         outputs = []
         for name, est in self.named_estimators_.items():
-            Xm = mb.take(X, columns=self.member_columns_[name])
+            Xm = take(X, columns=self.member_columns_[name])
             try:
                 outputs.append(method(est, Xm))
             except Exception as exc:

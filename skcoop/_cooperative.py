@@ -20,6 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
+from ._judge import ClassJudge
+from .utils import aligned_proba
 
 __all__ = ["CooperativeDistillationEnsemble"]
 
@@ -62,6 +64,20 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         Where expertise is measured. ``"site"``: each teacher judges itself
         and its students on its own rows only (no raw row is sent);
         ``"union"``: on every row of ``X`` (simulations only).
+    scope : {"deficiency", "expertise"}, default="deficiency"
+        The rows a teacher teaches each student. ``"deficiency"``: the rows
+        of its own where it is right and the student is wrong (the paper's
+        ``R_{i->j}``); ``"expertise"``: every row of its own where it is
+        right, so that a student also learns where it agrees (on real sites,
+        rows only where a student errs teach it to flip its answer there).
+    expertise : {"in_sample", "oof"}, default="in_sample"
+        How a teacher's own correctness is judged on its rows: its
+        predictions after fitting on them (the paper), or out-of-fold
+        predictions (``oof_folds``-fold cross-validation inside its site, so
+        that a teacher is not called right where it merely overfits).
+        Students are judged on the teacher's rows, which they never saw.
+    oof_folds : int >= 2, default=3
+        Folds of ``expertise="oof"``.
     dedupe : bool, default=True
         Drop duplicate virtual instances (same row and label) a student
         receives, across teachers and rounds.
@@ -82,7 +98,11 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         student is refitted on its own rows with the other members' soft
         outputs, ``n_rounds`` times, and no virtual instance is made. Its
         parameters are grid-searchable as ``distiller__temperature``; a grid
-        over ``distiller`` itself compares strategies ("tuned KD").
+        over ``distiller`` itself compares strategies ("tuned KD"). The
+        settings of cooperative distillation (``alpha``, ``pool``,
+        ``scope``, ``expertise``, ``oof_folds``, ``dedupe``,
+        ``virtual_weight``, ``counterfactual``) do not apply to a KD
+        strategy: set to other than their defaults, they raise an error.
     counterfactual : {"auto", "blackbox", "gradient", "bisection"} or search \
 object, default="auto"
         How teachers search counterfactuals (see
@@ -199,6 +219,9 @@ object, default="auto"
         alpha=0.5,
         n_rounds=1,
         pool="site",
+        scope="deficiency",
+        expertise="in_sample",
+        oof_folds=3,
         dedupe=True,
         virtual_weight=1.0,
         voting="soft",
@@ -215,6 +238,9 @@ object, default="auto"
         self.alpha = alpha
         self.n_rounds = n_rounds
         self.pool = pool
+        self.scope = scope
+        self.expertise = expertise
+        self.oof_folds = oof_folds
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
         self.voting = voting
@@ -230,10 +256,12 @@ object, default="auto"
     def _check_member(self, name, est):
         mb.check_member_method(name, est, "predict_proba")
 
-    def _prepare_members(self, names, active, rows, y):
-        for m in active:
-            mb.check_member_classes(names[m], y[rows[m]])
-        self._check_weights(names)
+    def _check_member_rows(self, names, rows, y):
+        for name, r in zip(names, rows):
+            mb.check_member_classes(name, y[r])
+
+    def _make_judge(self):
+        return ClassJudge(self.classes_)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, site=None, sample_weight=None, **fit_params):
@@ -277,25 +305,11 @@ object, default="auto"
         self.classes_ = self._le.classes_
         return self._fit_cooperative(X, y, site, sample_weight, fit_params)
 
-    def _judge(self, members, X, y):
-        """Who is right on each row: ``correct[m, n]``; the same for every judge."""
-        y_index = self._le.transform(y)
-        correct = np.vstack(
-            [
-                np.argmax(
-                    mb.aligned_proba(est, mb.take(X, columns=c), self.classes_), axis=1
-                )
-                == y_index
-                for est, c in zip(members, self._columns)
-            ]
-        )
-        return correct, np.broadcast_to(correct, (len(members),) + correct.shape)
-
     # ---------------------------------------------------------- predict
     def _collect_probas(self, X):
         return np.asarray(
             self._member_outputs(
-                X, lambda est, Xm: mb.aligned_proba(est, Xm, self.classes_)
+                X, lambda est, Xm: aligned_proba(est, Xm, self.classes_)
             )
         )
 

@@ -17,31 +17,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
+from ._judge import ToleranceJudge
 
 __all__ = ["CooperativeDistillationRegressor"]
-
-
-def _weighted_quantile(values, q, weights=None):
-    """Smallest value whose weighted share of values at or below it reaches ``q``.
-
-    The inverted-CDF quantile: with integer weights it equals the plain
-    quantile of the values repeated by their weights.
-
-    Examples
-    --------
-    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5)
-    2.0
-    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5, np.array([0, 1, 3]))
-    2.0
-    >>> _weighted_quantile(np.array([3.0, 1.0, 2.0]), 0.5, np.array([5, 1, 1]))
-    3.0
-    """
-    values = np.asarray(values, dtype=float)
-    weights = np.ones_like(values) if weights is None else np.asarray(weights, float)
-    order = np.argsort(values, kind="stable")
-    cum = np.cumsum(weights[order])
-    idx = np.searchsorted(cum, q * cum[-1], side="left")
-    return float(values[order][min(idx, len(values) - 1)])
 
 
 class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
@@ -81,6 +59,20 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
     pool : {"site", "union"}, default="site"
         Where expertise is measured (see
         :class:`CooperativeDistillationEnsemble`).
+    scope : {"deficiency", "expertise"}, default="deficiency"
+        The rows a teacher teaches each student. ``"deficiency"``: the rows
+        of its own where it is right and the student is wrong (the paper's
+        ``R_{i->j}``); ``"expertise"``: every row of its own where it is
+        right, so that a student also learns where it agrees (on real sites,
+        rows only where a student errs teach it to flip its answer there).
+    expertise : {"in_sample", "oof"}, default="in_sample"
+        How a teacher's own correctness is judged on its rows: its
+        predictions after fitting on them (the paper), or out-of-fold
+        predictions (``oof_folds``-fold cross-validation inside its site, so
+        that a teacher is not called right where it merely overfits).
+        Students are judged on the teacher's rows, which they never saw.
+    oof_folds : int >= 2, default=3
+        Folds of ``expertise="oof"``.
     dedupe : bool, default=True
         Drop duplicate virtual instances a student receives.
     virtual_weight : float > 0, default=1.0
@@ -173,6 +165,9 @@ object, default="auto"
         alpha=0.5,
         n_rounds=1,
         pool="site",
+        scope="deficiency",
+        expertise="in_sample",
+        oof_folds=3,
         dedupe=True,
         virtual_weight=1.0,
         weights=None,
@@ -189,6 +184,9 @@ object, default="auto"
         self.alpha = alpha
         self.n_rounds = n_rounds
         self.pool = pool
+        self.scope = scope
+        self.expertise = expertise
+        self.oof_folds = oof_folds
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
         self.weights = weights
@@ -202,8 +200,8 @@ object, default="auto"
     def _check_member(self, name, est):
         mb.check_member_method(name, est, "predict")
 
-    def _prepare_members(self, names, active, rows, y):
-        self._check_weights(names)
+    def _make_judge(self):
+        return ToleranceJudge(self.tolerance, self.tolerance_quantile)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, site=None, sample_weight=None, **fit_params):
@@ -244,46 +242,17 @@ object, default="auto"
                 f"Input y contains NaN or infinity: {bad} of {len(y)} values. "
                 "Drop or impute those rows before fitting."
             )
-        self._tolerances = None
         return self._fit_cooperative(X, y, site, sample_weight, fit_params)
 
-    def _finish(self, X, y, initial):
-        if self._tolerances is None:  # n_rounds=0: the members' own bounds
-            self._judge(initial, X, y)
-        self.tolerances_ = Bunch(**dict(zip(self._names, self._tolerances)))
-        del self._tolerances
-
-    def _judge(self, members, X, y):
-        """Right within tolerance; a student is judged by its teacher's bound."""
-        errors = np.vstack(
-            [
-                np.abs(
-                    np.asarray(est.predict(mb.take(X, columns=c)), dtype=float).ravel()
-                    - y
+    def _set_task_fitted(self, ctx, initial, bounds):
+        if bounds is None:  # no round: each member's own bound
+            bounds = [
+                ctx.judge.bound(
+                    ctx.judge.errors(est, m.X, m.y), m.params.get("sample_weight")
                 )
-                for est, c in zip(members, self._columns)
+                for m, est in zip(ctx.members, initial)
             ]
-        )
-        if self.tolerance == "auto":
-            tol = np.array(
-                [
-                    _weighted_quantile(
-                        errors[m, rows],
-                        self.tolerance_quantile,
-                        self._params[m].get("sample_weight"),
-                    )
-                    for m, rows in enumerate(self._rows)
-                ]
-            )
-        else:
-            tol = np.full(len(members), float(self.tolerance))
-        self._tolerances = tol
-        correct = errors <= tol[:, None]
-        correct_by = errors[None, :, :] <= tol[:, None, None]
-        return correct, correct_by
-
-    def _report_groups(self, y_rows):
-        yield "all", np.ones(len(y_rows), dtype=bool)
+        self.tolerances_ = Bunch(**dict(zip(ctx.names, bounds)))
 
     def predict(self, X):
         """Predict by the (weighted) mean of the distilled members.

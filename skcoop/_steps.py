@@ -1,7 +1,9 @@
-"""The small steps of cooperative distillation, each on plain arrays.
+"""The paper's smallest steps, on plain arrays of one teacher's site.
 
-Expertise, deficiency, deduplication and labelling of virtual instances;
-the meta-estimators in ``_cooperative.py`` chain them.
+Expertise (the rows a teacher is right on and may teach from), deficiency
+(where a student is wrong among them), the rows a teacher searches under a
+teaching scope, and the deduplication of virtual rows. The per-site steps of
+``_site.py`` chain them.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -11,66 +13,98 @@ import numpy as np
 __all__ = []
 
 
-def expertise(correct, rows, pool="site"):
-    """Expertise sets S_i as a boolean matrix.
+def expertise(right, teaching=None):
+    """Expertise set S_i: the site's rows the teacher is right on and may teach.
 
     Parameters
     ----------
-    correct : ndarray of shape (n_members, n_samples), dtype=bool
-        Whether member i predicts row n correctly.
-    rows : list of ndarray of int
-        Rows each member owns.
-    pool : {"site", "union"}
-        ``"site"``: S_i only holds rows the member owns (each site measures
-        expertise on its own data); ``"union"``: any row.
+    right : ndarray of shape (n_rows,), dtype=bool
+        Whether the teacher is right on each row of its site.
+    teaching : ndarray of shape (n_rows,), dtype=bool, default=None
+        Rows that may teach (rows of weight 0 may not); all when None.
 
     Returns
     -------
-    expert : ndarray of shape (n_members, n_samples), dtype=bool
+    expert : ndarray of shape (n_rows,), dtype=bool
 
     Examples
     --------
     >>> import numpy as np
-    >>> correct = np.array([[1, 1, 0, 1], [0, 1, 1, 1]], dtype=bool)
-    >>> rows = [np.array([0, 1]), np.array([2, 3])]
-    >>> expertise(correct, rows).astype(int)
-    array([[1, 1, 0, 0],
-           [0, 0, 1, 1]])
-    >>> expertise(correct, rows, pool="union").astype(int)
-    array([[1, 1, 0, 1],
-           [0, 1, 1, 1]])
+    >>> expertise(np.array([1, 1, 0, 1], dtype=bool)).astype(int)
+    array([1, 1, 0, 1])
+    >>> expertise(np.array([1, 1, 0, 1], dtype=bool),
+    ...           np.array([1, 0, 1, 1], dtype=bool)).astype(int)
+    array([1, 0, 0, 1])
     """
-    if pool == "union":
-        return correct.copy()
-    owned = np.zeros_like(correct)
-    for m, r in enumerate(rows):
-        owned[m, r] = True
-    return correct & owned
+    right = np.asarray(right, dtype=bool)
+    return right.copy() if teaching is None else right & np.asarray(teaching, bool)
 
 
-def deficiency(expert, correct, teacher, student):
-    """Rows of R_{teacher -> student} = S_teacher minus S_student.
+def deficiency(expert, student_right):
+    """Rows of R_{i -> j} = S_i minus S_j, among the teacher's site rows.
 
-    The teacher is an expert there (right, and on rows it may use) and the
-    student is wrong. The student's wrongness is judged on every row, its own
-    or not: site-locally, the teacher's site runs the student's model on the
-    teacher's rows.
+    The teacher is an expert there and the student is wrong, judged on the
+    teacher's own rows (site-locally: the teacher's site runs the student's
+    model on its own rows).
 
     Returns
     -------
     rows : ndarray of int
+        Positions among the site's rows.
 
     Examples
     --------
     >>> import numpy as np
-    >>> correct = np.array([[1, 1, 0, 1], [0, 1, 1, 0]], dtype=bool)
-    >>> expert = correct.copy()
-    >>> deficiency(expert, correct, 0, 1)
+    >>> expert = np.array([1, 1, 0, 1], dtype=bool)
+    >>> deficiency(expert, np.array([0, 1, 1, 0], dtype=bool))
     array([0, 3])
-    >>> deficiency(expert, correct, 1, 0)
-    array([2])
     """
-    return np.flatnonzero(expert[teacher] & ~correct[student])
+    return np.flatnonzero(np.asarray(expert) & ~np.asarray(student_right))
+
+
+def teaching_sets(expert, right, teacher, scope="deficiency"):
+    """The rows teacher ``teacher`` teaches each student, and their union.
+
+    Parameters
+    ----------
+    expert : ndarray of shape (n_rows,), dtype=bool
+        The teacher's expertise set on its site.
+    right : ndarray of shape (n_members, n_rows), dtype=bool
+        Who is right on each row, judged by the teacher's bound.
+    teacher : int
+        Row of ``right`` that is the teacher.
+    scope : {"deficiency", "expertise"}, default="deficiency"
+        ``"deficiency"``: student ``j`` is taught ``R_{i->j}``, the rows where
+        it is wrong (the paper); ``"expertise"``: every student is taught the
+        teacher's whole expertise set.
+
+    Returns
+    -------
+    pairs : dict of int -> ndarray of int
+        Rows taught to each student.
+    query : ndarray of int
+        Rows the teacher searches (the union of ``pairs``), sorted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> right = np.array([[1, 1, 0, 1], [0, 1, 1, 0], [1, 1, 1, 0]], dtype=bool)
+    >>> pairs, query = teaching_sets(right[0], right, 0)
+    >>> pairs, query
+    ({1: array([0, 3]), 2: array([3])}, array([0, 3]))
+    >>> teaching_sets(right[0], right, 0, scope="expertise")[1]
+    array([0, 1, 3])
+    """
+    k = right.shape[0]
+    students = [j for j in range(k) if j != teacher]
+    if scope == "expertise":
+        rows = np.flatnonzero(expert)
+        return {j: rows for j in students}, rows
+    pairs = {j: deficiency(expert, right[j]) for j in students}
+    others_wrong = (
+        np.any(~right[students], axis=0) if students else np.zeros_like(expert)
+    )
+    return pairs, np.flatnonzero(expert & others_wrong)
 
 
 def first_occurrence(X, y):
@@ -112,20 +146,3 @@ def first_occurrence(X, y):
     keep = np.zeros(n, dtype=bool)
     keep[first] = True
     return keep
-
-
-def transfer_counts(teacher, student, labels, classes, n_round):
-    """Count rows per (round, teacher, student, class) as report rows.
-
-    Returns
-    -------
-    counts : dict of (round, teacher, student, class) -> int
-    """
-    out = {}
-    if len(labels) == 0:
-        return out
-    for c in classes:
-        n = int(np.sum(np.asarray(labels) == c))
-        if n:
-            out[(n_round, teacher, student, c)] = n
-    return out

@@ -28,7 +28,6 @@ from skcoop.distill import (
     align_proba,
     fit_soft_targets,
     mutual_learning_fit,
-    predict_proba_aligned,
     qualified_soft_targets,
     qualified_teacher_mask,
     replicate_soft_targets,
@@ -36,6 +35,7 @@ from skcoop.distill import (
     sample_weight_key,
     soften,
 )
+from skcoop.utils import aligned_proba
 
 # --------------------------------------------------------------------------- doubles
 
@@ -127,7 +127,7 @@ def test_predict_proba_aligned_for_member_missing_a_class():
     X, y = load_iris(return_X_y=True)
     keep = y != 1
     model = GaussianNB().fit(X[keep], y[keep])
-    P = predict_proba_aligned(model, X[:5], np.array([0, 1, 2]))
+    P = aligned_proba(model, X[:5], np.array([0, 1, 2]))
     assert P.shape == (5, 3)
     np.testing.assert_array_equal(P[:, 1], 0.0)
     np.testing.assert_allclose(P[:, [0, 2]], model.predict_proba(X[:5]))

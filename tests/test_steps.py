@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from skcoop import _members as mb
-from skcoop._steps import deficiency, expertise, first_occurrence
+from skcoop._steps import deficiency, expertise, first_occurrence, teaching_sets
+from skcoop.utils import aligned_proba, concat_rows
 
 # Member 0 is right on rows 0, 1, 3; member 1 on rows 1, 2, 3; member 2 on 0 only.
 CORRECT = np.array(
@@ -19,25 +20,27 @@ CORRECT = np.array(
 ROWS = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
 
 
-def test_expertise_site_keeps_only_own_rows():
-    expert = expertise(CORRECT, ROWS)
-    assert [np.flatnonzero(e).tolist() for e in expert] == [[0, 1], [2, 3], [5]]
+def _site_sets(i, rows, scope="deficiency"):
+    """Teacher ``i``'s teaching sets on ``rows``, as rows of CORRECT."""
+    right = CORRECT[:, rows]
+    order = [i] + [m for m in range(3) if m != i]
+    pairs, query = teaching_sets(expertise(right[i]), right[order], 0, scope=scope)
+    return {order[p]: rows[r].tolist() for p, r in pairs.items()}, rows[query]
 
 
-def test_expertise_union_is_every_correct_row():
-    expert = expertise(CORRECT, ROWS, pool="union")
-    np.testing.assert_array_equal(expert, CORRECT)
-    assert expert is not CORRECT
+def test_expertise_keeps_only_rows_that_may_teach():
+    right = CORRECT[0]
+    np.testing.assert_array_equal(expertise(right), right)
+    assert expertise(right) is not right
+    teaching = np.array([1, 0, 1, 1, 1, 1], dtype=bool)
+    assert np.flatnonzero(expertise(right, teaching)).tolist() == [0, 3]
 
 
 def test_deficiency_site_local_sets():
-    expert = expertise(CORRECT, ROWS)
-    got = {
-        (i, j): deficiency(expert, CORRECT, i, j).tolist()
-        for i in range(3)
-        for j in range(3)
-        if i != j
-    }
+    got = {}
+    for i in range(3):
+        pairs, _ = _site_sets(i, ROWS[i])
+        got.update({(i, j): r for j, r in pairs.items()})
     assert got == {
         (0, 1): [0],
         (0, 2): [1],
@@ -49,10 +52,22 @@ def test_deficiency_site_local_sets():
 
 
 def test_deficiency_union_sets():
-    expert = expertise(CORRECT, ROWS, pool="union")
-    assert deficiency(expert, CORRECT, 0, 1).tolist() == [0]
-    assert deficiency(expert, CORRECT, 1, 0).tolist() == [2, 4]
-    assert deficiency(expert, CORRECT, 1, 2).tolist() == [1, 2, 3, 4]
+    every = np.arange(6)
+    assert _site_sets(0, every)[0][1] == [0]
+    assert _site_sets(1, every)[0][0] == [2, 4]
+    assert _site_sets(1, every)[0][2] == [1, 2, 3, 4]
+
+
+def test_query_is_union_of_pairs_and_expertise_scope_teaches_all():
+    pairs, query = _site_sets(1, np.arange(6))
+    assert query.tolist() == sorted(set(pairs[0]) | set(pairs[2]))
+    pairs, query = _site_sets(1, np.arange(6), scope="expertise")
+    assert pairs[0] == pairs[2] == query.tolist() == [1, 2, 3, 4]
+
+
+def test_deficiency_is_expert_and_student_wrong():
+    expert = np.array([1, 1, 0, 1], dtype=bool)
+    assert deficiency(expert, np.array([0, 1, 1, 0], dtype=bool)).tolist() == [0, 3]
 
 
 def test_first_occurrence_arrays_rows_and_labels():
@@ -117,14 +132,14 @@ def test_aligned_proba_fills_missing_classes():
         def predict_proba(self, X):
             return np.array([[0.25, 0.75]] * len(X))
 
-    out = mb.aligned_proba(Fixed(), np.zeros((2, 1)), np.array(["a", "b", "c", "d"]))
+    out = aligned_proba(Fixed(), np.zeros((2, 1)), np.array(["a", "b", "c", "d"]))
     np.testing.assert_array_equal(out, [[0, 0.25, 0, 0.75]] * 2)
 
 
 def test_concat_rows_keeps_first_form():
     own = np.ones((2, 2), dtype=np.float32)
-    out = mb.concat_rows([own, np.zeros((1, 2))])
+    out = concat_rows([own, np.zeros((1, 2))])
     assert out.dtype == np.float32 and out.shape == (3, 2)
     frame = pd.DataFrame({"a": pd.Categorical(["x", "y"]), "b": [1, 2]})
-    out = mb.concat_rows([frame, frame.iloc[:1]])
+    out = concat_rows([frame, frame.iloc[:1]])
     assert out["a"].dtype == "category" and out["b"].tolist() == [1, 2, 1]

@@ -11,7 +11,8 @@ torch and skorch are needed only by :class:`KDNeuralNetClassifier`,
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._losses import align_proba, kd_loss, kl_soft_term, soften
+from ..utils import align_proba
+from ._losses import kd_loss, kl_soft_term, soften
 from ._mutual import mutual_learning_fit, mutual_learning_sites
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
 from ._soft_targets import (
@@ -26,7 +27,6 @@ from ._strategies import (
     PartitionedDistiller,
     SoftTargetDistiller,
 )
-from ._utils import predict_proba_aligned
 
 __all__ = [
     "BaseDistiller",
@@ -40,7 +40,6 @@ __all__ = [
     "kl_soft_term",
     "mutual_learning_fit",
     "mutual_learning_sites",
-    "predict_proba_aligned",
     "qualified_soft_targets",
     "qualified_teacher_mask",
     "replicate_soft_targets",

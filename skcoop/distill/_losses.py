@@ -17,10 +17,9 @@ torch is imported on first use: this module loads without it.
 
 import numpy as np
 
-from ..utils._optional import import_optional
+from ..utils import import_optional
 
 __all__ = [
-    "align_proba",
     "check_temperature",
     "check_weight",
     "kd_loss",
@@ -97,51 +96,6 @@ def soften(proba_or_logits, temperature, *, logits=False):
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def align_proba(proba, from_classes, to_classes):
-    """Reorder probability columns to another class list, zeros for the missing.
-
-    Parameters
-    ----------
-    proba : array-like of shape (n_samples, len(from_classes))
-        Probabilities whose columns follow ``from_classes`` (a fitted model's
-        ``classes_``).
-    from_classes : array-like of shape (n_from,)
-        Class of each column of ``proba``.
-    to_classes : array-like of shape (n_to,)
-        Classes of the output columns; each of ``from_classes`` must be one.
-
-    Returns
-    -------
-    aligned : ndarray of shape (n_samples, n_to)
-        Column ``k`` holds the probability of ``to_classes[k]``, zero where the
-        model does not know that class.
-
-    Examples
-    --------
-    >>> from skcoop.distill import align_proba
-    >>> align_proba([[0.3, 0.7]], from_classes=["b", "d"], to_classes=["a", "b", "d"])
-    array([[0. , 0.3, 0.7]])
-    """
-    proba = np.asarray(proba, dtype=np.float64)
-    from_classes = np.asarray(from_classes)
-    to_classes = np.asarray(to_classes)
-    if proba.shape[1] != len(from_classes):
-        raise ValueError(
-            f"proba must have one column per class of from_classes "
-            f"({len(from_classes)}). Got {proba.shape[1]} columns instead."
-        )
-    index = {c: k for k, c in enumerate(to_classes.tolist())}
-    unknown = [c for c in from_classes.tolist() if c not in index]
-    if unknown:
-        raise ValueError(
-            f"Every class of the model must be one of {to_classes.tolist()}; fit "
-            f"every member on labels from the same set. Got {unknown} instead."
-        )
-    out = np.zeros((proba.shape[0], len(to_classes)), dtype=np.float64)
-    out[:, [index[c] for c in from_classes.tolist()]] = proba
-    return out
 
 
 def soften_torch(teacher_proba, temperature):

@@ -26,17 +26,10 @@ import numpy as np
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import column_or_1d
 
-from ..utils._optional import import_optional
+from ..utils import aligned_proba, import_optional, is_fitted, is_skorch_net
 from ._losses import check_temperature, check_weight, soften
 from ._soft_targets import replicate_soft_targets, resample_soft_targets
-from ._utils import (
-    as_float32,
-    is_fitted,
-    is_skorch_net,
-    onehot,
-    predict_proba_aligned,
-    weighted_rows,
-)
+from ._utils import as_float32, onehot, weighted_rows
 
 __all__ = ["mutual_learning_fit", "mutual_learning_sites"]
 
@@ -257,7 +250,7 @@ def mutual_learning_sites(
             if others:
                 soft = [
                     soften(
-                        predict_proba_aligned(
+                        aligned_proba(
                             estimators[i], transform(i, j, X_parts[j]), classes
                         ),
                         temperature,

@@ -13,7 +13,8 @@ import torch
 from skorch import NeuralNetClassifier
 from skorch.utils import to_numpy
 
-from ._losses import align_proba, check_temperature, check_weight, kl_soft_term
+from ..utils import align_proba
+from ._losses import check_temperature, check_weight, kl_soft_term
 
 __all__ = ["TEACHER_KEY", "KDNeuralNetClassifier", "student_logits"]
 

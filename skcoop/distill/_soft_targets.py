@@ -24,8 +24,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import column_or_1d, has_fit_parameter
 
+from ..utils import final_skorch_net
 from ._losses import check_weight, soften
-from ._utils import as_float32, final_skorch_net, weighted_rows
+from ._utils import as_float32, weighted_rows
 
 __all__ = [
     "fit_soft_targets",

@@ -8,20 +8,20 @@ member's rows, and returns the newly fitted students.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
+from ..utils import aligned_proba, start_student
 from ._losses import soften
 from ._mutual import mutual_learning_sites
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
 from ._soft_targets import fit_soft_targets
-from ._utils import is_skorch_net, onehot, predict_proba_aligned
+from ._utils import onehot
 
 __all__ = [
     "BaseDistiller",
@@ -33,30 +33,6 @@ __all__ = [
 
 def _identity(i, j, X):
     return X
-
-
-def _start_student(template, member, classes, warm_start, step_by_step):
-    """A fresh clone of ``template``, or a copy of the fitted ``member``.
-
-    With ``warm_start`` the member is copied when its learning can go on from
-    where it is: a skorch net always; a scikit-learn learner when it already
-    knows every class and either has ``partial_fit`` (``step_by_step``: mutual
-    learning) or was built with ``warm_start=True`` (its next ``fit`` starts
-    from its current state). The member itself is never modified.
-    """
-    if not warm_start:
-        return clone(template)
-    if is_skorch_net(member):
-        student = copy.deepcopy(member)
-        return student if step_by_step else student.set_params(warm_start=True)
-    known = getattr(member, "classes_", None)
-    if known is None or not np.array_equal(known, classes):
-        return clone(template)
-    if step_by_step:
-        continues = hasattr(member, "partial_fit")
-    else:
-        continues = getattr(member, "warm_start", False) is True
-    return copy.deepcopy(member) if continues else clone(template)
 
 
 class BaseDistiller(BaseEstimator):
@@ -144,7 +120,7 @@ class BaseDistiller(BaseEstimator):
     def _teacher_probas(self, members, j, X_j, classes, transform):
         """Aligned outputs of every member but ``j`` on member ``j``'s rows."""
         return [
-            predict_proba_aligned(members[i], transform(i, j, X_j), classes)
+            aligned_proba(members[i], transform(i, j, X_j), classes)
             for i in range(len(members))
             if i != j
         ]
@@ -155,7 +131,7 @@ class BaseDistiller(BaseEstimator):
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(templates))
         return [
             fit_soft_targets(
-                _start_student(
+                start_student(
                     templates[j],
                     members[j],
                     classes,
@@ -399,7 +375,7 @@ class MutualLearningDistiller(BaseDistiller):
         self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
     ):
         students = [
-            _start_student(template, member, classes, self.warm_start, True)
+            start_student(template, member, classes, self.warm_start, True)
             for template, member in zip(templates, members, strict=True)
         ]
         return mutual_learning_sites(

@@ -1,4 +1,4 @@
-"""Utilities shared by skcoop's packages: scales, distances, optional imports.
+"""Utilities shared by skcoop's packages: scales, distances, imports, docstrings.
 
 The floor of the package: it imports nothing else of skcoop.
 """
@@ -16,18 +16,52 @@ from ._distance import (
     mixed_rowwise,
     needs_tabular,
 )
+from ._docstring import Substitution
+from ._estimators import (
+    align_proba,
+    aligned_proba,
+    concat_rows,
+    continuation,
+    continue_fit,
+    final_skorch_net,
+    fit_member,
+    is_fitted,
+    is_pretrained,
+    is_skorch_net,
+    is_torch_model,
+    start_student,
+    take,
+    weight_kwargs,
+    with_classes,
+)
 from ._optional import import_optional, is_installed
 
 __all__ = [
+    "Substitution",
+    "align_proba",
+    "aligned_proba",
     "check_scale",
     "column_kind",
+    "concat_rows",
+    "continuation",
+    "continue_fit",
     "feature_scale",
+    "final_skorch_net",
+    "fit_member",
     "import_optional",
+    "is_fitted",
     "is_frame",
     "is_installed",
+    "is_pretrained",
+    "is_skorch_net",
+    "is_torch_model",
     "mixed_changed",
     "mixed_kneighbors",
     "mixed_nearest",
     "mixed_rowwise",
     "needs_tabular",
+    "start_student",
+    "take",
+    "weight_kwargs",
+    "with_classes",
 ]

@@ -1,0 +1,133 @@
+"""The frozen state of one cooperative fit, built once in ``fit``.
+
+``fit`` validates its input, then builds a :class:`FitContext`: the members
+that take part (name, template, columns, own rows and fit metadata) and the
+settings of the distillation. Every later step receives what it needs from
+it explicitly; nothing is stored on the estimator until the fitted
+attributes are set at the end.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = []
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a fit: who it is, what it sees, the rows it owns.
+
+    Attributes
+    ----------
+    name : str
+        The member's name.
+    template : estimator
+        The unfitted estimator (cloned for every fit), or a pre-trained one
+        wrapped in ``FrozenEstimator``.
+    columns : list or None
+        Column keys to select from the fit's ``X`` (None: every column).
+    keys : list
+        The column keys the member sees, in the fit's full column set.
+    rows : ndarray of int
+        Rows of the fit's ``X`` the member owns.
+    X, y : array-like
+        The member's own rows, in its own columns, and their targets.
+    params : dict
+        Routed fit metadata sliced to the member's rows (``sample_weight``
+        among it when the member takes it).
+    weight : ndarray or None
+        The fit's ``sample_weight`` on the member's rows (rows of weight 0
+        neither teach nor serve as search reference).
+    """
+
+    name: str
+    template: object
+    columns: object
+    keys: list
+    rows: np.ndarray
+    X: object
+    y: np.ndarray
+    params: dict = field(default_factory=dict)
+    weight: object = None
+
+    @property
+    def teaching_rows(self):
+        """Positions, among the member's own rows, that may teach (weight > 0)."""
+        if self.weight is None:
+            return np.arange(len(self.y))
+        return np.flatnonzero(np.asarray(self.weight) != 0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How cooperative distillation teaches and learns.
+
+    The same object drives the in-process ensemble and the per-site steps of
+    :mod:`skcoop.silo`.
+    """
+
+    alpha: float = 0.5
+    counterfactual: object = "auto"
+    scope: str = "deficiency"
+    expertise: str = "in_sample"
+    oof_folds: int = 3
+    dedupe: bool = True
+    virtual_weight: float = 1.0
+    fill: str = "mean"
+    prototype_k: object = None
+    min_distance: object = None
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """Everything one cooperative fit knows after validation.
+
+    Attributes
+    ----------
+    members : tuple of Member
+        The members that own rows, in the order of ``estimators``.
+    X, y : array-like
+        The whole fit's rows (every column) and targets.
+    judge : ClassJudge or ToleranceJudge
+        Who is right on a row.
+    settings : Settings
+        How members teach and learn.
+    classes : ndarray or None
+        Class labels (classification).
+    pool : {"site", "union"}
+        Where teachers judge expertise.
+    weights_routed : bool
+        Whether ``sample_weight`` reached members through metadata routing.
+    sample_weight : ndarray or None
+        The fit's sample weights (rows of weight 0 do not teach).
+    sat_out : list of str
+        Members that own no row in this fit.
+    """
+
+    members: tuple
+    X: object
+    y: np.ndarray
+    judge: object
+    settings: Settings
+    classes: object = None
+    pool: str = "site"
+    weights_routed: bool = False
+    sample_weight: object = None
+    sat_out: list = field(default_factory=list)
+
+    @property
+    def names(self):
+        """Names of the members, in order."""
+        return [m.name for m in self.members]
+
+    def pool_rows(self, i):
+        """Rows of the fit's ``X`` teacher ``i`` judges and may teach from."""
+        if self.pool == "site":
+            member = self.members[i]
+            return member.rows[member.teaching_rows]
+        if self.sample_weight is None:
+            return np.arange(len(self.y))
+        return np.flatnonzero(np.asarray(self.sample_weight) != 0)

@@ -1,0 +1,504 @@
+"""Cooperative distillation as two steps each site runs on its own data.
+
+*teach* runs at a teacher's site: it judges who is right on the site's rows
+(expertise, deficiency), searches quintessential counterfactuals for the rows
+it teaches, and writes each student's virtual rows in the columns the two
+share. *learn* runs at a student's site: it writes the virtual rows it
+received in its own columns (filling the ones its teacher lacks from its own
+rows), drops duplicates and refits the student.
+
+The in-process ensemble (``_rounds.py``) and the cross-silo functions of
+:mod:`skcoop.silo` call exactly these functions.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from ._steps import expertise, first_occurrence, teaching_sets
+from .counterfactual import make_search
+from .utils import (
+    concat_rows,
+    continue_fit,
+    fit_member,
+    is_pretrained,
+    take,
+    weight_kwargs,
+    with_classes,
+)
+from .views import ColumnMapper, NoSharedColumnsWarning
+
+__all__ = []
+
+_VIRTUAL_KEYS = ("X", "y", "teacher", "source_index", "round")
+
+
+@dataclass
+class Lesson:
+    """What one teacher sends one student in one round.
+
+    ``X`` holds the rows in the columns the two share (``keys``, in the
+    teacher's order); ``source`` (positions among the teacher's site rows)
+    never leaves the teacher's site: the in-process ensemble keeps it for its
+    report, :mod:`skcoop.silo` drops it.
+    """
+
+    teacher: str
+    student: str
+    X: object
+    y: np.ndarray
+    keys: list
+    n_round: int = 0
+    source: np.ndarray = field(default=None, repr=False)
+
+
+# ------------------------------------------------------------------- judging
+def out_of_fold_errors(
+    template,
+    X,
+    y,
+    judge,
+    *,
+    in_sample,
+    n_folds,
+    seed,
+    fit_params=None,
+    virtual=None,
+    classes=None,
+):
+    """Errors of a member on its own rows, each predicted by a fit without it.
+
+    ``n_folds`` folds of the member's own rows (stratified when every class has
+    ``n_folds`` rows); each fold is predicted by a clone fitted on the other folds
+    plus the member's virtual rows (``virtual``: ``(X, y)`` or None). The
+    paper's in-sample judge calls a member right where it merely overfits;
+    this one does not. A pre-trained member, a site with fewer than ``n_folds``
+    rows, and a fold whose training rows hold one class keep the
+    ``in_sample`` errors.
+    """
+    n = len(y)
+    errors = np.array(in_sample, dtype=float)
+    if is_pretrained(template) or n < n_folds:
+        return errors
+    weights = (fit_params or {}).get("sample_weight")
+    counts = np.unique(y, return_counts=True)[1]
+    stratify = judge.task == "classification" and counts.min() >= n_folds
+    splitter = (StratifiedKFold if stratify else KFold)(
+        n_splits=n_folds, shuffle=True, random_state=seed
+    )
+    for train, test in splitter.split(np.zeros((n, 1)), y if stratify else None):
+        X_train, y_train = take(X, train), y[train]
+        w_train = None if weights is None else np.asarray(weights, float)[train]
+        if virtual is not None and len(virtual[1]):
+            X_train = concat_rows([X_train, virtual[0]])
+            y_train = np.concatenate([y_train, np.asarray(virtual[1], y.dtype)])
+            if w_train is not None:
+                w_train = np.concatenate([w_train, np.ones(len(virtual[1]))])
+        if judge.task == "classification" and np.unique(y_train).size < 2:
+            continue
+        est = clone(template)
+        if classes is not None:
+            est = with_classes(est, classes)
+        kwargs = {} if w_train is None else (weight_kwargs(est, w_train) or {})
+        est.fit(X_train, y_train, **kwargs)
+        errors[test] = judge.errors(est, take(X, test), y[test])
+    return errors
+
+
+def judge_site(
+    teacher,
+    peers,
+    X_site,
+    y_site,
+    judge,
+    *,
+    own_errors,
+    own_weight,
+    X_pool=None,
+    y_pool=None,
+    teaching=None,
+):
+    """Who is right on the rows a teacher judges, under the teacher's bound.
+
+    Parameters
+    ----------
+    teacher : SiteModel
+    peers : list of SiteModel
+    X_site, y_site : the teacher's site rows (every column) and targets.
+    judge : ClassJudge or ToleranceJudge
+    own_errors : ndarray of shape (n_site,)
+        The teacher's errors on its site rows (in-sample or out-of-fold).
+    own_weight : ndarray or None
+        Weights of the bound's quantile (the teacher's sample weights).
+    X_pool, y_pool : rows judged instead of the site's own (``pool="union"``,
+        simulations only), or None.
+    teaching : ndarray of int or None
+        Positions among the site rows that may teach (weight > 0).
+
+    Returns
+    -------
+    right : ndarray of shape (1 + n_peers, n_rows), dtype=bool
+        Row 0 the teacher, then each peer.
+    bound : float
+        The teacher's bound.
+    X_rows, y_rows : the rows judged (every column) and their targets.
+    """
+    bound = judge.bound(own_errors, own_weight)
+    if X_pool is None:
+        idx = np.arange(len(y_site)) if teaching is None else teaching
+        X_rows, y_rows = take(X_site, idx), np.asarray(y_site)[idx]
+        teacher_right = judge.right(own_errors[idx], bound)
+    else:
+        X_rows, y_rows = X_pool, np.asarray(y_pool)
+        teacher_right = judge.right(
+            judge.errors(teacher.model, take(X_rows, columns=teacher.columns), y_rows),
+            bound,
+        )
+    rows = [teacher_right] + [
+        judge.right(
+            judge.errors(p.model, take(X_rows, columns=p.columns), y_rows), bound
+        )
+        for p in peers
+    ]
+    return np.vstack(rows), bound, X_rows, y_rows
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """A fitted member as a site sees it: name, model, columns.
+
+    ``columns`` selects the member's input from a site's rows (None: all);
+    ``keys`` names those columns in the shared column set (for mapping).
+    """
+
+    name: str
+    model: object
+    columns: object
+    keys: list
+    template: object = None
+
+
+# ------------------------------------------------------------------ teaching
+def teach(
+    teacher,
+    peers,
+    X_rows,
+    y_rows,
+    right,
+    *,
+    X_ref,
+    y_ref,
+    judge,
+    settings,
+    seed,
+    n_round=0,
+    log=None,
+):
+    """Teacher's counterfactuals for every student, in their shared columns.
+
+    Parameters
+    ----------
+    teacher : SiteModel
+    peers : list of SiteModel
+        The students, in order.
+    X_rows, y_rows : rows the teacher judged (every column), and targets.
+    right : ndarray of shape (1 + n_peers, n_rows), dtype=bool
+        From :func:`judge_site`.
+    X_ref, y_ref : the teacher's own rows in its columns (search reference).
+    judge, settings : the task's judge and the distillation settings.
+    seed : int
+        Seeds the search.
+
+    Returns
+    -------
+    lessons : list of Lesson
+        One per student that shares a column with the teacher, in order.
+    report : list of dict
+        Per student and report group: ``qualifying`` and ``found`` rows.
+    """
+    log = log or (lambda message: None)
+    expert = expertise(right[0])
+    pairs, query = teaching_sets(expert, right, 0, scope=settings.scope)
+    for j, peer in enumerate(peers, start=1):
+        log(
+            f"round {n_round + 1}: |R({teacher.name} -> {peer.name})| = {pairs[j].size}"
+        )
+    start = time.perf_counter()
+    result, searched = _search(
+        teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed
+    )
+    seconds = time.perf_counter() - start
+    lessons, report = [], []
+    for j, peer in enumerate(peers, start=1):
+        rows = pairs[j]
+        shared = _shared_keys(teacher, peer)
+        ok = _found(rows, searched, result) if shared else np.zeros(rows.size, bool)
+        pos = np.searchsorted(searched, rows[ok])
+        Xv = take(result.X, pos) if ok.any() else None
+        if ok.any() and shared != list(teacher.keys):
+            local = [list(teacher.keys).index(key) for key in shared]
+            Xv = take(Xv, columns=local)
+        if Xv is not None and hasattr(Xv, "iloc"):
+            Xv = Xv.reset_index(drop=True)  # no pointer back to a raw row
+        if shared:
+            lessons.append(
+                Lesson(
+                    teacher=teacher.name,
+                    student=peer.name,
+                    X=Xv,
+                    y=np.asarray(y_rows)[rows[ok]],
+                    keys=shared,
+                    n_round=n_round,
+                    source=rows[ok],
+                )
+            )
+        y_taught = np.asarray(y_rows)[rows]
+        for label, in_group in judge.groups(y_taught):
+            report.append(
+                {
+                    "round": n_round,
+                    "teacher": teacher.name,
+                    "student": peer.name,
+                    "class": label,
+                    "qualifying": int(in_group.sum()),
+                    "found": int((ok & in_group).sum()),
+                    "kept": 0,
+                }
+            )
+        log(
+            f"round {n_round + 1}: search {teacher.name} -> {peer.name}: "
+            f"{int(ok.sum())} of {rows.size} counterfactuals found "
+            f"(teacher search {seconds:.2f}s for {searched.size} rows)"
+        )
+    return lessons, report
+
+
+def _search(teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed):
+    """One batched search of the teacher for every row it teaches."""
+    if query.size == 0:
+        return None, query
+    search = make_search(settings.counterfactual, teacher.model)
+    params = search.get_params(deep=False)
+    update = {"alpha": settings.alpha} if "alpha" in params else {}
+    if "random_state" in params and params["random_state"] is None:
+        update["random_state"] = int(seed)
+    search.set_params(**update)
+    X_query = take(X_rows, query, teacher.columns)
+    if hasattr(X_query, "isna") and not X_ref.isna().to_numpy().any():
+        # a search fitted on complete rows cannot hold a missing value fixed
+        # (pool="union" can bring other sites' incomplete rows)
+        complete = ~X_query.isna().to_numpy().any(axis=1)
+        query, X_query = query[complete], X_query[complete]
+        if query.size == 0:
+            return None, query
+    search.fit(X_ref, y_ref)
+    return search.generate(teacher.model, X_query, np.asarray(y_rows)[query]), query
+
+
+def _found(rows, searched, result):
+    """Which rows of a teaching set got a counterfactual (unsearched: no)."""
+    pos = np.searchsorted(searched, rows)
+    inside = pos < searched.size
+    inside[inside] = searched[pos[inside]] == rows[inside]
+    ok = np.zeros(rows.size, dtype=bool)
+    if result is not None:
+        ok[inside] = np.asarray(result.success)[pos[inside]]
+    return ok
+
+
+def _shared_keys(teacher, student):
+    """Columns the two members share, in the teacher's order; warn if none."""
+    student_keys = set(student.keys)
+    shared = [key for key in teacher.keys if key in student_keys]
+    if not shared:
+        warnings.warn(
+            f"Members {teacher.name!r} and {student.name!r} share no column, so "
+            f"{teacher.name!r} teaches {student.name!r} nothing. Give members "
+            "overlapping columns to let knowledge pass between them.",
+            NoSharedColumnsWarning,
+            stacklevel=3,
+        )
+    return shared
+
+
+# ------------------------------------------------------------------ learning
+def receive(lessons, student_keys, X_own, fill):
+    """Virtual rows of each lesson written in the student's own columns.
+
+    Columns the teacher lacks are filled from the student's own rows
+    (:class:`~skcoop.views.ColumnMapper`); array rows take the dtype of the
+    student's rows (a float32 net keeps float32 rows).
+    """
+    blocks = []
+    for lesson in lessons:
+        if lesson.X is None or len(lesson.y) == 0:
+            continue
+        Xv = lesson.X
+        if list(lesson.keys) != list(student_keys):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NoSharedColumnsWarning)
+                mapper = ColumnMapper(
+                    list(lesson.keys), list(student_keys), fill=fill
+                ).fit(X_own)
+            Xv = mapper.transform(Xv)
+        if (
+            not hasattr(Xv, "iloc")
+            and hasattr(X_own, "dtype")
+            and Xv.dtype != X_own.dtype
+        ):
+            Xv = np.asarray(Xv).astype(X_own.dtype)
+        blocks.append(
+            {
+                "X": Xv,
+                "y": np.asarray(lesson.y),
+                "teacher": np.full(len(lesson.y), lesson.teacher, dtype=object),
+                "source_index": (
+                    np.full(len(lesson.y), -1)
+                    if lesson.source is None
+                    else np.asarray(lesson.source)
+                ),
+                "round": np.full(len(lesson.y), lesson.n_round),
+            }
+        )
+    return blocks
+
+
+def merge_virtual(previous, blocks, dedupe):
+    """Append a round's virtual rows to a student's, dropping duplicates.
+
+    Rows kept in earlier rounds stay. Returns the merged store and the
+    number of rows it held before.
+    """
+    n_old = 0 if previous is None else len(previous["y"])
+    if not blocks:
+        return previous, n_old
+    old = [] if previous is None else [previous]
+    merged = {
+        key: (
+            concat_rows([b[key] for b in old + blocks])
+            if key == "X"
+            else np.concatenate([b[key] for b in old + blocks])
+        )
+        for key in _VIRTUAL_KEYS
+    }
+    if dedupe:
+        keep = first_occurrence(merged["X"], merged["y"])
+        keep[:n_old] = True
+        idx = np.flatnonzero(keep)
+        merged = {
+            key: take(val, idx) if key == "X" else val[idx]
+            for key, val in merged.items()
+        }
+    return merged, n_old
+
+
+def kept_counts(store, n_old, judge):
+    """Fresh rows kept per (teacher, report group)."""
+    if store is None:
+        return {}
+    teachers = store["teacher"][n_old:]
+    counts = {}
+    for label, in_group in judge.groups(store["y"][n_old:]):
+        for name in np.unique(teachers):
+            counts[(name, label)] = int(np.sum((teachers == name) & in_group))
+    return counts
+
+
+def student_fit_params(
+    name, template, params, n_own, n_virtual, settings, weights_routed
+):
+    """Fit keyword arguments of a student, its virtual rows appended."""
+    params = dict(params)
+    sw = params.pop("sample_weight", None)
+    if not n_virtual:
+        weights = sw
+    elif sw is None and settings.virtual_weight == 1:
+        weights = None
+    else:
+        own = np.ones(n_own) if sw is None else np.asarray(sw, dtype=float)
+        weights = np.concatenate(
+            [own, np.full(n_virtual, float(settings.virtual_weight))]
+        )
+    for key, val in params.items():
+        if (
+            n_virtual
+            and hasattr(val, "__len__")
+            and not isinstance(val, str)
+            and len(val) == n_own
+        ):
+            raise ValueError(
+                f"Member {name!r} requests the per-row fit metadata {key!r}, "
+                "which virtual instances do not have. Only sample_weight can be "
+                f"extended to virtual rows; stop routing {key!r} to this member, "
+                "or set n_rounds=0."
+            )
+    if weights is None:
+        return params
+    if weights_routed:
+        if sw is None and n_virtual:
+            raise TypeError(
+                f"virtual_weight={settings.virtual_weight} needs sample weights, "
+                f"but member {name!r} does not request sample_weight under "
+                "metadata routing. Call set_fit_request(sample_weight=True) on "
+                "it, or use virtual_weight=1."
+            )
+        params["sample_weight"] = weights
+        return params
+    kw = weight_kwargs(template, weights)
+    if kw is None:
+        if not np.allclose(weights, weights[0]):
+            raise TypeError(
+                f"Member {name!r} ({type(template).__name__}) does not support "
+                "sample_weight, but unequal sample weights were given (user "
+                "weights, or virtual_weight != 1). Use a member whose fit takes "
+                "sample_weight, or pass no weights and virtual_weight=1."
+            )
+        return params
+    params.update(kw)
+    return params
+
+
+def learn(
+    name,
+    template,
+    X_own,
+    y_own,
+    store,
+    *,
+    params,
+    settings,
+    classes,
+    weights_routed,
+    message=None,
+):
+    """Refit a student from a clone (or continue it) on own + virtual rows."""
+    n_virtual = 0 if store is None else len(store["y"])
+    X_new = X_own if not n_virtual else concat_rows([X_own, store["X"]])
+    y_new = (
+        y_own
+        if not n_virtual
+        else np.concatenate([y_own, np.asarray(store["y"], dtype=y_own.dtype)])
+    )
+    fit_params = student_fit_params(
+        name, template, params, len(y_own), n_virtual, settings, weights_routed
+    )
+    if is_pretrained(template):
+        return continue_fit(
+            template.estimator,
+            X_new,
+            y_new,
+            name,
+            classes,
+            message=message,
+            fit_params=fit_params,
+        )
+    est = clone(template)
+    if classes is not None:
+        est = with_classes(est, classes)
+    return fit_member(est, X_new, y_new, name, message=message, fit_params=fit_params)

@@ -1,0 +1,354 @@
+"""Members as estimators: fitting, continuing, outputs, net detection.
+
+The floor under the ensemble, the per-site steps and the distillation
+strategies: one home for how a member is fitted (sample weights in the form
+it takes, errors that name it), how a fitted member goes on learning (one
+policy for pre-trained members), how its probabilities are aligned to the
+ensemble's classes, and how torch and skorch models are recognised without
+importing torch.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import sys
+import time
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+
+# ------------------------------------------------------------------ nets
+def is_torch_model(model):
+    """Whether ``model`` is a torch module or a skorch net (never imports torch)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        return True
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(model, skorch.NeuralNet)
+
+
+def is_skorch_net(estimator):
+    """Whether ``estimator`` is a skorch ``NeuralNetClassifier`` (no import)."""
+    # skorch cannot hold a net unless it has been imported
+    if "skorch" not in sys.modules:
+        return False
+    from skorch import NeuralNetClassifier
+
+    return isinstance(estimator, NeuralNetClassifier)
+
+
+def final_skorch_net(estimator):
+    """The skorch net ending ``estimator`` (itself or a Pipeline's last step)."""
+    if isinstance(estimator, Pipeline):
+        return final_skorch_net(estimator.steps[-1][1])
+    return estimator if is_skorch_net(estimator) else None
+
+
+def is_fitted(estimator):
+    """Whether ``estimator`` has been fitted (skorch: initialized)."""
+    net = final_skorch_net(estimator)
+    if net is not None and not isinstance(estimator, Pipeline):
+        return bool(net.initialized_)
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ rows
+def take(X, rows=None, columns=None):
+    """Select rows and columns of an array or DataFrame."""
+    if rows is not None:
+        X = _safe_indexing(X, rows, axis=0)
+    if columns is not None:
+        X = _safe_indexing(X, columns, axis=1)
+    return X
+
+
+def concat_rows(parts):
+    """Stack row blocks of one feature space, keeping the first block's form.
+
+    Arrays take the first block's dtype (a float32 net keeps float32 rows);
+    DataFrames keep the first block's columns and dtypes.
+    """
+    parts = [p for p in parts if p is not None]
+    first = parts[0]
+    if hasattr(first, "iloc"):
+        import pandas as pd
+
+        frames = [
+            p if hasattr(p, "iloc") else pd.DataFrame(p, columns=first.columns)
+            for p in parts
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        return out.astype(first.dtypes.to_dict())
+    first = np.asarray(first)
+    return np.concatenate([np.asarray(p, dtype=first.dtype) for p in parts], axis=0)
+
+
+# ----------------------------------------------------------------- outputs
+def align_proba(proba, from_classes, to_classes):
+    """Reorder probability columns to another class list, zeros for the missing.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, len(from_classes))
+        Probabilities whose columns follow ``from_classes`` (a fitted model's
+        ``classes_``).
+    from_classes : array-like of shape (n_from,)
+        Class of each column of ``proba``.
+    to_classes : array-like of shape (n_to,)
+        Classes of the output columns; each of ``from_classes`` must be one.
+
+    Returns
+    -------
+    aligned : ndarray of shape (n_samples, n_to)
+        Column ``k`` holds the probability of ``to_classes[k]``, zero where the
+        model does not know that class.
+
+    Examples
+    --------
+    >>> from skcoop.utils import align_proba
+    >>> align_proba([[0.3, 0.7]], from_classes=["b", "d"], to_classes=["a", "b", "d"])
+    array([[0. , 0.3, 0.7]])
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    from_classes = np.asarray(from_classes)
+    to_classes = np.asarray(to_classes)
+    if proba.shape[1] != len(from_classes):
+        raise ValueError(
+            f"proba must have one column per class of from_classes "
+            f"({len(from_classes)}). Got {proba.shape[1]} columns instead."
+        )
+    index = {c: k for k, c in enumerate(to_classes.tolist())}
+    unknown = [c for c in from_classes.tolist() if c not in index]
+    if unknown:
+        raise ValueError(
+            f"Every class of the model must be one of {to_classes.tolist()}; fit "
+            f"every member on labels from the same set. Got {unknown} instead."
+        )
+    out = np.zeros((proba.shape[0], len(to_classes)), dtype=np.float64)
+    out[:, [index[c] for c in from_classes.tolist()]] = proba
+    return out
+
+
+def aligned_proba(estimator, X, classes):
+    """``predict_proba`` with one column per class of ``classes``.
+
+    A scikit-learn model's columns follow its ``classes_`` and are moved to
+    their place in ``classes`` (zeros for classes it never saw). A skorch net
+    (or a Pipeline ending in one) outputs class positions: its module has one
+    output per class of the whole problem, so its columns are taken in the
+    order of ``classes`` and must be as many.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skcoop.utils import aligned_proba
+    >>> nb = GaussianNB().fit([[0.0], [1.0]], [1, 2])
+    >>> aligned_proba(nb, [[0.0]], np.array([0, 1, 2])).round(3)
+    array([[0., 1., 0.]])
+    """
+    classes = np.asarray(classes)
+    proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+    if final_skorch_net(estimator) is not None:
+        if proba.shape[1] != len(classes):
+            raise ValueError(
+                f"A skorch net's module must output one column per class of the "
+                f"ensemble ({len(classes)}). Got {proba.shape[1]} columns instead."
+            )
+        return proba
+    member_classes = np.asarray(estimator.classes_)
+    if proba.shape[1] != member_classes.shape[0]:
+        raise ValueError(
+            f"{type(estimator).__name__}.predict_proba returned {proba.shape[1]} "
+            f"columns, but the member knows {member_classes.shape[0]} classes. "
+            "Got an estimator whose predict_proba does not follow its classes_ "
+            "instead."
+        )
+    return align_proba(proba, member_classes, classes)
+
+
+# --------------------------------------------------------------- fitting
+def _accepts_weights(estimator):
+    if has_fit_parameter(estimator, "sample_weight"):
+        return {}
+    if isinstance(estimator, Pipeline):
+        last_name, last = estimator.steps[-1]
+        if last != "passthrough" and has_fit_parameter(last, "sample_weight"):
+            return {"prefix": f"{last_name}__"}
+    return None
+
+
+def weight_kwargs(estimator, sample_weight):
+    """Keyword arguments passing ``sample_weight`` to ``estimator.fit``.
+
+    Returns None when the estimator takes no sample weight.
+    """
+    how = _accepts_weights(estimator)
+    if how is None:
+        return None
+    return {how.get("prefix", "") + "sample_weight": sample_weight}
+
+
+def fit_member(estimator, X, y, name, message=None, fit_params=None):
+    """Fit one member; an error names the member.
+
+    ``fit_params`` are passed as they are (sample weights already in the
+    form the member takes, see :func:`weight_kwargs`).
+    """
+    start = time.perf_counter()
+    try:
+        estimator.fit(X, y, **(fit_params or {}))
+    except Exception as exc:
+        msg = (
+            f"Member {name!r} ({type(estimator).__name__}) failed to fit on its "
+            f"{len(y)} rows: {exc}"
+        )
+        try:
+            new = type(exc)(msg)
+        except Exception:
+            raise RuntimeError(msg) from exc
+        raise new from exc
+    if message is not None:
+        print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
+    return estimator
+
+
+def with_classes(estimator, classes):
+    """A skorch classifier told every class of the ensemble.
+
+    A skorch net learns class positions and its module outputs one column
+    per class of the whole problem, but its ``classes_`` would only list the
+    labels of its own rows; setting its ``classes`` parameter keeps the two
+    in step. Other estimators are returned unchanged. ``estimator`` is a
+    fresh clone, so this never touches the user's object.
+    """
+    net = final_skorch_net(estimator)
+    if net is None or net.get_params().get("classes") is not None:
+        return estimator
+    if net is estimator:
+        return estimator.set_params(classes=list(classes))
+    return estimator.set_params(**{f"{estimator.steps[-1][0]}__classes": list(classes)})
+
+
+def is_pretrained(estimator):
+    """Whether a member arrives fitted (wrapped in ``FrozenEstimator``)."""
+    from sklearn.frozen import FrozenEstimator  # scikit-learn >= 1.6
+
+    return isinstance(estimator, FrozenEstimator)
+
+
+def continuation(member, classes, step_by_step=False):
+    """How a fitted member can go on learning rows of ``classes``.
+
+    The one policy for pre-trained members, shared by cooperative
+    distillation (:func:`continue_fit`) and the KD strategies
+    (:func:`start_student`).
+
+    Returns
+    -------
+    how : {"partial_fit", "warm_start"} or None
+        ``"partial_fit"`` for a skorch net, or a learner with ``partial_fit``
+        that knows every class; ``"warm_start"`` for a learner with a
+        ``warm_start`` parameter that knows every class (not when the caller
+        trains ``step_by_step``); None when it can only be refitted (a
+        scikit-learn learner cannot grow new classes by continuing).
+    """
+    if final_skorch_net(member) is not None:
+        return "partial_fit" if hasattr(member, "partial_fit") else None
+    known = getattr(member, "classes_", None)
+    if known is not None and np.setdiff1d(np.asarray(classes), known).size:
+        return None
+    if hasattr(member, "partial_fit"):
+        return "partial_fit"
+    if not step_by_step and "warm_start" in member.get_params(deep=False):
+        return "warm_start"
+    return None
+
+
+def continue_fit(fitted, X, y, name, classes, message=None, fit_params=None):
+    """Update a fitted (pre-trained) member on new rows, from where it is.
+
+    The member is deep-copied, then trained further as :func:`continuation`
+    allows: ``partial_fit`` (a skorch net, or a learner that has it), or a
+    refit from its current state with ``warm_start`` (a forest or boosting
+    model with ``n_estimators`` grows as many new estimators, fitted on the
+    new rows, as it had). A learner that can do neither is refitted from
+    scratch on the rows, with a warning.
+    """
+    est = copy.deepcopy(fitted)
+    kwargs = dict(fit_params or {})
+    start = time.perf_counter()
+    known = getattr(est, "classes_", None)
+    how = continuation(est, np.unique(y))
+    try:
+        if how == "partial_fit":
+            extra = {}
+            if final_skorch_net(est) is None and known is not None:
+                extra = {"classes": np.asarray(known)}
+            est.partial_fit(X, y, **extra, **kwargs)
+        elif how == "warm_start":
+            update = {"warm_start": True}
+            n_estimators = est.get_params(deep=False).get("n_estimators")
+            if isinstance(n_estimators, Integral):
+                update["n_estimators"] = 2 * n_estimators
+            est.set_params(**update).fit(X, y, **kwargs)
+        else:
+            new = [] if known is None else np.setdiff1d(np.unique(y), known).tolist()
+            why = (
+                f"never saw the classes {new} it is now taught"
+                if new
+                else "can neither partial_fit nor warm_start"
+            )
+            warnings.warn(
+                f"Pre-trained member {name!r} ({type(est).__name__}) {why}, so "
+                "distillation refits it from scratch on its site's rows plus "
+                "its virtual rows.",
+                UserWarning,
+                stacklevel=2,
+            )
+            est = clone(fitted).fit(X, y, **kwargs)
+    except Exception as exc:
+        raise type(exc)(
+            f"Pre-trained member {name!r} ({type(est).__name__}) failed to "
+            f"continue training on {len(y)} rows: {exc}"
+        ) from exc
+    if message is not None:
+        print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
+    return est
+
+
+def start_student(template, member, classes, warm_start, step_by_step):
+    """A fresh clone of ``template``, or a copy of the fitted ``member``.
+
+    With ``warm_start`` the member is copied when :func:`continuation` says
+    its learning can go on: a skorch net always; a scikit-learn learner that
+    already knows every class and either has ``partial_fit``
+    (``step_by_step``: mutual learning) or was built with ``warm_start=True``
+    (its next ``fit`` starts from its current state). The member itself is
+    never modified.
+    """
+    if not warm_start:
+        return clone(template)
+    if is_skorch_net(member):
+        student = copy.deepcopy(member)
+        return student if step_by_step else student.set_params(warm_start=True)
+    known = getattr(member, "classes_", None)
+    if known is None or not np.array_equal(known, classes):
+        return clone(template)
+    how = continuation(member, classes, step_by_step)
+    if step_by_step:
+        continues = how == "partial_fit"
+    else:
+        continues = how is not None and getattr(member, "warm_start", False) is True
+    return copy.deepcopy(member) if continues else clone(template)

@@ -1,0 +1,105 @@
+"""The per-site steps and the fit driver: settings, scopes, out-of-fold judge."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skcoop import CooperativeDistillationEnsemble
+from skcoop._judge import ClassJudge, ToleranceJudge
+from skcoop._site import out_of_fold_errors
+from skcoop.distill import SoftTargetDistiller
+
+
+def _data():
+    X, y = load_breast_cancer(return_X_y=True)
+    return X[:240], y[:240], np.arange(240) % 3
+
+
+def _members():
+    return [
+        ("logreg", make_pipeline(StandardScaler(), LogisticRegression())),
+        ("tree", DecisionTreeClassifier(max_depth=4, random_state=0)),
+        ("nb", GaussianNB()),
+    ]
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [("alpha", 0.3), ("scope", "expertise"), ("expertise", "oof"), ("dedupe", False)],
+)
+def test_kd_distiller_refuses_cooperative_settings(param, value):
+    X, y, site = _data()
+    ens = CooperativeDistillationEnsemble(
+        _members(), distiller=SoftTargetDistiller(), **{param: value}
+    )
+    with pytest.raises(ValueError, match=f"{param}=.*only apply to cooperative"):
+        ens.fit(X, y, site=site)
+
+
+def test_kd_distiller_with_default_settings_fits():
+    X, y, site = _data()
+    ens = CooperativeDistillationEnsemble(
+        _members(), distiller=SoftTargetDistiller(), random_state=0
+    ).fit(X, y, site=site)
+    assert len(ens.transfer_report_["found"]) == 0
+
+
+def test_expertise_scope_teaches_every_expert_row():
+    X, y, site = _data()
+    deficiency = CooperativeDistillationEnsemble(_members(), random_state=0).fit(
+        X, y, site=site
+    )
+    expertise = CooperativeDistillationEnsemble(
+        _members(), scope="expertise", random_state=0
+    ).fit(X, y, site=site)
+    rep_d, rep_e = deficiency.transfer_report_, expertise.transfer_report_
+    for teacher in ("logreg", "tree", "nb"):
+        d = rep_d["qualifying"][rep_d["teacher"] == teacher]
+        e = rep_e["qualifying"][rep_e["teacher"] == teacher]
+        # every student is offered the same rows: the teacher's expertise set
+        per_student = {
+            s: rep_e["qualifying"][
+                (rep_e["teacher"] == teacher) & (rep_e["student"] == s)
+            ].sum()
+            for s in set(rep_e["student"][rep_e["teacher"] == teacher])
+        }
+        assert len(set(per_student.values())) == 1
+        assert e.sum() >= d.sum()
+    assert sum(len(v["y"]) for v in expertise.virtual_instances_.values()) > sum(
+        len(v["y"]) for v in deficiency.virtual_instances_.values()
+    )
+
+
+def test_out_of_fold_errors_are_errors_of_fits_without_the_row():
+    # a 1-nearest-neighbour-like tree is right on every training row in-sample,
+    # but out of fold it errs on the row whose label contradicts its neighbours
+    X = np.array([[0.0], [0.1], [0.2], [0.3], [1.0], [1.1], [1.2], [1.3], [0.15]])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    tree = DecisionTreeClassifier(random_state=0)
+    judge = ClassJudge(np.array([0, 1]))
+    in_sample = judge.errors(tree.fit(X, y), X, y)
+    assert in_sample.sum() == 0
+    oof = out_of_fold_errors(tree, X, y, judge, in_sample=in_sample, n_folds=3, seed=0)
+    assert oof[-1] == 1.0  # the contradicting row
+    assert set(np.unique(oof)) <= {0.0, 1.0}
+
+
+def test_tolerance_judge_bound_is_weighted_quantile():
+    judge = ToleranceJudge("auto", 0.5)
+    assert judge.bound(np.array([3.0, 1.0, 2.0])) == 2.0
+    assert judge.bound(np.array([3.0, 1.0, 2.0]), np.array([5, 1, 1])) == 3.0
+    assert ToleranceJudge(0.7, 0.5).bound(np.array([3.0])) == 0.7
+
+
+def test_fit_leaves_no_scratch_attributes():
+    X, y, site = _data()
+    ens = CooperativeDistillationEnsemble(_members(), random_state=0).fit(
+        X, y, site=site
+    )
+    private = {k for k in vars(ens) if k.startswith("_") and not k.startswith("__")}
+    assert private <= {"_le", "_column_kinds", "_sklearn_output_config"}, private
