@@ -351,6 +351,27 @@ def plot_overlap(runs, out):
     plt.close(fig)
 
 
+def plot_links(runs):
+    """Markdown images of the plots summary.md shows (the committed ones)."""
+    lines = [
+        "## Members before and after (mean and sd over seeds)",
+        "",
+        "Per experiment: each member alone, with tuned KD, with cooperative "
+        "distillation and on the pooled rows. The teacher -> student heatmaps "
+        "(`transfer_<EXP>.png`) are written next to them but not committed.",
+        "",
+    ]
+    for exp in sorted(runs.experiment.unique()):
+        lines += [f"![experiment {exp}](before_after_{exp}.png)", ""]
+    if "overlap" in runs and runs["overlap"].notna().any():
+        lines += [
+            "Experiment G: median member gain over alone against the shared columns.",
+            "",
+            "![gain vs overlap](gain_vs_overlap.png)",
+        ]
+    return "\n".join(lines)
+
+
 def _read(out, pattern):
     frames = []
     for f in sorted(out.glob(pattern)):
@@ -381,19 +402,27 @@ def write_all(out, mode, plots=True):
 
     runs = _read(out, "runs_*.csv")
     transfers = _read(out, "transfers_*.csv")
-    metas = [json.loads(f.read_text()) for f in sorted(out.glob("meta_*.json"))]
+    metas = {}
+    for f in sorted(out.glob("meta_*.json")):
+        m = json.loads(f.read_text())
+        metas[m["experiment"]] = m
     if runs.empty:
         return
-    runs.to_csv(out / "runs.csv", index=False)
-    runs.to_json(out / "runs.json", orient="records", indent=1)
-    transfers.to_csv(out / "transfers.csv", index=False)
     md = [
         f"# skcoop benchmarks ({mode} mode)",
+        "",
+        "Rebuilt from the `runs_<EXP>.csv` files of this folder by "
+        "`benchmarks/report.py`; see `benchmarks/README.md` for every column.",
         "",
         "| experiment | command | seeds | search | status | finished |",
         "|---|---|---|---|---|---|",
     ]
-    for m in metas:
+    for exp in sorted(runs.experiment.unique()):
+        m = metas.get(exp)
+        if m is None:  # meta files are not committed: keep what the rows say
+            seeds = sorted(int(s) for s in runs[runs.experiment == exp].seed.unique())
+            md.append(f"| {exp} | see benchmarks/README.md | {seeds} |  |  |  |")
+            continue
         md.append(
             f"| {m['experiment']}: {m['title']} | `{m['command']}` | {m['seeds']} | "
             f"{m['counterfactual']} | {m['status']} | {m['finished']} |"
@@ -405,6 +434,8 @@ def write_all(out, mode, plots=True):
         "## Median member, every experiment (mean ± sd over seeds)",
         "",
         headline_table(runs),
+        "",
+        plot_links(runs),
         "",
         "## B side by side with the paper",
         "",

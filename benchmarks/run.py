@@ -7,10 +7,13 @@
     nice python benchmarks/run.py --quick --only H \
         --ckd-variants '{"ckd_a": {"alpha": 0.3}, "ckd_b": {"alpha": 0.7}}'
 
-Writes ``benchmarks/results/<mode>/``: ``runs.csv`` and ``runs.json`` (one
-row per experiment, setting, seed, method and member), ``transfers.csv``
-(the cooperative fits' teacher -> student counts), ``summary.md`` and PNG
-plots. See benchmarks/README.md.
+Writes ``benchmarks/results/<mode>/``: per experiment ``runs_<EXP>.csv``
+(one row per setting, seed, method and member), ``transfers_<EXP>.csv`` (the
+cooperative fits' teacher -> student counts) and ``meta_<EXP>.json`` (the
+command); then ``summary.md`` and PNG plots from every experiment's files in
+the folder. Only ``results/full``'s ``runs_<EXP>.csv``, ``summary.md`` and the
+plots it shows are committed; the rest is ignored by git. Paths in what it
+writes are relative to the repository. See benchmarks/README.md.
 """
 
 import os
@@ -27,6 +30,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import pandas as pd  # noqa: E402
@@ -91,7 +95,7 @@ def main(argv=None):
     p.add_argument(
         "--report-only",
         action="store_true",
-        help="only rebuild runs.csv/json, summary.md and plots from the folder",
+        help="only rebuild summary.md and the plots from the folder's files",
     )
     p.add_argument("--verbose", "-v", action="count", default=0)
     args = p.parse_args(argv)
@@ -146,10 +150,7 @@ def main(argv=None):
         meta = dict(
             experiment=mod.NAME,
             title=mod.TITLE,
-            command=shlex.join(
-                ["nice", "python", "benchmarks/run.py"]
-                + list(sys.argv[1:] if argv is None else argv)
-            ),
+            command=command(sys.argv[1:] if argv is None else argv),
             mode=mode,
             seeds=seeds,
             counterfactual=args.counterfactual,
@@ -166,6 +167,27 @@ def main(argv=None):
         report.write_all(out, mode, plots=False)
     report.write_all(out, mode, plots=True)
     print(f"wrote {out} in {time.perf_counter() - start:.0f}s")
+
+
+def _portable(arg):
+    """``arg`` with an absolute path made relative to the repository root.
+
+    A path outside the repository keeps only its last part (``.../name``):
+    no file the benchmarks write names a directory of this machine.
+    """
+    if not os.path.isabs(arg):
+        return arg
+    path = Path(arg).resolve()
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return f".../{path.name}"
+
+
+def command(argv):
+    """The command line that reproduces this run, from the repository root."""
+    args = [_portable(a) for a in argv]
+    return shlex.join(["nice", "python", "benchmarks/run.py", *args])
 
 
 def _json_object(text):
