@@ -1,4 +1,4 @@
-"""Command line: ``python -m skcoop demo``."""
+"""Command line: ``python -m skcoop demo`` and ``python -m skcoop silo ...``."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -33,7 +33,13 @@ def main(argv=None):
     demo.add_argument("--rounds", type=int, default=1, help="distillation rounds")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("-v", "--verbose", action="count", default=0)
+
+    from .silo._cli import add_parser, run
+
+    add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "silo":
+        return run(args)
 
     from ._demo import run_demo
 

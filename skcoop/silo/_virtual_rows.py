@@ -174,11 +174,10 @@ class VirtualRows:
             "X": {"kind": kind, "dtype": dtype, "columns": columns},
             "y": y_spec,
         }
-        schema_meta = dict(table.schema.metadata or {})
-        schema_meta[FORMAT_KEY] = json.dumps(meta).encode()
-        table = table.replace_schema_metadata(schema_meta)
+        # only skcoop's metadata: pandas' own is not needed to read the rows back
+        table = table.replace_schema_metadata({FORMAT_KEY: json.dumps(meta).encode()})
         path = Path(path)
-        pq.write_table(table, path)
+        pq.write_table(table, path, write_statistics=False)
         return path
 
     @classmethod

@@ -1,0 +1,400 @@
+"""``python -m skcoop silo export|teach|learn``: a round across sites, on files.
+
+Each site runs the commands on its own machine with its own data file (CSV
+or parquet); the only files that cross to another site are model files
+(``*.skops`` with ``*.skops.json``) and virtual-rows files (``*.parquet``).
+
+- ``export`` fits the site's member on its rows (or takes a fitted skops
+  file) and writes its model file and metadata;
+- ``teach`` runs the site's model against its peers' models on its own
+  rows and writes one virtual-rows file per peer;
+- ``learn`` refits the site's member on its rows plus the virtual rows it
+  received and writes the new model file.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import difflib
+import importlib
+import sys
+import time
+from pathlib import Path
+
+CLASSIFIERS = ("logreg", "forest", "knn", "naive_bayes", "tree")
+REGRESSORS = ("ridge", "forest_regressor", "knn_regressor")
+
+
+class CommandError(Exception):
+    """An error the command line reports as one line, without a traceback."""
+
+
+def add_parser(sub):
+    """Add the ``silo`` command and its subcommands to ``sub``."""
+    silo = sub.add_parser(
+        "silo",
+        help="run cooperative distillation across sites by exchanging files",
+        description="Cooperative distillation across sites: each site runs these "
+        "commands on its own data; only model files and virtual-rows files are "
+        "exchanged.",
+    )
+    steps = silo.add_subparsers(dest="step", required=True)
+
+    def data_args(p):
+        p.add_argument("--data", required=True, help="the site's rows (CSV or parquet)")
+        p.add_argument("--target", required=True, help="the label (target) column")
+
+    def trust_arg(p):
+        p.add_argument(
+            "--trust",
+            nargs="+",
+            default=[],
+            metavar="TYPE",
+            help="further types to load from model files (package.module.Class)",
+        )
+
+    export = steps.add_parser(
+        "export", help="fit the site's member and write its model file"
+    )
+    data_args(export)
+    export.add_argument("--model", required=True, help="model file to write (.skops)")
+    export.add_argument("--name", required=True, help="the site's (member's) name")
+    how = export.add_mutually_exclusive_group()
+    how.add_argument(
+        "--estimator",
+        default="logreg",
+        help="a built-in learner "
+        f"({', '.join(CLASSIFIERS + REGRESSORS)}) or 'module:factory', a function "
+        "returning an unfitted estimator (default: logreg)",
+    )
+    how.add_argument(
+        "--fitted",
+        metavar="SKOPS",
+        help="a fitted model in a skops file to export instead of fitting one",
+    )
+    export.add_argument("--seed", type=int, default=0, help="seeds a built-in learner")
+    trust_arg(export)
+
+    teach = steps.add_parser(
+        "teach", help="write virtual rows for each peer, from the site's own rows"
+    )
+    data_args(teach)
+    teach.add_argument("--model", required=True, help="the site's model file")
+    teach.add_argument(
+        "--peers", nargs="+", required=True, help="the peers' model files"
+    )
+    teach.add_argument("--out", required=True, help="folder for the virtual-rows files")
+    teach.add_argument("--alpha", type=float, default=0.5)
+    teach.add_argument(
+        "--counterfactual", default="auto", help="search engine (default: auto)"
+    )
+    teach.add_argument("--seed", type=int, default=None, help="seeds the search")
+    teach.add_argument("--round", type=int, default=0, help="round number (from 0)")
+    trust_arg(teach)
+
+    learn = steps.add_parser(
+        "learn", help="refit the site's member on its rows plus virtual rows"
+    )
+    data_args(learn)
+    learn.add_argument("--model", required=True, help="the site's model file")
+    learn.add_argument(
+        "--received",
+        nargs="*",
+        default=[],
+        help="virtual-rows files (or folders of them) sent to this site",
+    )
+    learn.add_argument("--out", required=True, help="model file to write (.skops)")
+    learn.add_argument("--virtual-weight", type=float, default=1.0)
+    learn.add_argument(
+        "--holdout", help="rows to score the model on, before and after (CSV/parquet)"
+    )
+    trust_arg(learn)
+    return silo
+
+
+def run(args, out=None):
+    """Run a parsed ``silo`` command; return the exit status."""
+    out = sys.stdout if out is None else out
+    steps = {"export": _export, "teach": _teach, "learn": _learn}
+    try:
+        steps[args.step](args, out)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError, ImportError) as exc:
+        # the trust, integrity, peer and file-format errors are ValueErrors
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------- data files
+def read_table(path):
+    """A site's rows from a CSV or parquet file, as a DataFrame."""
+    from ..utils import import_optional
+
+    pd = import_optional("pandas", "reading data files")
+    path = Path(path)
+    if not path.is_file():
+        raise CommandError(f"No data file at {str(path)!r}.")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path)
+    if suffix in (".parquet", ".pq"):
+        import_optional("pyarrow", "reading parquet files")
+        return pd.read_parquet(path)
+    raise CommandError(
+        f"Data files must be CSV (.csv) or parquet (.parquet). Got {str(path)!r}."
+    )
+
+
+def split_target(frame, target, path):
+    """``X`` (every other column) and ``y`` (the target column) of a table."""
+    if target not in frame.columns:
+        names = [str(c) for c in frame.columns]
+        close = difflib.get_close_matches(str(target), names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise CommandError(
+            f"The target column {target!r} is not a column of {str(path)!r}; its "
+            f"columns are {names}.{hint}"
+        )
+    return frame.drop(columns=[target]), frame[target].to_numpy()
+
+
+def _site_rows(args):
+    return split_target(read_table(args.data), args.target, args.data)
+
+
+# ------------------------------------------------------------------ estimators
+def builtin_estimator(name, X=None, random_state=0):
+    """A built-in learner, one-hot encoding the non-numeric columns of ``X``.
+
+    The learners are those of ``python -m skcoop demo``.
+    """
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeClassifier
+
+    makers = {
+        "logreg": lambda: make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=1000)
+        ),
+        "forest": lambda: RandomForestClassifier(
+            n_estimators=100, random_state=random_state
+        ),
+        "knn": KNeighborsClassifier,
+        "naive_bayes": GaussianNB,
+        "tree": lambda: DecisionTreeClassifier(random_state=random_state),
+        "ridge": lambda: make_pipeline(StandardScaler(), Ridge()),
+        "forest_regressor": lambda: RandomForestRegressor(
+            n_estimators=100, random_state=random_state
+        ),
+        "knn_regressor": KNeighborsRegressor,
+    }
+    estimator = makers[name]()
+    if X is not None and hasattr(X, "select_dtypes"):
+        import numpy as np
+
+        other = X.select_dtypes(exclude=[np.number, "bool"]).columns.tolist()
+        if other:
+            from sklearn.compose import make_column_transformer
+            from sklearn.preprocessing import OneHotEncoder
+
+            encode = make_column_transformer(
+                (OneHotEncoder(handle_unknown="ignore", sparse_output=False), other),
+                remainder="passthrough",
+            )
+            estimator = make_pipeline(encode, estimator)
+    return estimator
+
+
+def _estimator(spec, X, seed):
+    if spec in CLASSIFIERS + REGRESSORS:
+        return builtin_estimator(spec, X, seed)
+    if ":" not in spec:
+        close = difflib.get_close_matches(spec, CLASSIFIERS + REGRESSORS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise CommandError(
+            f"--estimator must be one of {', '.join(CLASSIFIERS + REGRESSORS)} or "
+            f"'module:factory'. Got {spec!r} instead.{hint}"
+        )
+    module_name, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise CommandError(
+            f"Cannot import the factory {spec!r}: {exc}. Give 'module:function' "
+            "with the module importable from this site (e.g. on PYTHONPATH)."
+        ) from exc
+    estimator = factory()
+    if not hasattr(estimator, "fit"):
+        raise CommandError(
+            f"The factory {spec!r} must return an unfitted estimator. Got "
+            f"{type(estimator).__name__} instead."
+        )
+    return estimator
+
+
+def _load_plain_skops(path, trusted):
+    """A fitted model from a skops file without skcoop metadata, type-checked."""
+    from ..utils import import_optional
+    from ._trust import refuse_untrusted
+
+    sio = import_optional("skops.io", "model files")
+    if not Path(path).is_file():
+        raise CommandError(f"No skops file at {str(path)!r}.")
+    found = sio.get_untrusted_types(file=path)
+    refuse_untrusted(found, trusted, path)
+    return sio.load(path, trusted=found)
+
+
+def _import(path, trusted, what):
+    from . import import_model
+
+    if not Path(path).is_file():
+        raise CommandError(f"No {what} model file at {str(path)!r}.")
+    return import_model(path, trusted=trusted or None)
+
+
+def _protocol():
+    try:
+        from . import learn, teach
+    except ImportError as exc:
+        raise CommandError(
+            "skcoop.silo.teach and skcoop.silo.learn are not available in this "
+            f"version of skcoop ({exc})."
+        ) from exc
+    return teach, learn
+
+
+# ------------------------------------------------------------------------ steps
+def _export(args, out):
+    from . import export_model
+
+    X, y = _site_rows(args)
+    if args.fitted:
+        model = _load_plain_skops(args.fitted, args.trust)
+        how = f"took the fitted {type(model).__name__} from {args.fitted}"
+    else:
+        model = _estimator(args.estimator, X, args.seed)
+        start = time.perf_counter()
+        model.fit(X, y)
+        how = (
+            f"fitted {args.estimator} on {len(y)} rows in "
+            f"{time.perf_counter() - start:.1f}s"
+        )
+    model_path, meta_path = export_model(model, args.model, name=args.name, X=X)
+    size = model_path.stat().st_size + meta_path.stat().st_size
+    print(
+        f"site {args.name}: {how}; wrote "
+        f"{model_path} and {meta_path.name} ({_kib(size)})",
+        file=out,
+    )
+
+
+def _teach(args, out):
+    from . import read_metadata
+
+    teach, _ = _protocol()
+    X, y = _site_rows(args)
+    name = read_metadata(_existing(args.model, "site's"))["name"]
+    model = _import(args.model, args.trust, "site's")
+    peers = {}
+    for path in args.peers:
+        peer = read_metadata(_existing(path, "peer"))["name"]
+        if peer == name or peer in peers:
+            raise CommandError(
+                f"Each peer needs its own name; {str(path)!r} is named {peer!r} "
+                f"like {'this site' if peer == name else 'another peer'}."
+            )
+        peers[peer] = _import(path, args.trust, "peer")
+    start = time.perf_counter()
+    sent = teach(
+        model,
+        X,
+        y,
+        peers,
+        name=name,
+        alpha=args.alpha,
+        counterfactual=args.counterfactual,
+        round=args.round,
+        random_state=args.seed,
+    )
+    seconds = time.perf_counter() - start
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(
+        f"site {name}: taught {len(peers)} peer(s) on {len(y)} own rows in "
+        f"{seconds:.1f}s",
+        file=out,
+    )
+    for student, rows in sent.items():
+        path = rows.save(folder / f"{name}-to-{student}-round{args.round}.parquet")
+        print(
+            f"  -> {student}: {len(rows)} virtual rows, {path} "
+            f"({_kib(path.stat().st_size)})",
+            file=out,
+        )
+
+
+def _learn(args, out):
+    from . import VirtualRows, export_model, read_metadata
+
+    _, learn = _protocol()
+    X, y = _site_rows(args)
+    name = read_metadata(_existing(args.model, "site's"))["name"]
+    model = _import(args.model, args.trust, "site's")
+    received = []
+    for path in _received_files(args.received):
+        rows = VirtualRows.load(path)
+        if rows.student != name:
+            raise CommandError(
+                f"{str(path)!r} holds virtual rows for site {rows.student!r}, but "
+                f"this site is {name!r}; pass only the files sent to {name!r}."
+            )
+        received.append(rows)
+    start = time.perf_counter()
+    new = learn(model, X, y, received, virtual_weight=args.virtual_weight)
+    seconds = time.perf_counter() - start
+    model_path, meta_path = export_model(new, args.out, name=name, X=X)
+    n_virtual = sum(len(r) for r in received)
+    teachers = ", ".join(sorted({r.teacher for r in received})) or "none"
+    print(
+        f"site {name}: refitted on {len(y)} own + {n_virtual} virtual rows (from "
+        f"{teachers}) in {seconds:.1f}s; wrote {model_path} and {meta_path.name}",
+        file=out,
+    )
+    if args.holdout:
+        X_test, y_test = split_target(
+            read_table(args.holdout), args.target, args.holdout
+        )
+        print(
+            f"  held-out score ({len(y_test)} rows): before "
+            f"{model.score(X_test, y_test):.3f}, after {new.score(X_test, y_test):.3f}",
+            file=out,
+        )
+
+
+def _existing(path, what):
+    if not Path(path).is_file():
+        raise CommandError(f"No {what} model file at {str(path)!r}.")
+    return path
+
+
+def _received_files(paths):
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.parquet")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CommandError(f"No virtual-rows file or folder at {str(path)!r}.")
+    return files
+
+
+def _kib(n_bytes):
+    return f"{n_bytes / 1024:.1f} KiB"
