@@ -2,9 +2,9 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
-
 import numpy as np
+
+from .utils import warn_at_caller
 
 __all__ = ["EmptySiteWarning"]
 
@@ -96,12 +96,11 @@ def warn_empty(names, rows):
     active = [m for m, r in enumerate(rows) if r.size]
     for m in range(len(names)):
         if rows[m].size == 0:
-            warnings.warn(
+            warn_at_caller(
                 f"Member {names[m]!r} owns no row in this fit and sits it out "
                 "(as in leave-one-site-out cross-validation). Its estimator is "
                 "not fitted and it does not vote.",
                 EmptySiteWarning,
-                stacklevel=3,
             )
     if len(active) < 2:
         raise ValueError(

@@ -27,7 +27,7 @@ from ._site import (
     receive,
     teach,
 )
-from .utils import is_pretrained, take, with_classes
+from .utils import is_pretrained, take, warn_at_caller, with_classes
 from .views import ColumnMapper, NoSharedColumnsWarning
 
 __all__ = []
@@ -210,13 +210,12 @@ def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=_quiet):
                     fill=ctx.settings.fill,
                 ).fit(members[i].X)
             if mapper.n_shared_ == 0:
-                warnings.warn(
+                warn_at_caller(
                     f"Members {members[j].name!r} and {members[i].name!r} share "
                     f"no column, so {members[j].name!r} teaches "
                     f"{members[i].name!r} nothing. Give members overlapping "
                     "columns to let knowledge pass between them.",
                     NoSharedColumnsWarning,
-                    stacklevel=2,
                 )
             mappers[(j, i)] = mapper
         return mappers[(j, i)].transform(X_j)

@@ -29,6 +29,7 @@ from .utils import (
     fit_member,
     is_pretrained,
     take,
+    warn_at_caller,
     weight_kwargs,
     with_classes,
 )
@@ -317,12 +318,11 @@ def _shared_keys(teacher, student):
     student_keys = set(student.keys)
     shared = [key for key in teacher.keys if key in student_keys]
     if not shared:
-        warnings.warn(
+        warn_at_caller(
             f"Members {teacher.name!r} and {student.name!r} share no column, so "
             f"{teacher.name!r} teaches {student.name!r} nothing. Give members "
             "overlapping columns to let knowledge pass between them.",
             NoSharedColumnsWarning,
-            stacklevel=3,
         )
     return shared
 

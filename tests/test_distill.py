@@ -32,10 +32,9 @@ from skcoop.distill import (
     qualified_teacher_mask,
     replicate_soft_targets,
     resample_soft_targets,
-    sample_weight_key,
     soften,
 )
-from skcoop.utils import aligned_proba
+from skcoop.utils import aligned_proba, sample_weight_key
 
 # --------------------------------------------------------------------------- doubles
 

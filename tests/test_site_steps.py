@@ -103,3 +103,12 @@ def test_fit_leaves_no_scratch_attributes():
     )
     private = {k for k in vars(ens) if k.startswith("_") and not k.startswith("__")}
     assert private <= {"_le", "_column_kinds", "_sklearn_output_config"}, private
+
+
+def test_empty_site_warning_points_at_the_callers_line():
+    X, y, _ = _data()
+    ens = CooperativeDistillationEnsemble(_members(), random_state=0)
+    with pytest.warns(Warning) as record:
+        ens.fit(X, y, site=np.arange(len(y)) % 2)
+    (empty,) = [w for w in record if w.category.__name__ == "EmptySiteWarning"]
+    assert empty.filename == __file__

@@ -19,7 +19,6 @@ from ._soft_targets import (
     fit_soft_targets,
     replicate_soft_targets,
     resample_soft_targets,
-    sample_weight_key,
 )
 from ._strategies import (
     BaseDistiller,
@@ -44,7 +43,6 @@ __all__ = [
     "qualified_teacher_mask",
     "replicate_soft_targets",
     "resample_soft_targets",
-    "sample_weight_key",
     "soften",
 ]
 

@@ -22,9 +22,9 @@ A KD student is asked to match ``(1 - w) onehot(y) + w q`` where ``q`` is the
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils.validation import column_or_1d, has_fit_parameter
+from sklearn.utils.validation import column_or_1d
 
-from ..utils import final_skorch_net
+from ..utils import final_skorch_net, sample_weight_key
 from ._losses import check_weight, soften
 from ._utils import as_float32, weighted_rows
 
@@ -32,31 +32,11 @@ __all__ = [
     "fit_soft_targets",
     "replicate_soft_targets",
     "resample_soft_targets",
-    "sample_weight_key",
 ]
 
 METHODS = ("auto", "native", "replicate", "resample")
 
 
-def sample_weight_key(estimator):
-    """Name under which ``estimator.fit`` takes sample weights, or None.
-
-    ``"sample_weight"`` for a learner that accepts it, ``"step__sample_weight"``
-    for a :class:`~sklearn.pipeline.Pipeline` whose last step does (nested
-    pipelines give ``"outer__inner__sample_weight"``), None otherwise. With
-    metadata routing enabled, request ``sample_weight`` on the final step
-    (``set_fit_request(sample_weight=True)``) and pass it to the pipeline as
-    ``sample_weight`` instead.
-    """
-    if isinstance(estimator, Pipeline):
-        name, last = estimator.steps[-1]
-        if last is None or last == "passthrough":
-            return None
-        inner = sample_weight_key(last)
-        return None if inner is None else f"{name}__{inner}"
-    if has_fit_parameter(estimator, "sample_weight"):
-        return "sample_weight"
-    return None
 
 
 def _check_inputs(y, soft_targets, weight, classes, sample_weight=None):

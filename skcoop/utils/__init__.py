@@ -29,12 +29,14 @@ from ._estimators import (
     is_pretrained,
     is_skorch_net,
     is_torch_model,
+    sample_weight_key,
     start_student,
     take,
     weight_kwargs,
     with_classes,
 )
 from ._optional import import_optional, is_installed
+from ._warnings import warn_at_caller
 
 __all__ = [
     "Substitution",
@@ -60,8 +62,10 @@ __all__ = [
     "mixed_nearest",
     "mixed_rowwise",
     "needs_tabular",
+    "sample_weight_key",
     "start_student",
     "take",
+    "warn_at_caller",
     "weight_kwargs",
     "with_classes",
 ]

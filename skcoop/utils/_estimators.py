@@ -179,13 +179,36 @@ def aligned_proba(estimator, X, classes):
 
 
 # --------------------------------------------------------------- fitting
-def _accepts_weights(estimator):
-    if has_fit_parameter(estimator, "sample_weight"):
-        return {}
+def sample_weight_key(estimator):
+    """Name under which ``estimator.fit`` takes sample weights, or None.
+
+    ``"sample_weight"`` for a learner that accepts it, ``"step__sample_weight"``
+    for a :class:`~sklearn.pipeline.Pipeline` whose last step does (nested
+    pipelines give ``"outer__inner__sample_weight"``), None otherwise. With
+    metadata routing enabled, request ``sample_weight`` on the final step
+    (``set_fit_request(sample_weight=True)``) and pass it to the pipeline as
+    ``sample_weight`` instead.
+
+    Examples
+    --------
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skcoop.utils import sample_weight_key
+    >>> sample_weight_key(make_pipeline(StandardScaler(), GaussianNB()))
+    'gaussiannb__sample_weight'
+    >>> sample_weight_key(KNeighborsClassifier()) is None
+    True
+    """
     if isinstance(estimator, Pipeline):
-        last_name, last = estimator.steps[-1]
-        if last != "passthrough" and has_fit_parameter(last, "sample_weight"):
-            return {"prefix": f"{last_name}__"}
+        name, last = estimator.steps[-1]
+        if last is None or last == "passthrough":
+            return None
+        inner = sample_weight_key(last)
+        return None if inner is None else f"{name}__{inner}"
+    if has_fit_parameter(estimator, "sample_weight"):
+        return "sample_weight"
     return None
 
 
@@ -194,10 +217,8 @@ def weight_kwargs(estimator, sample_weight):
 
     Returns None when the estimator takes no sample weight.
     """
-    how = _accepts_weights(estimator)
-    if how is None:
-        return None
-    return {how.get("prefix", "") + "sample_weight": sample_weight}
+    key = sample_weight_key(estimator)
+    return None if key is None else {key: sample_weight}
 
 
 def fit_member(estimator, X, y, name, message=None, fit_params=None):
