@@ -79,6 +79,8 @@ class _BaseCooperative(_BaseComposition):
         "scope": [StrOptions({"deficiency", "expertise"})],
         "expertise": [StrOptions({"in_sample", "oof"})],
         "oof_folds": [Interval(Integral, 2, None, closed="left")],
+        "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
+        "min_distance": [Interval(Real, 0, None, closed="neither"), None],
         "dedupe": ["boolean"],
         "virtual_weight": [Interval(Real, 0, None, closed="neither")],
         "counterfactual": [
@@ -290,6 +292,8 @@ class _BaseCooperative(_BaseComposition):
             dedupe=self.dedupe,
             virtual_weight=self.virtual_weight,
             fill=self.fill,
+            prototype_k=self.prototype_k,
+            min_distance=self.min_distance,
         )
 
     def _check_distiller(self):
@@ -372,7 +376,12 @@ class _BaseCooperative(_BaseComposition):
                 m.name,
                 message=message(m.name, len(m.y), "Fitting", idx),
                 fit_params=student_fit_params(
-                    m.name, m.template, m.params, len(m.y), 0, ctx.settings,
+                    m.name,
+                    m.template,
+                    m.params,
+                    len(m.y),
+                    0,
+                    ctx.settings,
                     ctx.weights_routed,
                 ),
             )
@@ -460,7 +469,17 @@ class _BaseCooperative(_BaseComposition):
                     "round": np.zeros(0, dtype=int),
                 }
             self.virtual_instances_[m.name] = Bunch(**v)
-        keys = ("round", "teacher", "student", "class", "qualifying", "found", "kept")
+        keys = (
+            "round",
+            "teacher",
+            "student",
+            "class",
+            "qualifying",
+            "found",
+            "guarded",
+            "dropped",
+            "kept",
+        )
         self.transfer_report_ = {
             key: (
                 np.asarray([entry[key] for entry in report], dtype=object)

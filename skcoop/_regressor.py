@@ -73,6 +73,18 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
         Students are judged on the teacher's rows, which they never saw.
     oof_folds : int >= 2, default=3
         Folds of ``expertise="oof"``.
+    prototype_k : int, default=None
+        Release guard (see :func:`skcoop.privacy.guard_release`): release,
+        instead of each counterfactual, the mean of its ``k`` nearest rows of
+        the same class on the teacher's site (a class with fewer than ``k``
+        rows releases nothing). None: off.
+    min_distance : float, default=None
+        Release guard: move each released row toward its class's centroid
+        until it lies at least ``min_distance`` times the site's median
+        nearest-neighbour distance from every row of the teacher's site;
+        rows that cannot get there, or that the teacher then gets wrong,
+        are dropped. None: off. Guarded and dropped rows are counted in
+        ``transfer_report_``.
     dedupe : bool, default=True
         Drop duplicate virtual instances a student receives.
     virtual_weight : float > 0, default=1.0
@@ -168,6 +180,8 @@ object, default="auto"
         scope="deficiency",
         expertise="in_sample",
         oof_folds=3,
+        prototype_k=None,
+        min_distance=None,
         dedupe=True,
         virtual_weight=1.0,
         weights=None,
@@ -187,6 +201,8 @@ object, default="auto"
         self.scope = scope
         self.expertise = expertise
         self.oof_folds = oof_folds
+        self.prototype_k = prototype_k
+        self.min_distance = min_distance
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
         self.weights = weights

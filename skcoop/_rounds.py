@@ -108,6 +108,7 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
         judge=ctx.judge,
         settings=ctx.settings,
         seed=seed,
+        bound=bound,
         n_round=n_round,
         log=log,
     )

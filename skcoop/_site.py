@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils import Bunch
 
 from ._steps import expertise, first_occurrence, teaching_sets
 from .counterfactual import make_search
+from .privacy import guard_release
 from .utils import (
     concat_rows,
     continue_fit,
@@ -198,6 +200,7 @@ def teach(
     judge,
     settings,
     seed,
+    bound=None,
     n_round=0,
     log=None,
 ):
@@ -214,14 +217,19 @@ def teach(
     X_ref, y_ref : the teacher's own rows in its columns (search reference).
     judge, settings : the task's judge and the distillation settings.
     seed : int
-        Seeds the search.
+        Seeds the search (and the release guard).
+    bound : float, default=None
+        The teacher's bound from :func:`judge_site` (the release guard's
+        tolerance in regression).
 
     Returns
     -------
     lessons : list of Lesson
         One per student that shares a column with the teacher, in order.
     report : list of dict
-        Per student and report group: ``qualifying`` and ``found`` rows.
+        Per student and report group: ``qualifying`` rows, counterfactuals
+        ``found``, rows the release guard ``guarded`` (moved) and
+        ``dropped``, and ``kept`` (0 here; the student's side counts it).
     """
     log = log or (lambda message: None)
     expert = expertise(right[0])
@@ -234,14 +242,23 @@ def teach(
     result, searched = _search(
         teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed
     )
+    released = _release(
+        result, searched, y_rows, teacher, X_ref, y_ref, judge, settings, bound, seed
+    )
     seconds = time.perf_counter() - start
     lessons, report = [], []
     for j, peer in enumerate(peers, start=1):
         rows = pairs[j]
         shared = _shared_keys(teacher, peer)
-        ok = _found(rows, searched, result) if shared else np.zeros(rows.size, bool)
-        pos = np.searchsorted(searched, rows[ok])
-        Xv = take(result.X, pos) if ok.any() else None
+        at = _positions(rows, searched)
+        found = np.zeros(rows.size, bool)
+        ok = np.zeros(rows.size, bool)
+        guarded = np.zeros(rows.size, bool)
+        if shared and released is not None:
+            found[at >= 0] = released.found[at[at >= 0]]
+            ok[at >= 0] = released.keep[at[at >= 0]]
+            guarded[at >= 0] = released.changed[at[at >= 0]]
+        Xv = take(released.X, released.rank[at[ok]]) if ok.any() else None
         if ok.any() and shared != list(teacher.keys):
             local = [list(teacher.keys).index(key) for key in shared]
             Xv = take(Xv, columns=local)
@@ -268,7 +285,9 @@ def teach(
                     "student": peer.name,
                     "class": label,
                     "qualifying": int(in_group.sum()),
-                    "found": int((ok & in_group).sum()),
+                    "found": int((found & in_group).sum()),
+                    "guarded": int((guarded & ok & in_group).sum()),
+                    "dropped": int((found & ~ok & in_group).sum()),
                     "kept": 0,
                 }
             )
@@ -302,15 +321,51 @@ def _search(teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed):
     return search.generate(teacher.model, X_query, np.asarray(y_rows)[query]), query
 
 
-def _found(rows, searched, result):
-    """Which rows of a teaching set got a counterfactual (unsearched: no)."""
+def _positions(rows, searched):
+    """Position of each row in the sorted ``searched`` rows (-1: not searched)."""
     pos = np.searchsorted(searched, rows)
     inside = pos < searched.size
     inside[inside] = searched[pos[inside]] == rows[inside]
-    ok = np.zeros(rows.size, dtype=bool)
-    if result is not None:
-        ok[inside] = np.asarray(result.success)[pos[inside]]
-    return ok
+    return np.where(inside, pos, -1)
+
+
+def _release(
+    result, searched, y_rows, teacher, X_ref, y_ref, judge, settings, bound, seed
+):
+    """The searched rows that may leave the site, after the release guard.
+
+    Returns None without a search, else a Bunch over the searched rows:
+    ``found`` (the search reached its target), ``keep`` (found and not
+    dropped by the guard), ``changed`` (kept and moved by the guard), ``X``
+    (the kept rows, in order) and ``rank`` (position of each searched row
+    in ``X``).
+    """
+    if result is None:
+        return None
+    found = np.asarray(result.success, dtype=bool)
+    keep, changed = found.copy(), np.zeros_like(found)
+    idx = np.flatnonzero(found)
+    X_out = take(result.X, idx)
+    guard = settings.prototype_k is not None or settings.min_distance is not None
+    if guard and idx.size:
+        regression = judge.task == "regression"
+        out = guard_release(
+            X_out,
+            np.asarray(y_rows)[searched[idx]],
+            X_ref,
+            y_ref,
+            prototype_k=settings.prototype_k,
+            min_distance=settings.min_distance,
+            model=teacher.model,
+            classes=None if regression else judge.classes,
+            tolerance=bound if regression else None,
+            random_state=(int(seed) + 2) % np.iinfo(np.int32).max,
+        )
+        keep[idx] = out.keep
+        changed[idx] = (out.prototype | out.pushed) & out.keep
+        X_out = out.X
+    rank = np.cumsum(keep) - 1
+    return Bunch(found=found, keep=keep, changed=changed, X=X_out, rank=rank)
 
 
 def _shared_keys(teacher, student):

@@ -112,3 +112,46 @@ def test_empty_site_warning_points_at_the_callers_line():
         ens.fit(X, y, site=np.arange(len(y)) % 2)
     (empty,) = [w for w in record if w.category.__name__ == "EmptySiteWarning"]
     assert empty.filename == __file__
+
+
+def test_release_guard_keeps_rows_away_from_the_teachers_records():
+    from scipy.spatial.distance import cdist
+
+    from skcoop.privacy import site_scale
+
+    X, y, site = _data()
+    names = ["logreg", "tree", "nb"]
+    ens = CooperativeDistillationEnsemble(
+        _members(), prototype_k=5, min_distance=0.75, random_state=0
+    ).fit(X, y, site=site)
+    report = ens.transfer_report_
+    assert report["found"].sum() > 0
+    assert (report["guarded"] + report["dropped"]).sum() > 0
+    n_checked = 0
+    for name, v in ens.virtual_instances_.items():
+        for teacher in set(v["teacher"]):
+            rows = X[site == names.index(teacher)]
+            scale = site_scale(rows)
+            d_site = cdist(rows / scale, rows / scale, "cityblock")
+            np.fill_diagonal(d_site, np.inf)
+            nn = np.median(d_site.min(axis=1))
+            mine = v["X"][v["teacher"] == teacher]
+            d = cdist(mine / scale, rows / scale, "cityblock").min(axis=1)
+            assert np.all(d >= 0.75 * nn - 1e-9)
+            n_checked += len(mine)
+    assert n_checked > 0
+
+
+def test_release_guard_prototypes_are_means_of_site_rows():
+    X, y, site = _data()
+    ens = CooperativeDistillationEnsemble(
+        _members(), prototype_k=3, random_state=0
+    ).fit(X, y, site=site)
+    v = ens.virtual_instances_["nb"]
+    assert len(v["y"]) > 0
+    for row, label, teacher in zip(v["X"], v["y"], v["teacher"]):
+        rows = X[(site == ["logreg", "tree", "nb"].index(teacher)) & (y == label)]
+        # a prototype lies inside the hull of its class's rows: between the
+        # column-wise extremes of the teacher's class
+        assert np.all(row >= rows.min(axis=0) - 1e-9)
+        assert np.all(row <= rows.max(axis=0) + 1e-9)
