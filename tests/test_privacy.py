@@ -101,6 +101,31 @@ def test_attacks_separate_copies_and_not_fresh_rows():
     assert fresh.distance.tpr_at_1pct_fpr < 0.1
 
 
+def test_class_matching_removes_a_class_mix_signal():
+    rng = np.random.RandomState(0)
+    # class 1 lies far from class 0; members are mostly class 1
+    X0, X1 = rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) + 6
+    members = np.r_[X0[:10], X1[:90]]
+    y_m = np.r_[np.zeros(10), np.ones(90)]
+    others = np.r_[X0[100:], X1[100:]]
+    y_o = np.r_[np.zeros(100), np.ones(100)]
+    # released rows: fresh rows of class 1 only (no record leaks)
+    released = X1[190:] + 0.0
+    raw = membership_inference(released, members, others)
+    matched = membership_inference(
+        released, members, others, y_members=y_m, y_nonmembers=y_o
+    )
+    assert raw.distance.auc > 0.65
+    assert abs(matched.distance.auc - 0.5) < 0.1
+    assert matched.distance.auc_unmatched == raw.distance.auc
+    with pytest.raises(ValueError, match="y_members and y_nonmembers go together"):
+        membership_inference(released, members, others, y_members=y_m)
+    with pytest.raises(ValueError, match=r"classes \[2.0\] have none"):
+        membership_inference(
+            released, members, others, y_members=np.r_[y_m[:-1], 2], y_nonmembers=y_o
+        )
+
+
 def test_guard_aware_attacks_run():
     rng = np.random.RandomState(1)
     X = rng.normal(size=(300, 3))
@@ -201,6 +226,14 @@ def test_prototype_refused_for_a_small_class():
     assert out.dropped["class_too_small"] == 1 and out.n_dropped == 1
     np.testing.assert_allclose(out.X, [[0.5]])
     np.testing.assert_array_equal(out.y, [0])
+
+
+def test_every_row_dropped_gives_empty_output():
+    X_site = np.array([[0.0], [1.0], [2.0], [5.0]])
+    out = guard_release(
+        [[5.1]], [1], X_site, [0, 0, 0, 1], prototype_k=2, min_distance=1.0
+    )
+    assert out.X.shape == (0, 1) and out.n_dropped == 1 and not out.keep.any()
 
 
 def test_min_distance_respected_and_counted():

@@ -21,7 +21,7 @@ __all__ = ["membership_inference", "tpr_at_fpr"]
 FPRS = (0.001, 0.01)
 
 
-def tpr_at_fpr(y_true, score, fpr):
+def tpr_at_fpr(y_true, score, fpr, *, sample_weight=None):
     """True-positive rate of the best threshold whose false-positive rate <= ``fpr``.
 
     Thresholds are the distinct scores (``sklearn.metrics.roc_curve`` with
@@ -39,6 +39,8 @@ def tpr_at_fpr(y_true, score, fpr):
         Higher means more likely a member.
     fpr : float
         Largest false-positive rate allowed, in [0, 1].
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the rows in both rates.
 
     Returns
     -------
@@ -55,17 +57,56 @@ def tpr_at_fpr(y_true, score, fpr):
     if not 0 <= fpr <= 1:
         raise ValueError(f"fpr must be in [0, 1]. Got {fpr!r} instead.")
     f, t, _ = roc_curve(
-        np.asarray(y_true), np.asarray(score, dtype=float), drop_intermediate=False
+        np.asarray(y_true),
+        np.asarray(score, dtype=float),
+        sample_weight=sample_weight,
+        drop_intermediate=False,
     )
     return float(t[f <= fpr + 1e-12].max())
 
 
-def _report(y_true, score):
-    out = Bunch(auc=float(roc_auc_score(y_true, score)))
+def _report(y_true, score, weight=None):
+    out = Bunch(auc=float(roc_auc_score(y_true, score, sample_weight=weight)))
     for f in FPRS:
-        out[_tpr_key(f)] = tpr_at_fpr(y_true, score, f)
+        out[_tpr_key(f)] = tpr_at_fpr(y_true, score, f, sample_weight=weight)
+    if weight is not None:
+        out.auc_unmatched = float(roc_auc_score(y_true, score))
     out.score = score
     return out
+
+
+def _class_weights(y_members, y_nonmembers, n_m, n_n):
+    """Non-member weights that give them the members' class mix."""
+    if y_members is None and y_nonmembers is None:
+        return None
+    if y_members is None or y_nonmembers is None:
+        raise ValueError(
+            "y_members and y_nonmembers go together (class-matched attacks). "
+            f"Got only {'y_members' if y_nonmembers is None else 'y_nonmembers'}."
+        )
+    y_members, y_nonmembers = np.asarray(y_members), np.asarray(y_nonmembers)
+    if y_members.shape != (n_m,) or y_nonmembers.shape != (n_n,):
+        raise ValueError(
+            f"y_members and y_nonmembers need one label per candidate ({n_m} and "
+            f"{n_n}). Got shapes {y_members.shape} and {y_nonmembers.shape} "
+            "instead."
+        )
+    labels, counts = np.unique(y_members, return_counts=True)
+    missing = np.setdiff1d(labels, y_nonmembers)
+    if missing.size:
+        raise ValueError(
+            "Every class of the members needs non-members to match; classes "
+            f"{missing.tolist()[:10]} have none. Got non-member classes "
+            f"{np.unique(y_nonmembers).tolist()[:10]} instead."
+        )
+    share = dict(zip(labels.tolist(), (counts / n_m).tolist()))
+    n_labels, n_counts = np.unique(y_nonmembers, return_counts=True)
+    per = {
+        lab: share.get(lab, 0.0) / (c / n_n)
+        for lab, c in zip(n_labels.tolist(), n_counts.tolist())
+    }
+    weight = np.array([per[lab] for lab in y_nonmembers.tolist()])
+    return np.r_[np.ones(n_m), weight]
 
 
 def _tpr_key(f):
@@ -91,6 +132,8 @@ def membership_inference(
     scale=None,
     prototype_k=None,
     radius=None,
+    y_members=None,
+    y_nonmembers=None,
 ):
     """Distance attacks that tell members from non-members given released rows.
 
@@ -132,14 +175,22 @@ def membership_inference(
         Run the prototype-aware attack with this ``k``.
     radius : float, default=None
         Run the shell attack with this radius (in the distance unit).
+    y_members, y_nonmembers : array-like, default=None
+        Class labels of the candidates. Given, the non-members are weighted
+        so that their class mix equals the members' (ROC curves with
+        ``sample_weight``). Released rows come from the rows a student got
+        wrong, so their sources are not a random sample of the classes;
+        without matching, an attack also scores that class mix, which says
+        nothing about any record (``auc_unmatched`` keeps the raw AUC).
 
     Returns
     -------
     report : :class:`~sklearn.utils.Bunch`
         One Bunch per attack name with ``auc`` (ROC AUC),
         ``tpr_at_0_1pct_fpr`` and ``tpr_at_1pct_fpr`` (see
-        :func:`tpr_at_fpr`) and ``score`` (members first, then
-        non-members); and ``y_true``.
+        :func:`tpr_at_fpr`), ``score`` (members first, then non-members)
+        and, class-matched, ``auc_unmatched``; and ``y_true`` and
+        ``sample_weight`` (None unless class-matched).
 
     Examples
     --------
@@ -175,9 +226,10 @@ def membership_inference(
     floor = 1e-9 * max(float(np.median(d_ref)), 1e-12)
     d_ref = np.maximum(d_ref, floor)
 
-    out = Bunch(y_true=y_true)
-    out.distance = _report(y_true, -d_rel)
-    out.calibrated = _report(y_true, -d_rel / d_ref)
+    w = _class_weights(y_members, y_nonmembers, n_m, n_n)
+    out = Bunch(y_true=y_true, sample_weight=w)
+    out.distance = _report(y_true, -d_rel, w)
+    out.calibrated = _report(y_true, -d_rel / d_ref, w)
     if prototype_k is not None:
         k = int(prototype_k)
         n_ref = space.n_rows(reference)
@@ -197,9 +249,9 @@ def membership_inference(
                 ind = ind[:, : k - 1]
             proto = neighbourhood_mean(space, reference, ind, first=candidates)
         d_proto = space.nearest(proto, released, "released")
-        out.prototype = _report(y_true, -d_proto / d_ref)
+        out.prototype = _report(y_true, -d_proto / d_ref, w)
     if radius is not None:
-        out.shell = _report(y_true, -np.abs(d_rel - float(radius)))
+        out.shell = _report(y_true, -np.abs(d_rel - float(radius)), w)
     return out
 
 

@@ -185,6 +185,8 @@ def audit_release(
     scale=None,
     prototype_k=None,
     radius=None,
+    y_members=None,
+    y_holdout=None,
     random_state=0,
 ):
     """Audit rows a site released: DCR, membership inference, reconstruction.
@@ -212,6 +214,10 @@ def audit_release(
     prototype_k, radius : int and float, default=None
         Also run the guard-aware attacks of :func:`membership_inference`
         (``radius`` in units of ``nn_distance`` here).
+    y_members, y_holdout : array-like, default=None
+        Labels of the members (``sources`` if given, else ``X_site``) and of
+        the holdout: given, the attacks weight the holdout to the members'
+        class mix (see :func:`membership_inference`).
     random_state : int, RandomState instance or None, default=0
         Draws the subsample of ``share_closer_to_site``.
 
@@ -248,6 +254,8 @@ def audit_release(
         scale=space.scale,
         prototype_k=prototype_k,
         radius=None if radius is None else float(radius) * unit,
+        y_members=y_members,
+        y_nonmembers=y_holdout,
     )
     return Bunch(
         dcr=_dcr(space, released, X_holdout, holdout_dcr, random_state),

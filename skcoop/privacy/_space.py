@@ -12,7 +12,7 @@ category or boolean costs 1).
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
+from scipy.spatial.distance import cdist
 from sklearn.utils.validation import check_array
 
 from ..utils import (
@@ -73,6 +73,37 @@ def site_scale(X_site):
             col = np.where(np.isnan(col), _lower_median(col), col)
             scale[j] = feature_scale(col[:, None])[0]
     return scale
+
+
+def _smallest(d, k):
+    """Column indices of the ``k`` smallest entries per row, nearest first."""
+    if k == 1:
+        return d.argmin(axis=1)[:, None]
+    if k < d.shape[1]:
+        part = np.argpartition(d, k - 1, axis=1)[:, :k]
+    else:
+        part = np.tile(np.arange(d.shape[1]), (d.shape[0], 1))
+    # stable order: by distance, then by row index
+    vals = np.take_along_axis(d, part, axis=1)
+    order = np.lexsort((part, vals), axis=1)
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _l1_kneighbors(Q, R, k, chunk=2_000_000):
+    """``k`` nearest rows of ``R`` in L1 per row of ``Q`` (ties: first row)."""
+    if not 1 <= k <= R.shape[0]:
+        raise ValueError(
+            f"n_neighbors must be between 1 and the {R.shape[0]} rows. Got {k} instead."
+        )
+    dist = np.empty((Q.shape[0], k))
+    ind = np.empty((Q.shape[0], k), dtype=np.intp)
+    step = max(1, chunk // max(1, R.shape[0]))
+    for start in range(0, Q.shape[0], step):
+        d = cdist(Q[start : start + step], R, metric="cityblock")
+        order = _smallest(d, k)
+        ind[start : start + step] = order
+        dist[start : start + step] = np.take_along_axis(d, order, axis=1)
+    return dist, ind
 
 
 def _check_finite(X, what):
@@ -173,12 +204,14 @@ class _Space:
     # ---------------------------------------------------------- distances
     def kneighbors(self, Q, R, k=1, what="X"):
         """``(dist, ind)`` of the ``k`` nearest rows of ``R`` per row of ``Q``."""
+        if Q.shape[0] == 0:
+            return np.zeros((0, k)), np.zeros((0, k), dtype=np.intp)
         if self.frame:
             dist, ind = mixed_kneighbors(Q, R, n_neighbors=k, scale=self.scale)
         else:
-            nn = NearestNeighbors(n_neighbors=k, metric="manhattan", algorithm="brute")
-            nn.fit(np.asarray(R) / self.scale)
-            dist, ind = nn.kneighbors(np.asarray(Q) / self.scale)
+            dist, ind = _l1_kneighbors(
+                np.asarray(Q) / self.scale, np.asarray(R) / self.scale, k
+            )
         if np.isnan(dist).any():
             raise ValueError(
                 f"Distances from {what} are NaN for "

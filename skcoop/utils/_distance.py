@@ -227,7 +227,10 @@ def mixed_kneighbors(X, R, n_neighbors=1, scale=None):
         d = _numeric_diff(A[sl, None, :], B[None, :, :], scale[num]).sum(axis=2)
         if cat:
             d = d + ((cx[sl, None, :] != cr[None, :, :]) * inv_cat).sum(axis=2)
-        order = np.argsort(d, axis=1, kind="stable")[:, :n_neighbors]
+        if n_neighbors == 1:
+            order = d.argmin(axis=1)[:, None]
+        else:
+            order = np.argsort(d, axis=1, kind="stable")[:, :n_neighbors]
         ind[sl] = order
         dist[sl] = np.take_along_axis(d, order, axis=1)
     return dist, ind
