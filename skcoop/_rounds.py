@@ -23,7 +23,7 @@ from ._site import (
     kept_counts,
     learn,
     merge_virtual,
-    out_of_fold_errors,
+    own_errors,
     receive,
     teach,
 )
@@ -47,27 +47,6 @@ def site_models(ctx, models):
     ]
 
 
-def own_errors(ctx, i, model, virtual, seed):
-    """Teacher ``i``'s errors on its own rows, in-sample or out-of-fold."""
-    member, judge, settings = ctx.members[i], ctx.judge, ctx.settings
-    errors = judge.errors(model, member.X, member.y)
-    if settings.expertise == "in_sample":
-        return errors
-    received = None if virtual is None else (virtual["X"], virtual["y"])
-    return out_of_fold_errors(
-        member.template,
-        member.X,
-        member.y,
-        judge,
-        in_sample=errors,
-        n_folds=settings.oof_folds,
-        seed=(int(seed) + 1) % _SEED_MAX,
-        fit_params=member.params,
-        virtual=received,
-        classes=ctx.classes,
-    )
-
-
 def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
     """Everything teacher ``i`` does in a round, on its own site's rows.
 
@@ -77,7 +56,18 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
     member = ctx.members[i]
     sites = site_models(ctx, models)
     teacher, peers = sites[i], sites[:i] + sites[i + 1 :]
-    errors = own_errors(ctx, i, models[i], virtual, seed)
+    errors = own_errors(
+        member.template,
+        models[i],
+        member.X,
+        member.y,
+        ctx.judge,
+        ctx.settings,
+        seed=seed,
+        fit_params=member.params,
+        virtual=virtual,
+        classes=ctx.classes,
+    )
     teaching = member.teaching_rows
     X_site = take(ctx.X, member.rows)
     if ctx.pool == "site":

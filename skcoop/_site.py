@@ -114,6 +114,44 @@ def out_of_fold_errors(
     return errors
 
 
+def own_errors(
+    template,
+    model,
+    X,
+    y,
+    judge,
+    settings,
+    *,
+    seed,
+    fit_params=None,
+    virtual=None,
+    classes=None,
+):
+    """A teacher's errors on its own rows: in-sample, or out-of-fold.
+
+    ``settings.expertise`` chooses: ``"in_sample"`` (the paper) uses the
+    fitted ``model``; ``"oof"`` refits clones of ``template`` on
+    ``settings.oof_folds`` folds (plus the teacher's virtual rows, a dict
+    with ``X`` and ``y``, or None).
+    """
+    errors = judge.errors(model, X, y)
+    if settings.expertise == "in_sample":
+        return errors
+    received = None if virtual is None else (virtual["X"], virtual["y"])
+    return out_of_fold_errors(
+        template,
+        X,
+        y,
+        judge,
+        in_sample=errors,
+        n_folds=settings.oof_folds,
+        seed=(int(seed) + 1) % np.iinfo(np.int32).max,
+        fit_params=fit_params,
+        virtual=received,
+        classes=classes,
+    )
+
+
 def judge_site(
     teacher,
     peers,

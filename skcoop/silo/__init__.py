@@ -11,6 +11,7 @@ or parquet files. Needs the ``silo`` extra (skops, pyarrow).
 
 from ._model_io import export_model, import_model, read_metadata
 from ._peers import PeerMismatchError, check_peer
+from ._protocol import learn, site_seeds, teach
 from ._trust import ModelIntegrityError, UntrustedModelError
 from ._virtual_rows import VirtualRows, VirtualRowsFormatError
 
@@ -23,5 +24,8 @@ __all__ = [
     "check_peer",
     "export_model",
     "import_model",
+    "learn",
     "read_metadata",
+    "site_seeds",
+    "teach",
 ]
