@@ -25,6 +25,7 @@ API_MODULES = [
     "skcoop.distill",
     "skcoop.metrics",
     "skcoop.partition",
+    "skcoop.silo",
     "skcoop.privacy",
     "skcoop.utils",
     "skcoop.views",

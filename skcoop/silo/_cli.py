@@ -298,7 +298,6 @@ def _export(args, out):
 def _teach(args, out):
     from . import read_metadata
 
-    teach, _ = _protocol()
     X, y = _site_rows(args)
     name = read_metadata(_existing(args.model, "site's"))["name"]
     model = _import(args.model, args.trust, "site's")
@@ -311,6 +310,7 @@ def _teach(args, out):
                 f"like {'this site' if peer == name else 'another peer'}."
             )
         peers[peer] = _import(path, args.trust, "peer")
+    teach, _ = _protocol()
     start = time.perf_counter()
     sent = teach(
         model,
@@ -343,7 +343,6 @@ def _teach(args, out):
 def _learn(args, out):
     from . import VirtualRows, export_model, read_metadata
 
-    _, learn = _protocol()
     X, y = _site_rows(args)
     name = read_metadata(_existing(args.model, "site's"))["name"]
     model = _import(args.model, args.trust, "site's")
@@ -356,6 +355,7 @@ def _learn(args, out):
                 f"this site is {name!r}; pass only the files sent to {name!r}."
             )
         received.append(rows)
+    _, learn = _protocol()
     start = time.perf_counter()
     new = learn(model, X, y, received, virtual_weight=args.virtual_weight)
     seconds = time.perf_counter() - start
