@@ -11,7 +11,7 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from skcoop.counterfactual import BlackBoxSearch, GradientSearch, make_search  # noqa: E402
-from skcoop.counterfactual._torch import TorchModel  # noqa: E402
+from skcoop.counterfactual._model import TorchModel  # noqa: E402
 
 pytestmark = pytest.mark.torch
 

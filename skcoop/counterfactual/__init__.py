@@ -13,15 +13,12 @@ prediction is closer to the row's true value).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ..utils import feature_scale
 from ._auto import make_search
-from ._base import (
-    BaseCounterfactualSearch,
-    CounterfactualResult,
-    feature_scale,
-    quintessential_target,
-)
+from ._base import BaseCounterfactualSearch
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
+from ._result import CounterfactualResult, quintessential_target
 from ._torch import GradientSearch
 
 __all__ = [

@@ -4,9 +4,9 @@
 
 from sklearn.base import clone
 
-from ._base import BaseCounterfactualSearch, _is_torch_model
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
+from ._model import _is_torch_model
 from ._torch import GradientSearch
 
 __all__ = ["make_search"]
@@ -16,6 +16,15 @@ _BACKENDS = {
     "gradient": GradientSearch,
     "bisection": BisectionSearch,
 }
+
+
+def _is_search(obj):
+    """A search object: anything with ``fit`` and ``generate`` (not a class)."""
+    return (
+        not isinstance(obj, (str, type))
+        and callable(getattr(obj, "fit", None))
+        and callable(getattr(obj, "generate", None))
+    )
 
 
 def make_search(search="auto", model=None, **params):
@@ -28,15 +37,19 @@ default="auto"
         ``"auto"`` gives :class:`GradientSearch` for a torch module or a
         skorch net and :class:`BlackBoxSearch` for anything else (a
         ``Pipeline`` ending in a skorch net included: its preprocessing is
-        not differentiable). A search object is cloned.
+        not differentiable). A search object (any object with ``fit`` and
+        ``generate``, such as a :class:`BaseCounterfactualSearch`) is cloned:
+        with :func:`sklearn.base.clone` when it has ``get_params``, else
+        copied.
     model : estimator, default=None
         The model the search will explain; needed for ``"auto"``.
     **params
-        Parameters set on the search (for example ``alpha``, ``immutable``).
+        Parameters set on the search (for example ``alpha``, ``immutable``);
+        a search object without ``set_params`` takes none.
 
     Returns
     -------
-    search : BaseCounterfactualSearch
+    search : object
         An unfitted clone: ``make_search(...).fit(X_ref, y_ref).generate(model,
         X, y)``.
 
@@ -47,13 +60,23 @@ default="auto"
     >>> make_search("auto", RandomForestClassifier(), alpha=0.3)
     BlackBoxSearch(alpha=0.3)
     """
-    if isinstance(search, BaseCounterfactualSearch):
-        return clone(search).set_params(**params)
-    if search == "auto":
+    if _is_search(search):
+        search = clone(search, safe=False)
+        if params:
+            if not hasattr(search, "set_params"):
+                raise TypeError(
+                    f"{type(search).__name__} has no set_params, so make_search "
+                    f"cannot set {sorted(params)} on it. Set them on the object "
+                    "before passing it, or give it get_params/set_params."
+                )
+            search.set_params(**params)
+        return search
+    if isinstance(search, str) and search == "auto":
         search = "gradient" if _is_torch_model(model) else "blackbox"
     if not isinstance(search, str) or search not in _BACKENDS:
         raise ValueError(
             "search must be 'auto', one of "
-            f"{sorted(_BACKENDS)} or a BaseCounterfactualSearch; got {search!r}."
+            f"{sorted(_BACKENDS)} or an object with fit and generate (a "
+            f"BaseCounterfactualSearch); got {search!r}."
         )
     return _BACKENDS[search](**params)

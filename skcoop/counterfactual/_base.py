@@ -9,230 +9,31 @@ counterfactual per row of ``X``, all rows searched together.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import difflib
-import sys
 import time
-from abc import abstractmethod
+from abc import ABCMeta, abstractmethod
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, is_regressor
-from sklearn.utils import Bunch
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ..utils import feature_scale, needs_tabular
+from ..utils import Substitution, feature_scale, needs_tabular
 from ._goal import Goal, SearchContext
+from ._model import (
+    _CountingModel,
+    _safe_is_regressor,
+    check_methods,
+    check_raw_model,
+    model_to_call,
+)
+from ._result import CounterfactualResult, quintessential_target
 from ._tabular import _TabularEncoder
 
-__all__ = [
-    "BaseCounterfactualSearch",
-    "CounterfactualResult",
-    "feature_scale",
-    "quintessential_target",
-]
+__all__ = ["BaseCounterfactualSearch"]
 
 
-class CounterfactualResult(Bunch):
-    """Counterfactuals for a batch of rows, with what it took to find them.
-
-    A :class:`~sklearn.utils.Bunch`: fields are attributes and keys.
-
-    Attributes
-    ----------
-    X : ndarray or DataFrame of shape (n_samples, n_features)
-        One counterfactual per source row, in the form of the source rows.
-    success : ndarray of shape (n_samples,), dtype=bool
-        Whether the model's output at ``X`` meets the target (checked by
-        calling the model on the returned rows).
-    target_class : ndarray of shape (n_samples,) or None
-        Class whose probability the search raised (classification); None for
-        regression.
-    target : ndarray of shape (n_samples,)
-        Probability of ``target_class`` to reach (classification) or target
-        value (regression).
-    target_interval : ndarray of shape (n_samples, 2)
-        Output interval that counts as success: ``[target, inf]`` for
-        classification, ``[target - tolerance, target + tolerance]`` (or the
-        interval asked for) for regression.
-    initial : ndarray of shape (n_samples,)
-        Model output at the source rows (probability of ``target_class``, or
-        the prediction for regression).
-    achieved : ndarray of shape (n_samples,)
-        Model output at the counterfactual rows.
-    already_at_target : ndarray of shape (n_samples,), dtype=bool
-        Source rows that met the target before any search; the search still
-        moves them (see ``min_step``) so that a counterfactual never repeats
-        its source row.
-    distance : ndarray of shape (n_samples,)
-        L1 distance between source and counterfactual in scaled units (each
-        feature divided by the search's ``scale_``).
-    n_changed : ndarray of shape (n_samples,)
-        Number of features whose value differs from the source row.
-    n_model_calls : int
-        Number of calls to the model's ``predict_proba``/``predict`` (for the
-        gradient backend, forward passes, with or without gradients).
-    n_rows_evaluated : int
-        Number of rows passed to the model over all calls.
-    model_time : float
-        Seconds spent inside the model's own calls.
-    search_time : float
-        Wall-clock seconds of the whole search, model calls included.
-    """
-
-    def __len__(self):
-        return len(self["success"])
-
-    @property
-    def n_success(self):
-        """Number of counterfactuals that reached their target."""
-        return int(np.sum(self["success"]))
-
-    @property
-    def n_already_at_target(self):
-        """Number of source rows that met their target before the search."""
-        return int(np.sum(self["already_at_target"]))
-
-    def summary(self):
-        """Counts and costs of the batch, as a plain dict (for reports).
-
-        Returns
-        -------
-        summary : dict
-            ``n``, ``n_success``, ``n_already_at_target`` (and how many of
-            those succeeded: ``n_already_success``), ``n_unchanged`` (rows
-            returned equal to their source), ``validity``, ``median_distance``,
-            ``median_changed``, ``n_model_calls``, ``n_rows_evaluated``,
-            ``model_time``, ``search_time``.
-        """
-        n = len(self)
-        already = np.asarray(self["already_at_target"], dtype=bool)
-        success = np.asarray(self["success"], dtype=bool)
-        changed = np.asarray(self["n_changed"])
-        return {
-            "n": n,
-            "n_success": int(success.sum()),
-            "n_already_at_target": int(already.sum()),
-            "n_already_success": int((already & success).sum()),
-            "n_unchanged": int((changed == 0).sum()),
-            "validity": float(success.mean()) if n else float("nan"),
-            "median_distance": float(np.median(self["distance"]))
-            if n
-            else float("nan"),
-            "median_changed": float(np.median(changed)) if n else float("nan"),
-            "n_model_calls": int(self["n_model_calls"]),
-            "n_rows_evaluated": int(self["n_rows_evaluated"]),
-            "model_time": float(self["model_time"]),
-            "search_time": float(self["search_time"]),
-        }
-
-
-def quintessential_target(initial, alpha, true=1.0):
-    """Output target of a quintessential counterfactual.
-
-    ``y' = f(x) + alpha * (y - f(x))``. For classification ``f(x)`` is the
-    probability of the true class and ``y`` is 1, so the target probability
-    moves ``alpha`` of the way from the current probability to certainty; for
-    regression ``f(x)`` is the prediction and ``y`` the true value.
-
-    Parameters
-    ----------
-    initial : array-like of shape (n_samples,)
-        Model output at the source rows.
-    alpha : float in [0, 1]
-        Fraction of the way from the model's output to the true output.
-    true : float or array-like of shape (n_samples,), default=1.0
-        The true output: 1 for the probability of the true class, the true
-        value for regression.
-
-    Returns
-    -------
-    target : ndarray of shape (n_samples,)
-
-    Examples
-    --------
-    >>> from skcoop.counterfactual import quintessential_target
-    >>> quintessential_target([0.6, 0.9, 1.0], alpha=0.5)
-    array([0.8 , 0.95, 1.  ])
-    >>> quintessential_target([10.0, 4.0], alpha=0.5, true=[12.0, 0.0])
-    array([11.,  2.])
-    """
-    initial = np.asarray(initial, dtype=float)
-    return initial + alpha * (np.asarray(true, dtype=float) - initial)
-
-
-def _is_torch_model(model):
-    """Whether ``model`` is a torch module or a skorch net (never imports torch)."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(model, torch.nn.Module):
-        return True
-    skorch = sys.modules.get("skorch")
-    return skorch is not None and isinstance(model, skorch.NeuralNet)
-
-
-def _safe_is_regressor(model):
-    """``is_regressor`` that also answers for objects without sklearn tags."""
-    try:
-        return is_regressor(model)
-    except (AttributeError, TypeError):
-        return bool(getattr(model, "regression", False))
-
-
-class _CountingModel:
-    """Wraps a fitted model: counts calls, rows and time, restores the input form.
-
-    The search works on a float matrix; the model is called with what it was
-    fitted on (a DataFrame with the reference columns when the reference rows
-    were a DataFrame).
-    """
-
-    def __init__(self, model, columns=None, dtypes=None, decode=None):
-        self.model = model
-        self.decode = decode
-        self.columns = None
-        self.cast = None
-        if columns is not None:
-            import pandas as pd
-
-            self.columns = pd.Index(columns)
-            if dtypes is not None:
-                self.cast = {c: t for c, t in dtypes.items() if t != np.float64} or None
-        self.n_calls = 0
-        self.n_rows = 0
-        self.time = 0.0
-
-    def to_input(self, Z):
-        if self.decode is not None:
-            return self.decode(Z)
-        if self.columns is None:
-            return Z
-        import pandas as pd
-
-        frame = pd.DataFrame(Z, columns=self.columns, copy=False)
-        if self.cast is not None:
-            frame = frame.astype(self.cast)
-        return frame
-
-    def record(self, n_rows, seconds):
-        """Count a model evaluation made outside ``predict``/``predict_proba``."""
-        self.n_calls += 1
-        self.n_rows += int(n_rows)
-        self.time += seconds
-
-    def _call(self, method, Z):
-        X = self.to_input(Z)
-        start = time.perf_counter()
-        out = getattr(self.model, method)(X)
-        self.record(Z.shape[0], time.perf_counter() - start)
-        return np.asarray(out, dtype=float)
-
-    def predict_proba(self, Z):
-        return self._call("predict_proba", Z)
-
-    def predict(self, Z):
-        return self._call("predict", Z).reshape(Z.shape[0], -1)[:, 0]
-
-
-_SHARED_PARAMS_DOC = """
+_SEARCH_PARAMS_DOC = """
     alpha : float, default=0.5
         Quintessential step used when ``generate`` gets no explicit target:
         the target output is ``f(x) + alpha * (y - f(x))``.
@@ -260,18 +61,22 @@ _SHARED_PARAMS_DOC = """
         ``"mad"`` is the median absolute deviation of the reference rows
         (times 1.4826), falling back to the standard deviation where it is
         zero; ``"std"`` the standard deviation; or given scales.
-"""
+""".strip()
 
 
-class BaseCounterfactualSearch(BaseEstimator):
+@Substitution(search_params=_SEARCH_PARAMS_DOC)
+class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
     """Base class for quintessential-counterfactual searches.
 
     Subclasses implement :meth:`_search`; this class validates inputs, learns
-    feature statistics in :meth:`fit`, sets targets and checks results.
+    feature statistics in :meth:`fit`, sets targets and checks results. It is
+    abstract: instantiate a backend (:class:`BlackBoxSearch`,
+    :class:`GradientSearch`, :class:`BisectionSearch`) or
+    :func:`make_search`.
 
     Parameters
     ----------
-    {shared}
+    {search_params}
     """
 
     _parameter_constraints: dict = {
@@ -522,10 +327,10 @@ class BaseCounterfactualSearch(BaseEstimator):
         """
         check_is_fitted(self, "X_ref_")
         start = time.perf_counter()
-        self._check_raw_model(model)
+        check_raw_model(model, tabular=self._tabular is not None)
         model = self._check_model(model)
         regression = _safe_is_regressor(model)
-        self._check_methods(model, regression)
+        check_methods(model, regression)
         Z, held = self._check_X(X)
         y = column_or_1d(y, warn=True)
         if y.shape[0] != Z.shape[0]:
@@ -675,36 +480,9 @@ class BaseCounterfactualSearch(BaseEstimator):
         return 0.01 * np.maximum(np.abs(y), 1e-8)
 
     # -------------------------------------------------------------- helpers
-    def _check_raw_model(self, model):
-        """A torch model cannot take the raw columns of a mixed DataFrame."""
-        if self._tabular is not None and _is_torch_model(model):
-            raise TypeError(
-                f"{type(model).__name__} takes numeric tensors, but the search was "
-                "fitted on a DataFrame with categorical, boolean or missing "
-                "values. Encode the columns first, or wrap the net in a Pipeline "
-                "that encodes them (searched as a black box)."
-            )
-
     def _check_model(self, model):
         """Return the model to call (torch models get an adapter)."""
-        if _is_torch_model(model):
-            from ._torch import TorchModel
-
-            return TorchModel(model, n_features=self.n_features_in_)
-        return model
-
-    @staticmethod
-    def _check_methods(model, regression):
-        needed = ["predict"] if regression else ["predict_proba", "classes_"]
-        missing = [m for m in needed if not hasattr(model, m)]
-        if missing:
-            kind = "regressor" if regression else "classifier"
-            raise TypeError(
-                f"The model must be a fitted {kind} with {' and '.join(needed)} to be "
-                f"searched for counterfactuals; {type(model).__name__} has no "
-                f"{', '.join(missing)}. Fit it first, or pass a model with "
-                "probabilities (for SVC: CalibratedClassifierCV(SVC()))."
-            )
+        return model_to_call(model, self.n_features_in_)
 
     def _columns(self):
         return None if self.feature_names_in_ is None else list(self.feature_names_in_)
@@ -752,11 +530,6 @@ class BaseCounterfactualSearch(BaseEstimator):
         return frame.astype(X_like.dtypes.to_dict())
 
 
-BaseCounterfactualSearch.__doc__ = BaseCounterfactualSearch.__doc__.replace(
-    "{shared}", _SHARED_PARAMS_DOC.strip()
-)
-
-
 def _detect_one_hot_groups(X, is_binary):
     """Runs of adjacent 0/1 columns that sum to exactly 1 on every row."""
     d = X.shape[1]
@@ -781,5 +554,3 @@ def _detect_one_hot_groups(X, is_binary):
         else:
             j += 1
     return groups
-
-

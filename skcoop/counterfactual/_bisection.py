@@ -7,12 +7,14 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import _SHARED_PARAMS_DOC, BaseCounterfactualSearch
+from ..utils import Substitution
+from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
 from ._steps import bisect_segments, nearest_anchors
 
 __all__ = ["BisectionSearch"]
 
 
+@Substitution(search_params=_SEARCH_PARAMS_DOC)
 class BisectionSearch(BaseCounterfactualSearch):
     """Counterfactuals on the segment from each row to a confident class anchor.
 
@@ -30,7 +32,7 @@ class BisectionSearch(BaseCounterfactualSearch):
     n_iter : int, default=12
         Bisection steps; the step along the segment is located to within
         ``2 ** -n_iter``.
-    {shared}
+    {search_params}
 
     Attributes
     ----------
@@ -100,8 +102,3 @@ class BisectionSearch(BaseCounterfactualSearch):
         rows = np.arange(ctx.n)
         Z, _, _ = bisect_segments(ctx, rows, anchors[:, 0], self.n_iter, start=start)
         return Z
-
-
-BisectionSearch.__doc__ = BisectionSearch.__doc__.replace(
-    "{shared}", _SHARED_PARAMS_DOC.strip()
-)

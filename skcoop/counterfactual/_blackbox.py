@@ -7,18 +7,22 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import _SHARED_PARAMS_DOC, BaseCounterfactualSearch
+from ..utils import Substitution
+from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
+from ._linear import linear_search
 from ._steps import (
+    anchor_search,
     bisect_segments,
-    linear_search,
+    keep_better,
     nearest_anchors,
-    revert_units,
-    shrink_units,
+    polish,
+    step_toward_anchor,
 )
 
 __all__ = ["BlackBoxSearch"]
 
 
+@Substitution(search_params=_SEARCH_PARAMS_DOC)
 class BlackBoxSearch(BaseCounterfactualSearch):
     """Quintessential counterfactuals for any fitted model, batched.
 
@@ -71,7 +75,7 @@ class BlackBoxSearch(BaseCounterfactualSearch):
     sparsity_weight : float, default=2.0
         Cost of one more changed feature, in units of scaled L1, when
         choosing between candidates.
-    {shared}
+    {search_params}
 
     Attributes
     ----------
@@ -196,87 +200,3 @@ class BlackBoxSearch(BaseCounterfactualSearch):
             keep_better(ctx, rows, (V, V_out, V_ok), A, self.sparsity_weight, miss)
         Z[rows] = polish(ctx, rows, V, V_out, V_ok, self.n_rounds)
         return Z
-
-
-def keep_better(ctx, rows, current, candidate, sparsity_weight, where=None):
-    """Replace, in place, current points by valid candidates of lower cost.
-
-    Where neither is valid, the one closer to the target is kept, so that a
-    failed row returns the best attempt rather than its source.
-    """
-    V, V_out, V_ok = current
-    C, C_out, C_ok = candidate
-    idx = np.arange(rows.size) if where is None else where
-    cheaper = ctx.cost(C, rows[idx], sparsity_weight) < ctx.cost(
-        V[idx], rows[idx], sparsity_weight
-    )
-    better = C_ok & (~V_ok[idx] | cheaper)
-    margin = ctx.goal.margin
-    closer = (
-        ~C_ok & ~V_ok[idx] & (margin(C_out, rows[idx]) > margin(V_out[idx], rows[idx]))
-    )
-    take = better | closer
-    b = idx[take]
-    V[b], V_out[b], V_ok[b] = C[take], C_out[take], C_ok[take]
-
-
-def anchor_search(ctx, rows, anchors, n_iter):
-    """Nearest valid point on the segments toward sparsified anchors.
-
-    Each valid anchor first drops the differences to its source row that the
-    target does not need (:func:`revert_units`), then the segment source ->
-    anchor is bisected; per row, the nearest valid point over its anchors.
-    """
-    k = anchors.shape[1]
-    flat_rows = np.repeat(rows, k)
-    ends = anchors.reshape(-1, ctx.d).copy()
-    out, ok = ctx.evaluate(ends, flat_rows)
-    valid = np.flatnonzero(ok)
-    ends[valid], _ = revert_units(ctx, ends[valid], out[valid], flat_rows[valid])
-    P, out, ok = bisect_segments(ctx, flat_rows, ends, n_iter)
-    return pick_nearest(ctx, rows, P, out, ok, k)
-
-
-def pick_nearest(ctx, rows, P, out, ok, k):
-    """Per instance, the valid candidate nearest the source among ``k`` in a row."""
-    m = rows.size
-    dist = ctx.distance(P, np.repeat(rows, k)).reshape(m, k)
-    dist[~ok.reshape(m, k)] = np.inf
-    best = np.argmin(dist, axis=1)
-    pick = np.arange(m) * k + best
-    return P[pick].copy(), out[pick].copy(), ok[pick].copy()
-
-
-def polish(ctx, rows, Z, out, ok, n_rounds):
-    """Reversion and shrinking rounds on the valid rows of ``Z``."""
-    valid = np.flatnonzero(ok)
-    if valid.size == 0 or n_rounds == 0:
-        return Z
-    V, V_out = Z[valid], out[valid]
-    for _ in range(n_rounds):
-        V, V_out = revert_units(ctx, V, V_out, rows[valid])
-        V, V_out = shrink_units(ctx, V, V_out, rows[valid])
-    Z = Z.copy()
-    Z[valid] = V
-    return Z
-
-
-def step_toward_anchor(ctx, anchors, min_step, n_iter):
-    """Counterfactuals for rows already at their target.
-
-    Each moves ``min_step`` of the way toward its nearest anchor (a reference
-    row of the target class that meets the target), or, if that point misses
-    the target, to the nearest point past it on the segment that meets it.
-    """
-    rows = np.flatnonzero(ctx.goal.already)
-    if rows.size == 0:
-        return np.zeros((0, ctx.d))
-    Z, _, _ = bisect_segments(
-        ctx, rows, anchors[rows], n_iter, start=max(min_step, 1e-6)
-    )
-    return Z
-
-
-BlackBoxSearch.__doc__ = BlackBoxSearch.__doc__.replace(
-    "{shared}", _SHARED_PARAMS_DOC.strip()
-)

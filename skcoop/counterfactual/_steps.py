@@ -1,4 +1,4 @@
-"""Batched search steps shared by the backends.
+"""Batched search steps shared by the backends (linear jumps: ``_linear``).
 
 Each step works on many instances at once: it builds every candidate row of
 every instance, evaluates them in one model call (``SearchContext.evaluate``)
@@ -11,8 +11,19 @@ candidate (or the current point of an active instance) to its source row.
 import numpy as np
 from scipy.spatial.distance import cdist
 
+__all__ = [
+    "anchor_search",
+    "bisect_segments",
+    "keep_better",
+    "nearest_anchors",
+    "pick_nearest",
+    "polish",
+    "revert_units",
+    "shrink_units",
+    "step_toward_anchor",
+]
+
 _BIG = 1e12
-_FAR = 1e3  # how far an unbounded feature may move, in its scale units
 
 
 # ----------------------------------------------------------------- anchors
@@ -311,167 +322,81 @@ def shrink_units(ctx, Z, out, rows, n_iter=6):
     return np.where(keep[:, None], new, Z), np.where(keep, new_out, out)
 
 
-# --------------------------------------------------------------- linearise
-def linear_search(ctx, rows, n_steps=3, rel_steps=(0.1,), sparsity_weight=0.0):
-    """Iterated :func:`linear_step` from the source rows (an L1 DeepFool).
+# ---------------------------------------------------------- combinations
+def keep_better(ctx, rows, current, candidate, sparsity_weight, where=None):
+    """Replace, in place, current points by valid candidates of lower cost.
 
-    Each step linearises the model at the current point and jumps from the
-    source row to the L1-nearest point where that linear model meets the
-    target, so later steps correct the first one's curvature error instead
-    of adding to its distance. The best valid point per row is kept (cost:
-    scaled L1 plus ``sparsity_weight`` per changed feature). Rows whose
-    forward differences were all flat (trees, at the small step) retry with
-    the next, coarser step in ``rel_steps``.
-
-    Returns
-    -------
-    Z, out, ok : as in :func:`bisect_segments`.
+    Where neither is valid, the one closer to the target is kept, so that a
+    failed row returns the best attempt rather than its source.
     """
-    goal = ctx.goal
-    src = ctx.X[rows]
-    Z = src.copy()
-    out = goal.initial[rows].copy()
-    best, best_out = Z.copy(), out.copy()
-    best_ok = goal.valid(out, rows)
-    best_cost = np.where(best_ok, 0.0, np.inf)
-    level = np.zeros(rows.size, dtype=int)
-    rel = np.asarray(rel_steps, dtype=float)
-    for _ in range(n_steps):
-        act = np.flatnonzero(level < rel.size)
-        if act.size == 0:
-            break
-        L, L_out, L_ok, flat = linear_step(
-            ctx, rows[act], Z[act], out[act], rel[level[act]], origin=src[act]
-        )
-        cost = ctx.cost(L, rows[act], sparsity_weight)
-        better = L_ok & (cost < best_cost[act] - 1e-9)
-        b = act[better]
-        best[b], best_out[b], best_ok[b], best_cost[b] = (
-            L[better],
-            L_out[better],
-            True,
-            cost[better],
-        )
-        moved = np.any(L != Z[act], axis=1)
-        Z[act], out[act] = L, L_out
-        level[act[flat]] += 1
-        level[act[~flat & ~moved]] = rel.size  # stuck: stop
-    return best, best_out, best_ok
-
-
-def _forward_differences(ctx, rows, Z0, out0, cols, rel_step):
-    """Score at ``Z0`` and its forward-difference slopes in ``cols`` (one call)."""
-    goal = ctx.goal
-    m, d = rows.size, ctx.d
-    h = np.broadcast_to(rel_step, (m,))[:, None] * ctx.scale[cols]
-    is_int = np.isin(cols, ctx.integer)
-    h[:, is_int] = np.maximum(np.round(h[:, is_int]), 1.0)
-    z0 = Z0[:, cols]
-    lower, upper = ctx.lower[rows][:, cols], ctx.upper[rows][:, cols]
-    h[z0 + h > upper] *= -1
-    # only the stepped feature moves: keep it in its range and integer, so
-    # the candidates need no projection
-    value = np.clip(z0 + h, lower, upper)
-    src = ctx.X[rows][:, cols[is_int]]
-    value[:, is_int] = np.where(
-        value[:, is_int] == src, src, np.round(value[:, is_int])
+    V, V_out, V_ok = current
+    C, C_out, C_ok = candidate
+    idx = np.arange(rows.size) if where is None else where
+    cheaper = ctx.cost(C, rows[idx], sparsity_weight) < ctx.cost(
+        V[idx], rows[idx], sparsity_weight
     )
-    cand = np.repeat(Z0[:, None, :], cols.size, axis=1)
-    cand[:, np.arange(cols.size), cols] = value
-    flat_rows = np.repeat(rows, cols.size)
-    moved = value - z0
-    out, _ = ctx.evaluate(cand.reshape(-1, d), flat_rows)
-    s0 = goal.score(out0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grad = (goal.score(out.reshape(m, cols.size)) - s0[:, None]) / moved
-    return s0, np.where(np.isfinite(grad), grad, 0.0)
+    better = C_ok & (~V_ok[idx] | cheaper)
+    margin = ctx.goal.margin
+    closer = (
+        ~C_ok & ~V_ok[idx] & (margin(C_out, rows[idx]) > margin(V_out[idx], rows[idx]))
+    )
+    take = better | closer
+    b = idx[take]
+    V[b], V_out[b], V_ok[b] = C[take], C_out[take], C_ok[take]
 
 
-def linear_step(
-    ctx, rows, Z0, out0, rel_step=0.1, grid=(0.5, 1.0, 1.5, 2.0, 3.0, 5.0), origin=None
-):
-    """Jump toward the target along the L1-cheapest direction of a local linear model.
+def anchor_search(ctx, rows, anchors, n_iter):
+    """Nearest valid point on the segments toward sparsified anchors.
 
-    A forward difference per feature at ``Z0`` (one call, ``d`` rows per
-    instance, step ``rel_step`` times the feature's scale) gives the slope of
-    the score (logit of the target probability, or the prediction) in each
-    feature; the cheapest L1 move from ``origin`` (default ``Z0``) that makes
-    the linear model meet the target is a fractional knapsack: features in
-    order of slope times scale, each moved to its bound until enough. A grid
-    over the step length (one call) and a bisection below the first valid
-    step find the shortest valid jump. For a linear model this is the exact
-    L1-nearest point with the target output.
-
-    Returns
-    -------
-    Z, out, ok : as in :func:`bisect_segments`; rows that reached nothing
-        get the grid point with the best margin if it beats ``Z0`` (``ok``
-        False), else ``Z0``.
-    flat : ndarray of shape (m,), dtype=bool
-        Rows whose forward differences were all zero (no direction).
+    Each valid anchor first drops the differences to its source row that the
+    target does not need (:func:`revert_units`), then the segment source ->
+    anchor is bisected; per row, the nearest valid point over its anchors.
     """
-    goal = ctx.goal
-    m, d = rows.size, ctx.d
-    origin = Z0 if origin is None else origin
-    cols = np.flatnonzero(ctx.units[ctx.shrinkable].any(axis=0))
-    if cols.size == 0 or m == 0:
-        return Z0.copy(), out0.copy(), goal.valid(out0, rows), np.ones(m, dtype=bool)
-    lower, upper = ctx.lower[rows], ctx.upper[rows]
-    if ctx.gradient is not None:  # exact slopes (torch): one forward-backward
-        s0, grad = ctx.gradient(Z0, rows)
-        grad = grad[:, cols]
-    else:
-        s0, grad = _forward_differences(ctx, rows, Z0, out0, cols, rel_step)
-    # score change wanted from the origin, on the linear model at Z0
-    s_origin = s0 + (grad * (origin[:, cols] - Z0[:, cols])).sum(axis=1)
-    need = goal.score_target(rows) - s_origin
-    # knapsack: move along sign(grad * need); capacity to the bound
-    sign = np.sign(grad * need[:, None])
-    room = np.where(
-        sign > 0, upper[:, cols] - origin[:, cols], origin[:, cols] - lower[:, cols]
+    k = anchors.shape[1]
+    flat_rows = np.repeat(rows, k)
+    ends = anchors.reshape(-1, ctx.d).copy()
+    out, ok = ctx.evaluate(ends, flat_rows)
+    valid = np.flatnonzero(ok)
+    ends[valid], _ = revert_units(ctx, ends[valid], out[valid], flat_rows[valid])
+    P, out, ok = bisect_segments(ctx, flat_rows, ends, n_iter)
+    return pick_nearest(ctx, rows, P, out, ok, k)
+
+
+def pick_nearest(ctx, rows, P, out, ok, k):
+    """Per instance, the valid candidate nearest the source among ``k`` in a row."""
+    m = rows.size
+    dist = ctx.distance(P, np.repeat(rows, k)).reshape(m, k)
+    dist[~ok.reshape(m, k)] = np.inf
+    best = np.argmin(dist, axis=1)
+    pick = np.arange(m) * k + best
+    return P[pick].copy(), out[pick].copy(), ok[pick].copy()
+
+
+def polish(ctx, rows, Z, out, ok, n_rounds):
+    """Reversion and shrinking rounds on the valid rows of ``Z``."""
+    valid = np.flatnonzero(ok)
+    if valid.size == 0 or n_rounds == 0:
+        return Z
+    V, V_out = Z[valid], out[valid]
+    for _ in range(n_rounds):
+        V, V_out = revert_units(ctx, V, V_out, rows[valid])
+        V, V_out = shrink_units(ctx, V, V_out, rows[valid])
+    Z = Z.copy()
+    Z[valid] = V
+    return Z
+
+
+def step_toward_anchor(ctx, anchors, min_step, n_iter):
+    """Counterfactuals for rows already at their target.
+
+    Each moves ``min_step`` of the way toward its nearest anchor (a reference
+    row of the target class that meets the target), or, if that point misses
+    the target, to the nearest point past it on the segment that meets it.
+    """
+    rows = np.flatnonzero(ctx.goal.already)
+    if rows.size == 0:
+        return np.zeros((0, ctx.d))
+    Z, _, _ = bisect_segments(
+        ctx, rows, anchors[rows], n_iter, start=max(min_step, 1e-6)
     )
-    room = np.minimum(room, _FAR * ctx.scale[cols])  # unbounded features
-    gain_per_l1 = np.abs(grad) * ctx.scale[cols]
-    capacity = np.abs(grad) * room  # score change available per feature
-    order = np.argsort(-gain_per_l1, axis=1)
-    cap_sorted = np.take_along_axis(capacity, order, axis=1)
-    before = np.cumsum(cap_sorted, axis=1) - cap_sorted
-    use = np.clip(np.abs(need)[:, None] - before, 0.0, cap_sorted)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac_sorted = np.where(cap_sorted > 0, use / cap_sorted, 0.0)
-    frac = np.empty_like(frac_sorted)
-    np.put_along_axis(frac, order, frac_sorted, axis=1)
-    direction = np.zeros((m, d))
-    direction[:, cols] = sign * room * frac
-    has_dir = np.abs(direction).sum(axis=1) > 0
-    grid = np.asarray(grid, dtype=float)
-    trial = origin[:, None, :] + grid[None, :, None] * direction[:, None, :]
-    t_rows = np.repeat(rows, grid.size)
-    trial = ctx.project(trial.reshape(-1, d), t_rows)
-    t_out, _ = ctx.evaluate(trial, t_rows)
-    t_out = t_out.reshape(m, grid.size)
-    rows2 = np.repeat(rows[:, None], grid.size, axis=1)
-    t_reached = goal.reached(t_out, rows2) & has_dir[:, None]
-    found = t_reached.any(axis=1)
-    first = np.where(
-        found, np.argmax(t_reached, axis=1), np.argmax(goal.margin(t_out, rows2), 1)
-    )
-    hi = grid[first]
-    lo = np.where(first > 0, grid[np.maximum(first - 1, 0)], 0.0)
-    out_hi = t_out[np.arange(m), first]
-    act = np.flatnonzero(found)
-    for _ in range(4):
-        if act.size == 0:
-            break
-        mid = 0.5 * (lo[act] + hi[act])
-        cand = ctx.project(origin[act] + mid[:, None] * direction[act], rows[act])
-        c_out, _ = ctx.evaluate(cand, rows[act])
-        good = goal.reached(c_out, rows[act])
-        hi[act[good]] = mid[good]
-        out_hi[act[good]] = c_out[good]
-        lo[act[~good]] = mid[~good]
-    Z = ctx.project(origin + hi[:, None] * direction, rows)
-    progress = has_dir & (found | (goal.margin(out_hi, rows) > goal.margin(out0, rows)))
-    Z = np.where(progress[:, None], Z, Z0)
-    out_hi = np.where(progress, out_hi, out0)
-    return Z, out_hi, progress & found & goal.valid(out_hi, rows), ~has_dir
+    return Z

@@ -40,15 +40,6 @@ def _pandas():
     return pd
 
 
-
-
-
-
-
-
-
-
-
 def _value_type(value):
     if isinstance(value, (bool, np.bool_)):
         return "bool"

@@ -5,7 +5,6 @@ torch is imported on first use only: ``import skcoop`` works without it.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import contextlib
 import sys
 import time
 from numbers import Integral, Real
@@ -13,137 +12,22 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils._optional import import_optional
-from ._base import (
-    _SHARED_PARAMS_DOC,
-    BaseCounterfactualSearch,
-    _is_torch_model,
-    _safe_is_regressor,
+from ..utils import Substitution
+from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
+from ._linear import linear_search
+from ._model import TorchModel, _is_torch_model
+from ._steps import (
+    anchor_search,
+    keep_better,
+    nearest_anchors,
+    polish,
+    step_toward_anchor,
 )
-from ._blackbox import anchor_search, keep_better, polish, step_toward_anchor
-from ._steps import linear_search, nearest_anchors
 
-__all__ = ["GradientSearch", "TorchModel"]
+__all__ = ["GradientSearch"]
 
 
-class TorchModel:
-    """A skorch net or torch module seen as a classifier or regressor.
-
-    Gives ``predict_proba``/``predict`` on arrays (batched, without
-    gradients, on the model's device) and :meth:`output`, the differentiable
-    probability (or prediction) on tensors that the gradient search uses.
-
-    A skorch net is used through ``net.module_`` and ``net.device`` with the
-    net's own output nonlinearity (``predict_nonlinearity``), so the
-    probabilities are those of ``net.predict_proba``; a plain
-    :class:`torch.nn.Module` must return logits (softmax is applied; one
-    output column is a binary logit, sigmoid applied) and is a classifier
-    with classes ``0 .. n_outputs - 1``.
-
-    Parameters
-    ----------
-    model : skorch.NeuralNet or torch.nn.Module
-        A fitted net (initialized) or a module.
-    n_features : int, default=None
-        Input width, used to probe a plain module's number of outputs.
-    batch_size : int, default=65536
-        Rows per forward pass in ``predict_proba``/``predict``.
-    """
-
-    def __init__(self, model, n_features=None, batch_size=65536):
-        self.torch = import_optional("torch", purpose="searching torch models")
-        torch = self.torch
-        skorch = sys.modules.get("skorch")
-        self.model = model
-        self.batch_size = batch_size
-        if skorch is not None and isinstance(model, skorch.NeuralNet):
-            if not getattr(model, "initialized_", False):
-                from sklearn.exceptions import NotFittedError
-
-                raise NotFittedError(
-                    f"This {type(model).__name__} is not initialized yet; fit it "
-                    "before searching it for counterfactuals."
-                )
-            self.net = model
-            self.module = model.module_
-            self.device = torch.device(model.device)
-            self._nonlin = model._get_predict_nonlinearity()
-            self.regression = bool(_safe_is_regressor(model))
-            if not self.regression:
-                self.classes_ = np.asarray(model.classes_)
-        else:
-            self.net = None
-            self.module = model
-            params = list(model.parameters())
-            self.device = params[0].device if params else torch.device("cpu")
-            self.dtype = params[0].dtype if params else torch.float32
-            self._nonlin = None
-            self.regression = False
-            if n_features is not None:
-                with self._eval(), torch.no_grad():
-                    probe = model(
-                        torch.zeros(1, n_features, dtype=self.dtype, device=self.device)
-                    )
-                n_out = 1 if probe.ndim == 1 else probe.shape[1]
-                self.classes_ = np.arange(max(n_out, 2))
-        params = list(self.module.parameters())
-        self.dtype = params[0].dtype if params else torch.float32
-
-    @contextlib.contextmanager
-    def _eval(self):
-        """Context: module in eval mode (dropout, batch norm), restored after."""
-        was = self.module.training
-        self.module.train(False)
-        try:
-            yield
-        finally:
-            self.module.train(was)
-
-    def forward(self, Z):
-        """Probabilities (n, n_classes) or predictions (n,) for a tensor ``Z``."""
-        torch = self.torch
-        if self.net is not None:
-            out = self.net.infer(Z)
-            if isinstance(out, tuple):
-                out = out[0]
-            if self.regression:
-                return out.reshape(out.shape[0], -1)[:, 0]
-            out = self._nonlin(out)
-            if out.ndim == 1 or out.shape[1] == 1:
-                p = out.reshape(-1)
-                out = torch.stack([1 - p, p], dim=1)
-            return out
-        out = self.module(Z)
-        if out.ndim == 1 or out.shape[1] == 1:
-            p = torch.sigmoid(out.reshape(-1))
-            return torch.stack([1 - p, p], dim=1)
-        return torch.softmax(out, dim=1)
-
-    def to_tensor(self, Z):
-        return self.torch.as_tensor(np.asarray(Z), dtype=self.dtype, device=self.device)
-
-    def _numpy(self, Z):
-        torch = self.torch
-        Z = np.asarray(Z)
-        outs = []
-        with self._eval(), torch.no_grad():
-            for start in range(0, max(Z.shape[0], 1), self.batch_size):
-                chunk = self.to_tensor(Z[start : start + self.batch_size])
-                outs.append(self.forward(chunk).double().cpu().numpy())
-        return np.concatenate(outs) if outs else np.zeros(0)
-
-    def predict_proba(self, Z):
-        """Class probabilities of the rows ``Z`` (numpy in, numpy out)."""
-        return self._numpy(Z)
-
-    def predict(self, Z):
-        """Predictions (regression) or most probable classes."""
-        out = self._numpy(Z)
-        if self.regression:
-            return out
-        return self.classes_[out.argmax(axis=1)]
-
-
+@Substitution(search_params=_SEARCH_PARAMS_DOC)
 class GradientSearch(BaseCounterfactualSearch):
     """Quintessential counterfactuals by gradient descent on the inputs.
 
@@ -182,10 +66,10 @@ class GradientSearch(BaseCounterfactualSearch):
         Maximum Adam steps.
     l1_weight : float, default=0.01
         Weight of the scaled L1 distance in the loss.
-    loss : {"hinge", "ce"}, default="hinge"
+    loss : {{"hinge", "ce"}}, default="hinge"
         ``"hinge"``: zero once the target probability is reached (aims 2%
         inside it). ``"ce"``: cross-entropy to the target probability.
-    step_units : {"scaled", "raw"}, default="scaled"
+    step_units : {{"scaled", "raw"}}, default="scaled"
         Whether the optimised offset is in units of ``scale_`` or of the raw
         features.
     tol : float, default=None
@@ -213,7 +97,7 @@ class GradientSearch(BaseCounterfactualSearch):
         Anchors per row for the fallback.
     n_iter : int, default=8
         Bisection steps of the fallback and the already-at-target step.
-    {shared}
+    {search_params}
 
     Attributes
     ----------
@@ -466,8 +350,3 @@ class GradientSearch(BaseCounterfactualSearch):
             z = z.clone()
             z[:, g] = hot + soft - soft.detach()
         return torch.where(imm, x, z)
-
-
-GradientSearch.__doc__ = GradientSearch.__doc__.replace(
-    "{shared}", _SHARED_PARAMS_DOC.strip()
-)
