@@ -35,6 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _members as mb
+from ._acceptance import accepted_rounds
 from ._context import FitContext, Member, Settings
 from ._rounds import cooperative_rounds, kd_rounds
 from ._site import student_fit_params
@@ -55,6 +56,7 @@ _COOPERATIVE_PARAMS = (
     "oof_folds",
     "prototype_k",
     "min_distance",
+    "acceptance",
 )
 
 
@@ -80,6 +82,7 @@ class _BaseCooperative(_BaseComposition):
         "expertise": [StrOptions({"in_sample", "oof"})],
         "oof_folds": [Interval(Integral, 2, None, closed="left")],
         "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
+        "acceptance": [Interval(Real, 0, 0.5, closed="right"), None],
         "min_distance": [Interval(Real, 0, None, closed="neither"), None],
         "dedupe": ["boolean"],
         "virtual_weight": [Interval(Real, 0, None, closed="neither")],
@@ -434,7 +437,21 @@ class _BaseCooperative(_BaseComposition):
         ctx = self._build_context(X, y, site, sample_weight, fit_params, rng)
         initial = self._fit_initial(ctx)
         log = self._log if self.verbose else (lambda message: None)
-        if distiller is None:
+        message = self._fit_message(len(ctx.members))
+        accepted = None
+        if distiller is None and self.acceptance is not None:
+            students, virtual, report, bounds, accepted = accepted_rounds(
+                ctx,
+                initial,
+                rng,
+                self.n_rounds,
+                self.acceptance,
+                fit_initial=self._fit_initial,
+                n_jobs=self.n_jobs,
+                log=log,
+                message=message,
+            )
+        elif distiller is None:
             students, virtual, report, bounds = cooperative_rounds(
                 ctx,
                 initial,
@@ -442,7 +459,7 @@ class _BaseCooperative(_BaseComposition):
                 self.n_rounds,
                 n_jobs=self.n_jobs,
                 log=log,
-                message=self._fit_message(len(ctx.members)),
+                message=message,
             )
         else:
             students = kd_rounds(
@@ -450,6 +467,19 @@ class _BaseCooperative(_BaseComposition):
             )
             virtual, report, bounds = [None] * len(initial), [], None
         self._set_fitted(ctx, initial, students, virtual, report, bounds)
+        self.acceptance_ = None
+        if accepted is not None:
+            self.acceptance_ = {
+                key: np.asarray([entry[key] for entry in accepted])
+                for key in (
+                    "member",
+                    "alone",
+                    "distilled",
+                    "kept",
+                    "reason",
+                    "n_holdout",
+                )
+            }
         return self
 
     def _set_fitted(self, ctx, initial, students, virtual, report, bounds):

@@ -90,6 +90,13 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         rows that cannot get there, or that the teacher then gets wrong,
         are dropped. None: off. Guarded and dropped rows are counted in
         ``transfer_report_``.
+    acceptance : float in (0, 0.5] or None, default=None
+        The acceptance step: each site holds out this fraction of its rows;
+        after the rounds, each member keeps distillation only if, distilled,
+        it scores at least as well as alone on every site's holdout pooled
+        (each site reports a score, never a row), and is then refitted on
+        all its own rows. ``acceptance_`` says what each member kept and
+        why. None: every member keeps distillation.
     dedupe : bool, default=True
         Drop duplicate virtual instances (same row and label) a student
         receives, across teachers and rounds.
@@ -167,8 +174,13 @@ object, default="auto"
         rows (the teaching set: ``R_{teacher->student}``, or the teacher's
         expertise set with ``scope="expertise"``), counterfactuals
         ``found``, rows the release guard ``guarded`` (moved) and
-        ``dropped``, and rows ``kept`` after deduplication. ``pandas.DataFrame(transfer_report_)``
-        makes it a table.
+        ``dropped``, and rows ``kept`` after deduplication.
+        ``pandas.DataFrame(transfer_report_)`` makes it a table.
+    acceptance_ : dict of ndarray or None
+        With ``acceptance``: per member, its pooled held-out score
+        ``alone`` and ``distilled`` (accuracy; minus the mean squared error
+        for regression), the candidate ``kept``, the ``reason`` and
+        ``n_holdout`` rows judged on. None without it.
     sat_out_ : list of str
         Members that owned no row in this fit.
     member_columns_ : :class:`~sklearn.utils.Bunch`
@@ -238,6 +250,7 @@ object, default="auto"
         oof_folds=3,
         prototype_k=None,
         min_distance=None,
+        acceptance=None,
         dedupe=True,
         virtual_weight=1.0,
         voting="soft",
@@ -259,6 +272,7 @@ object, default="auto"
         self.oof_folds = oof_folds
         self.prototype_k = prototype_k
         self.min_distance = min_distance
+        self.acceptance = acceptance
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
         self.voting = voting

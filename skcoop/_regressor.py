@@ -85,6 +85,13 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
         rows that cannot get there, or that the teacher then gets wrong,
         are dropped. None: off. Guarded and dropped rows are counted in
         ``transfer_report_``.
+    acceptance : float in (0, 0.5] or None, default=None
+        The acceptance step: each site holds out this fraction of its rows;
+        after the rounds, each member keeps distillation only if, distilled,
+        it scores at least as well as alone on every site's holdout pooled
+        (each site reports a score, never a row), and is then refitted on
+        all its own rows. ``acceptance_`` says what each member kept and
+        why. None: every member keeps distillation.
     dedupe : bool, default=True
         Drop duplicate virtual instances a student receives.
     virtual_weight : float > 0, default=1.0
@@ -128,6 +135,11 @@ object, default="auto"
     transfer_report_ : dict of ndarray
         One entry per (round, teacher, student) with ``qualifying`` rows,
         counterfactuals ``found`` and ``kept``; ``class`` is ``"all"``.
+    acceptance_ : dict of ndarray or None
+        With ``acceptance``: per member, its pooled held-out score
+        ``alone`` and ``distilled`` (accuracy; minus the mean squared error
+        for regression), the candidate ``kept``, the ``reason`` and
+        ``n_holdout`` rows judged on. None without it.
     sat_out_ : list of str
         Members that owned no row in this fit.
     member_columns_ : :class:`~sklearn.utils.Bunch`
@@ -182,6 +194,7 @@ object, default="auto"
         oof_folds=3,
         prototype_k=None,
         min_distance=None,
+        acceptance=None,
         dedupe=True,
         virtual_weight=1.0,
         weights=None,
@@ -203,6 +216,7 @@ object, default="auto"
         self.oof_folds = oof_folds
         self.prototype_k = prototype_k
         self.min_distance = min_distance
+        self.acceptance = acceptance
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
         self.weights = weights

@@ -155,3 +155,48 @@ def test_release_guard_prototypes_are_means_of_site_rows():
         # column-wise extremes of the teacher's class
         assert np.all(row >= rows.min(axis=0) - 1e-9)
         assert np.all(row <= rows.max(axis=0) + 1e-9)
+
+
+def test_acceptance_keeps_alone_where_distillation_hurts_every_holdout():
+    # member "flip" learns only from a teacher whose labels are inverted on
+    # its site: distilled, it is worse on every holdout, so it stays alone
+    X, y, site = _data()
+    y_bad = y.copy()
+    y_bad[site == 0] = 1 - y_bad[site == 0]
+    ens = CooperativeDistillationEnsemble(
+        [("liar", GaussianNB()), ("flip", GaussianNB()), ("honest", GaussianNB())],
+        acceptance=0.25,
+        random_state=0,
+    ).fit(X, y_bad, site=site)
+    report = ens.acceptance_
+    assert set(report) == {
+        "member",
+        "alone",
+        "distilled",
+        "kept",
+        "reason",
+        "n_holdout",
+    }
+    assert list(report["member"]) == ["liar", "flip", "honest"]
+    for kept, alone, distilled in zip(
+        report["kept"], report["alone"], report["distilled"]
+    ):
+        assert kept == ("distilled" if distilled >= alone else "alone")
+    # a member that stays alone is the member fitted on all its own rows
+    for name, kept in zip(report["member"], report["kept"]):
+        if kept == "alone":
+            assert ens.named_estimators_[name] is ens.named_initial_estimators_[name]
+            assert len(ens.virtual_instances_[name]["y"]) == 0
+
+
+def test_acceptance_split_is_stratified_and_disjoint():
+    from skcoop._acceptance import holdout_split
+    from skcoop._context import Member
+
+    y = np.array([0] * 10 + [1] * 10)
+    member = Member("m", None, None, [0], np.arange(20), np.zeros((20, 1)), y)
+    train, out = holdout_split(member, 0.2, 0, stratify=True)
+    assert len(out) == 4 and set(train).isdisjoint(out)
+    assert np.bincount(y[out]).tolist() == [2, 2]
+    tiny = Member("m", None, None, [0], np.arange(2), np.zeros((2, 1)), y[:2])
+    assert holdout_split(tiny, 0.2, 0, stratify=True)[1].size == 0
