@@ -18,8 +18,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.parallel import Parallel, delayed
 
+from ._learn import learn
 from ._rounds import cooperative_rounds
-from ._site import learn
 from .utils import take
 
 __all__ = []

@@ -37,9 +37,14 @@ from sklearn.utils.validation import (
 from . import _members as mb
 from ._acceptance import accepted_rounds
 from ._context import FitContext, Member, Settings
+from ._learn import student_fit_params
 from ._rounds import cooperative_rounds, kd_rounds
-from ._site import student_fit_params
-from ._validation import check_frame_at_fit, check_frame_at_predict
+from ._validation import (
+    check_frame_at_fit,
+    check_frame_at_predict,
+    check_member_neighbors,
+    check_vote_weights,
+)
 from .utils import fit_member, take, with_classes
 from .views import column_keys, resolve_columns
 
@@ -282,7 +287,10 @@ class _BaseCooperative(_BaseComposition):
         raise NotImplementedError
 
     def _check_member_rows(self, names, rows, y):
-        """Task-specific checks of each member's own rows (none by default)."""
+        """Checks of each member's own rows (k-nearest-neighbour members)."""
+        templates = dict(zip(*mb.split_specs(self.estimators)[:2]))
+        for name, r in zip(names, rows):
+            check_member_neighbors(name, templates[name], len(r))
 
     def _settings(self):
         """The distillation settings of this fit."""
@@ -338,7 +346,7 @@ class _BaseCooperative(_BaseComposition):
         self._check_member_rows(
             [names[m] for m in active], [rows[m] for m in active], y
         )
-        self._check_weights(names)
+        self._check_weights(names, active)
         params, weights_routed = self._route_params(names, sample_weight, fit_params)
         all_keys = column_keys(X, range(self.n_features_in_))
         members = tuple(
@@ -547,15 +555,25 @@ class _BaseCooperative(_BaseComposition):
         if self.weights is None:
             return None
         names = [n for n, *_ in self.estimators]
+        weights = np.asarray(self.weights, dtype=float)
         return np.asarray(
-            [self.weights[names.index(n)] for n in self.named_estimators_], dtype=float
+            [weights[names.index(n)] for n in self.named_estimators_], dtype=float
         )
 
-    def _check_weights(self, names):
-        if self.weights is not None and len(self.weights) != len(names):
+    def _check_weights(self, names, active=None):
+        """``weights``: one finite non-negative number per member, not all 0.
+
+        Members that sit the fit out drop their weight; the others must
+        still hold a positive one.
+        """
+        weights = check_vote_weights(self.weights, names)
+        if weights is None or active is None:
+            return
+        if not np.any(weights[active] > 0):
             raise ValueError(
-                "weights must have one entry per member. Got "
-                f"{len(self.weights)} weights for {len(names)} members instead."
+                "weights must not be all zero on the members that take part "
+                f"({[names[m] for m in active]}). Got "
+                f"{weights[active].tolist()} instead."
             )
 
     def __sklearn_tags__(self):

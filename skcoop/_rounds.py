@@ -1,8 +1,8 @@
 """The rounds of distillation, driven in one process over the per-site steps.
 
 Cooperative (counterfactual) distillation: per round, each teacher runs
-:func:`~skcoop._site.teach` on its own rows, then each student runs the
-receiving end of :func:`~skcoop._site.learn`. Classic KD: the strategy object
+:func:`~skcoop._teach.teach` on its own rows, then each student runs the
+receiving end of :func:`~skcoop._learn.learn`. Classic KD: the strategy object
 (``distiller``) refits the students from the others' soft outputs. Both take
 a :class:`~skcoop._context.FitContext` and return plain values; nothing is
 stored on the estimator.
@@ -17,16 +17,8 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.parallel import Parallel, delayed
 
-from ._site import (
-    SiteModel,
-    judge_site,
-    kept_counts,
-    learn,
-    merge_virtual,
-    own_errors,
-    receive,
-    teach,
-)
+from ._learn import kept_counts, learn, merge_virtual, receive
+from ._teach import SiteModel, judge_site, own_errors, teach
 from .utils import is_pretrained, take, warn_at_caller, with_classes
 from .views import ColumnMapper, NoSharedColumnsWarning
 

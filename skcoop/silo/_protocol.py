@@ -1,8 +1,8 @@
 """The two halves of a round, each run at one site on its own rows.
 
 :func:`teach` and :func:`learn` wrap the very functions the in-process
-ensemble calls (``skcoop._site``): for the same seeds they give the same
-virtual rows and the same refitted members (tested).
+ensemble calls (``skcoop._teach`` and ``skcoop._learn``): for the same seeds
+they give the same virtual rows and the same refitted members (tested).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -22,20 +22,10 @@ from sklearn.utils._param_validation import (
 
 from .._context import Settings
 from .._judge import ClassJudge, ToleranceJudge
-from .._site import (
-    Lesson,
-    SiteModel,
-    judge_site,
-    merge_virtual,
-    own_errors,
-    receive,
-)
-from .._site import (
-    learn as _learn,
-)
-from .._site import (
-    teach as _teach,
-)
+from .._learn import learn as _learn
+from .._learn import merge_virtual, receive
+from .._teach import Lesson, SiteModel, judge_site, own_errors
+from .._teach import teach as _teach
 from ..utils import is_frame, is_pretrained, take
 from ._model_io import import_model, read_metadata
 from ._peers import check_peer

@@ -1,20 +1,16 @@
-"""Cooperative distillation as two steps each site runs on its own data.
+"""The teacher's half of cooperative distillation, at the teacher's site.
 
-*teach* runs at a teacher's site: it judges who is right on the site's rows
-(expertise, deficiency), searches quintessential counterfactuals for the rows
-it teaches, and writes each student's virtual rows in the columns the two
-share. *learn* runs at a student's site: it writes the virtual rows it
-received in its own columns (filling the ones its teacher lacks from its own
-rows), drops duplicates and refits the student.
-
-The in-process ensemble (``_rounds.py``) and the cross-silo functions of
-:mod:`skcoop.silo` call exactly these functions.
+Who is right on the site's rows (the teacher in-sample or out-of-fold, its
+peers under the teacher's bound), the rows it teaches (expertise,
+deficiency), one batched counterfactual search, the release guard, and each
+student's virtual rows in the columns the two share. The in-process ensemble
+(``_rounds.py``) and :func:`skcoop.silo.teach` call these functions; the
+student's half is in ``_learn.py``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,24 +18,20 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch
 
-from ._steps import expertise, first_occurrence, teaching_sets
+from ._steps import expertise, teaching_sets
 from .counterfactual import make_search
 from .privacy import guard_release
 from .utils import (
     concat_rows,
-    continue_fit,
-    fit_member,
     is_pretrained,
     take,
     warn_at_caller,
     weight_kwargs,
     with_classes,
 )
-from .views import ColumnMapper, NoSharedColumnsWarning
+from .views import NoSharedColumnsWarning
 
 __all__ = []
-
-_VIRTUAL_KEYS = ("X", "y", "teacher", "source_index", "round")
 
 
 @dataclass
@@ -418,180 +410,3 @@ def _shared_keys(teacher, student):
             NoSharedColumnsWarning,
         )
     return shared
-
-
-# ------------------------------------------------------------------ learning
-def receive(lessons, student_keys, X_own, fill):
-    """Virtual rows of each lesson written in the student's own columns.
-
-    Columns the teacher lacks are filled from the student's own rows
-    (:class:`~skcoop.views.ColumnMapper`); array rows take the dtype of the
-    student's rows (a float32 net keeps float32 rows).
-    """
-    blocks = []
-    for lesson in lessons:
-        if lesson.X is None or len(lesson.y) == 0:
-            continue
-        Xv = lesson.X
-        if list(lesson.keys) != list(student_keys):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NoSharedColumnsWarning)
-                mapper = ColumnMapper(
-                    list(lesson.keys), list(student_keys), fill=fill
-                ).fit(X_own)
-            Xv = mapper.transform(Xv)
-        if (
-            not hasattr(Xv, "iloc")
-            and hasattr(X_own, "dtype")
-            and Xv.dtype != X_own.dtype
-        ):
-            Xv = np.asarray(Xv).astype(X_own.dtype)
-        blocks.append(
-            {
-                "X": Xv,
-                "y": np.asarray(lesson.y),
-                "teacher": np.full(len(lesson.y), lesson.teacher, dtype=object),
-                "source_index": (
-                    np.full(len(lesson.y), -1)
-                    if lesson.source is None
-                    else np.asarray(lesson.source)
-                ),
-                "round": np.full(len(lesson.y), lesson.n_round),
-            }
-        )
-    return blocks
-
-
-def merge_virtual(previous, blocks, dedupe):
-    """Append a round's virtual rows to a student's, dropping duplicates.
-
-    Rows kept in earlier rounds stay. Returns the merged store and the
-    number of rows it held before.
-    """
-    n_old = 0 if previous is None else len(previous["y"])
-    if not blocks:
-        return previous, n_old
-    old = [] if previous is None else [previous]
-    merged = {
-        key: (
-            concat_rows([b[key] for b in old + blocks])
-            if key == "X"
-            else np.concatenate([b[key] for b in old + blocks])
-        )
-        for key in _VIRTUAL_KEYS
-    }
-    if dedupe:
-        keep = first_occurrence(merged["X"], merged["y"])
-        keep[:n_old] = True
-        idx = np.flatnonzero(keep)
-        merged = {
-            key: take(val, idx) if key == "X" else val[idx]
-            for key, val in merged.items()
-        }
-    return merged, n_old
-
-
-def kept_counts(store, n_old, judge):
-    """Fresh rows kept per (teacher, report group)."""
-    if store is None:
-        return {}
-    teachers = store["teacher"][n_old:]
-    counts = {}
-    for label, in_group in judge.groups(store["y"][n_old:]):
-        for name in np.unique(teachers):
-            counts[(name, label)] = int(np.sum((teachers == name) & in_group))
-    return counts
-
-
-def student_fit_params(
-    name, template, params, n_own, n_virtual, settings, weights_routed
-):
-    """Fit keyword arguments of a student, its virtual rows appended."""
-    params = dict(params)
-    sw = params.pop("sample_weight", None)
-    if not n_virtual:
-        weights = sw
-    elif sw is None and settings.virtual_weight == 1:
-        weights = None
-    else:
-        own = np.ones(n_own) if sw is None else np.asarray(sw, dtype=float)
-        weights = np.concatenate(
-            [own, np.full(n_virtual, float(settings.virtual_weight))]
-        )
-    for key, val in params.items():
-        if (
-            n_virtual
-            and hasattr(val, "__len__")
-            and not isinstance(val, str)
-            and len(val) == n_own
-        ):
-            raise ValueError(
-                f"Member {name!r} requests the per-row fit metadata {key!r}, "
-                "which virtual instances do not have. Only sample_weight can be "
-                f"extended to virtual rows; stop routing {key!r} to this member, "
-                "or set n_rounds=0."
-            )
-    if weights is None:
-        return params
-    if weights_routed:
-        if sw is None and n_virtual:
-            raise TypeError(
-                f"virtual_weight={settings.virtual_weight} needs sample weights, "
-                f"but member {name!r} does not request sample_weight under "
-                "metadata routing. Call set_fit_request(sample_weight=True) on "
-                "it, or use virtual_weight=1."
-            )
-        params["sample_weight"] = weights
-        return params
-    kw = weight_kwargs(template, weights)
-    if kw is None:
-        if not np.allclose(weights, weights[0]):
-            raise TypeError(
-                f"Member {name!r} ({type(template).__name__}) does not support "
-                "sample_weight, but unequal sample weights were given (user "
-                "weights, or virtual_weight != 1). Use a member whose fit takes "
-                "sample_weight, or pass no weights and virtual_weight=1."
-            )
-        return params
-    params.update(kw)
-    return params
-
-
-def learn(
-    name,
-    template,
-    X_own,
-    y_own,
-    store,
-    *,
-    params,
-    settings,
-    classes,
-    weights_routed,
-    message=None,
-):
-    """Refit a student from a clone (or continue it) on own + virtual rows."""
-    n_virtual = 0 if store is None else len(store["y"])
-    X_new = X_own if not n_virtual else concat_rows([X_own, store["X"]])
-    y_new = (
-        y_own
-        if not n_virtual
-        else np.concatenate([y_own, np.asarray(store["y"], dtype=y_own.dtype)])
-    )
-    fit_params = student_fit_params(
-        name, template, params, len(y_own), n_virtual, settings, weights_routed
-    )
-    if is_pretrained(template):
-        return continue_fit(
-            template.estimator,
-            X_new,
-            y_new,
-            name,
-            classes,
-            message=message,
-            fit_params=fit_params,
-        )
-    est = clone(template)
-    if classes is not None:
-        est = with_classes(est, classes)
-    return fit_member(est, X_new, y_new, name, message=message, fit_params=fit_params)
