@@ -169,6 +169,49 @@ def headline_table(runs):
     return "\n".join(lines)
 
 
+def _f(value):
+    return f"{value:.3f}" if np.isfinite(value) else ""
+
+
+def targets_table(runs, min_change=-0.005, min_gap=0.01):
+    """Issue 11's targets per setting and cooperative method.
+
+    ``worst d``: the lowest mean change over alone (across seeds) of any
+    member (target >= ``min_change``); ``median closed``: the median over
+    members of the share of each member's alone -> pooled gap closed, over
+    the members whose pooled score beats alone by ``min_gap`` or more.
+    """
+    sub = runs[(runs.member != VOTE) & (runs.member != FAILED)]
+    coop = _cooperative(sub.method)
+    if sub.empty or not coop:
+        return ""
+    head = ["experiment", "setting"]
+    head += [f"{m} {c}" for m in coop for c in ("worst d", "median closed")]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (exp, setting), d in sub.groupby(["experiment", "setting"], sort=False):
+        mean = d.groupby(["member", "method"])["score"].mean().unstack()
+        if "alone" not in mean:
+            continue
+        base = d[d.method == "alone"].set_index(["member", "seed"])["score"]
+        cells = [exp, setting]
+        for m in coop:
+            s = d[d.method == m].set_index(["member", "seed"])["score"]
+            change = (s - base.reindex(s.index)).groupby(level="member").mean()
+            worst = change.min() if len(change) else np.nan
+            mark = "" if not np.isfinite(worst) or worst >= min_change else " ✗"
+            cells.append(f"{worst:+.3f}{mark}" if np.isfinite(worst) else "")
+            closed = ""
+            if "pooled" in mean and m in mean:
+                gap = mean["pooled"] - mean["alone"]
+                ok = gap >= min_gap
+                if ok.any():
+                    share = ((mean[m] - mean["alone"]) / gap)[ok].median()
+                    closed = f"{share:.0%} ({int(ok.sum())})"
+            cells.append(closed)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def member_table(runs, experiments=None):
     """Per member: alone, each cooperative method, pooled; change and gap closed.
 
@@ -200,8 +243,8 @@ def member_table(runs, experiments=None):
         alone, pooled = mean.get("alone", np.nan), mean.get("pooled", np.nan)
         gap = pooled - alone
         base = d[d.method == "alone"].set_index("seed")["score"]
-        cells = [exp, setting, member, str(d.learner.iloc[0]), f"{alone:.3f}"]
-        cells += [f"{mean.get(m, np.nan):.3f}" for m in coop] + [f"{pooled:.3f}"]
+        cells = [exp, setting, member, str(d.learner.iloc[0]), _f(alone)]
+        cells += [_f(mean.get(m, np.nan)) for m in coop] + [_f(pooled)]
         for m in coop:
             s = d[d.method == m].set_index("seed")["score"]
             change = (s - base.reindex(s.index)).mean()
@@ -440,6 +483,15 @@ def write_all(out, mode, plots=True):
         "## B side by side with the paper",
         "",
         paper_table(runs),
+        "",
+        "## Targets (issue 11): never worse than alone, better where it can be",
+        "",
+        "Per cooperative method: `worst d` = the lowest mean change over alone of "
+        "any member (✗ below -0.005); `median closed` = median over the members "
+        "whose pooled score beats alone by >= 0.01 (their number in brackets) of "
+        "the share of their own gap closed.",
+        "",
+        targets_table(runs),
         "",
         "## Every member: alone, cooperative, pooled (mean over seeds)",
         "",
