@@ -29,7 +29,7 @@ from sklearn.utils._indexing import _determine_key_type, _get_column_indices
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .utils._optional import import_optional
+from .utils import import_optional
 
 __all__ = [
     "ColumnMapper",

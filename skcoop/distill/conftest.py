@@ -2,7 +2,7 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from skcoop.utils._optional import is_installed
+from skcoop.utils import is_installed
 
 collect_ignore = []
 if not (is_installed("torch") and is_installed("skorch")):
