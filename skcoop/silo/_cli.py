@@ -52,6 +52,16 @@ def add_parser(sub):
             help="further types to load from model files (package.module.Class)",
         )
 
+    def sites_arg(p):
+        p.add_argument(
+            "--sites",
+            nargs="+",
+            default=None,
+            metavar="NAME",
+            help="every site's name in the agreed order (the ensemble's member "
+            "order); default: sorted by name",
+        )
+
     export = steps.add_parser(
         "export", help="fit the site's member and write its model file"
     )
@@ -87,8 +97,18 @@ def add_parser(sub):
     teach.add_argument(
         "--counterfactual", default="auto", help="search engine (default: auto)"
     )
-    teach.add_argument("--seed", type=int, default=None, help="seeds the search")
+    seeds = teach.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=None, help="seeds the search")
+    seeds.add_argument(
+        "--shared-seed",
+        type=int,
+        default=None,
+        help="the random_state every site agreed on: this site's search seed is "
+        "the one the in-process ensemble with that random_state would use "
+        "(skcoop.silo.site_seeds)",
+    )
     teach.add_argument("--round", type=int, default=0, help="round number (from 0)")
+    sites_arg(teach)
     trust_arg(teach)
 
     learn = steps.add_parser(
@@ -104,6 +124,7 @@ def add_parser(sub):
     )
     learn.add_argument("--out", required=True, help="model file to write (.skops)")
     learn.add_argument("--virtual-weight", type=float, default=1.0)
+    sites_arg(learn)
     learn.add_argument(
         "--holdout", help="rows to score the model on, before and after (CSV/parquet)"
     )
@@ -296,7 +317,7 @@ def _export(args, out):
 
 
 def _teach(args, out):
-    from . import read_metadata
+    from . import read_metadata, site_seeds
 
     X, y = _site_rows(args)
     name = read_metadata(_existing(args.model, "site's"))["name"]
@@ -309,7 +330,13 @@ def _teach(args, out):
                 f"Each peer needs its own name; {str(path)!r} is named {peer!r} "
                 f"like {'this site' if peer == name else 'another peer'}."
             )
-        peers[peer] = _import(path, args.trust, "peer")
+        peers[peer] = str(path)
+    seed = args.seed
+    if args.shared_seed is not None:
+        order = _order(args.sites, [name, *peers])
+        seed = site_seeds(args.shared_seed, order, n_rounds=args.round + 1)[args.round][
+            name
+        ]
     teach, _ = _protocol()
     start = time.perf_counter()
     sent = teach(
@@ -321,7 +348,8 @@ def _teach(args, out):
         alpha=args.alpha,
         counterfactual=args.counterfactual,
         round=args.round,
-        random_state=args.seed,
+        random_state=seed,
+        trusted=args.trust or None,
     )
     seconds = time.perf_counter() - start
     folder = Path(args.out)
@@ -331,13 +359,30 @@ def _teach(args, out):
         f"{seconds:.1f}s",
         file=out,
     )
-    for student, rows in sent.items():
+    for student in peers:
+        if student not in sent:
+            print(f"  -> {student}: no shared column, nothing to send", file=out)
+            continue
+        rows = sent[student]
         path = rows.save(folder / f"{name}-to-{student}-round{args.round}.parquet")
         print(
             f"  -> {student}: {len(rows)} virtual rows, {path} "
             f"({_kib(path.stat().st_size)})",
             file=out,
         )
+
+
+def _order(sites, names):
+    """The agreed order of the sites, checked to hold every name."""
+    if sites is None:
+        return sorted(names)
+    missing = [n for n in names if n not in sites]
+    if missing or len(set(sites)) != len(sites):
+        raise CommandError(
+            f"--sites must list every site once, this one and its peers "
+            f"({sorted(names)}). Got {sites} instead."
+        )
+    return list(sites)
 
 
 def _learn(args, out):
@@ -355,6 +400,9 @@ def _learn(args, out):
                 f"this site is {name!r}; pass only the files sent to {name!r}."
             )
         received.append(rows)
+    # in the order of rounds, then of the teachers (as the ensemble stacks them)
+    order = _order(args.sites, sorted({name, *(r.teacher for r in received)}))
+    received.sort(key=lambda r: (r.round, order.index(r.teacher)))
     _, learn = _protocol()
     start = time.perf_counter()
     new = learn(model, X, y, received, virtual_weight=args.virtual_weight)
