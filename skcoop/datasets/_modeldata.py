@@ -320,7 +320,7 @@ or "Sale_Price" itself with log_target=False.
 Site: a group of neighbourhoods by the median latitude of its houses
 (AMES_NEIGHBORHOOD_GROUPS): south 941, central 1,142, north 847. The
 neighbourhood itself (28 values) is in bunch.neighborhood, not a feature.
-Features (72): 33 integer, 2 float (Longitude, Latitude) and 37 category
+Features (72): 31 integer, 2 float (Longitude, Latitude) and 39 category
 columns; missing categories (Mas_Vnr_Type, Misc_Feature) are the category
 "None".
 """
