@@ -23,6 +23,8 @@ API_MODULES = [
     "skcoop.counterfactual",
     "skcoop.datasets",
     "skcoop.distill",
+    "skcoop.federated",
+    "skcoop.flower",
     "skcoop.metrics",
     "skcoop.partition",
     "skcoop.silo",
