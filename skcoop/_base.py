@@ -35,6 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _members as mb
+from . import _persist
 from ._acceptance import accepted_rounds
 from ._context import FitContext, Member, Settings
 from ._learn import student_fit_params
@@ -575,6 +576,25 @@ class _BaseCooperative(_BaseComposition):
                 f"({[names[m] for m in active]}). Got "
                 f"{weights[active].tolist()} instead."
             )
+
+    # -------------------------------------------------------- persistence
+    def __getstate__(self):
+        """State for pickle and skops: virtual DataFrame rows as plain arrays."""
+        state = super().__getstate__()
+        if "virtual_instances_" in state:
+            state = dict(state)
+            state["virtual_instances_"] = _persist.encode_virtual(
+                state["virtual_instances_"]
+            )
+        return state
+
+    def __setstate__(self, state):
+        if "virtual_instances_" in state:
+            state = dict(state)
+            state["virtual_instances_"] = _persist.decode_virtual(
+                state["virtual_instances_"]
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

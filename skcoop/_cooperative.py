@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _members as mb
 from ._base import _BaseCooperative
 from ._judge import ClassJudge
+from ._validation import check_label_types, check_member_kind
 from .utils import aligned_proba
 
 __all__ = ["CooperativeDistillationEnsemble"]
@@ -286,9 +287,11 @@ object, default="auto"
         self.verbose = verbose
 
     def _check_member(self, name, est):
+        check_member_kind(name, est, "classifier")
         mb.check_member_method(name, est, "predict_proba")
 
     def _check_member_rows(self, names, rows, y):
+        super()._check_member_rows(names, rows, y)
         for name, r in zip(names, rows):
             mb.check_member_classes(name, y[r])
 
@@ -327,6 +330,7 @@ object, default="auto"
         X, y, sample_weight = self._validate_fit_input(
             X, y, sample_weight, "class labels"
         )
+        check_label_types(y)
         check_classification_targets(y)
         if type_of_target(y, input_name="y") not in ("binary", "multiclass"):
             raise ValueError(

@@ -61,10 +61,10 @@ def resolve_sites(site, names, n_samples):
             f"({n_samples} rows). Got shape {site.shape} instead."
         )
     k = len(names)
+    site = _check_site_values(site, names)
     values = [str(v) for v in np.unique(site.astype(str))] if site.size else []
-    if site.dtype.kind in "iu" or (
-        site.dtype.kind == "f" and site.size and np.all(site == np.round(site))
-    ):
+    if site.dtype.kind in "iuf":
+        _check_ambiguous_names(names)
         index = site.astype(int)
         bad = np.unique(index[(index < 0) | (index >= k)])
         if bad.size:
@@ -82,6 +82,63 @@ def resolve_sites(site, names, n_samples):
             f"{list(names)} or integers 0..{k - 1}."
         )
     return np.array([lookup[str(v)] for v in site], dtype=int)
+
+
+def _check_site_values(site, names):
+    """Reject missing and non-integer numbers in ``site``; object -> typed."""
+    k = len(names)
+    if site.dtype == object:
+        numbers = [v for v in site if not isinstance(v, str)]
+        if numbers and len(numbers) < site.size:
+            raise ValueError(
+                "site mixes member names and numbers (for example "
+                f"{numbers[0]!r}). Got a mix instead. Use member names "
+                f"{list(names)} or positions 0..{k - 1}, not both."
+            )
+        if numbers:
+            site = np.asarray(numbers)
+    if site.dtype.kind not in "iufUSb" and site.size:
+        raise ValueError(
+            "site must hold member names (strings) or positions (integers "
+            f"0..{k - 1}). Got values of dtype {site.dtype} instead."
+        )
+    if site.dtype.kind == "b":
+        raise ValueError(
+            "site must hold member names or positions 0..k-1, not booleans. Got "
+            "a boolean array instead. Convert it, for example site.astype(int)."
+        )
+    if site.dtype.kind == "f":
+        missing = ~np.isfinite(site)
+        if missing.any():
+            raise ValueError(
+                f"site contains NaN or infinity ({int(missing.sum())} rows), "
+                "which is not a member name nor a position. Every row needs a "
+                f"member name {list(names)} or a position 0..{k - 1}."
+            )
+        fractional = site != np.round(site)
+        if fractional.any():
+            odd = np.unique(site[fractional])[:5].tolist()
+            raise ValueError(
+                f"site contains non-integer numbers {odd}, "
+                f"which are not member names nor positions. Got them instead of "
+                f"member names {list(names)} or positions 0..{k - 1}."
+            )
+    return site
+
+
+def _check_ambiguous_names(names):
+    """Integer sites are positions; names that read as integers make it ambiguous."""
+    looks_int = [
+        n for n in names if isinstance(n, str) and n.strip().lstrip("+-").isdigit()
+    ]
+    if looks_int:
+        raise ValueError(
+            f"site holds integers, but members {looks_int} have names that read "
+            "as integers, so it is ambiguous whether a site label is a name or a "
+            "position. Pass names or positions unambiguously: site as strings "
+            "of the member names (for example site.astype(str)), or rename the "
+            "members so that no name reads as an integer."
+        )
 
 
 def member_rows(site_index, n_members, n_samples):

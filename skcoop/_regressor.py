@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _members as mb
 from ._base import _BaseCooperative
 from ._judge import ToleranceJudge
+from ._validation import check_member_kind
 
 __all__ = ["CooperativeDistillationRegressor"]
 
@@ -228,7 +229,21 @@ object, default="auto"
         self.verbose = verbose
 
     def _check_member(self, name, est):
+        check_member_kind(name, est, "regressor")
         mb.check_member_method(name, est, "predict")
+
+    def _check_counterfactual(self):
+        """Searches that only classifiers can use are refused."""
+        from .counterfactual import BisectionSearch
+
+        cf = self.counterfactual
+        if (isinstance(cf, str) and cf == "bisection") or type(cf) is BisectionSearch:
+            raise ValueError(
+                "counterfactual='bisection' searches toward a confident row of "
+                "the target class, so it is for classification only; "
+                f"{type(self).__name__} cannot use it. Got counterfactual="
+                f"{cf!r} instead. Use 'auto', 'blackbox' or 'gradient'."
+            )
 
     def _make_judge(self):
         return ToleranceJudge(self.tolerance, self.tolerance_quantile)
@@ -255,6 +270,7 @@ object, default="auto"
         self : object
             The fitted ensemble.
         """
+        self._check_counterfactual()
         X, y, sample_weight = self._validate_fit_input(
             X, y, sample_weight, "target values"
         )
