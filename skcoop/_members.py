@@ -3,10 +3,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
 
-from .utils import warn_at_caller
+from .utils import is_pretrained, warn_at_caller, weight_kwargs, with_classes
 
-__all__ = ["EmptySiteWarning"]
+__all__ = ["EmptySiteWarning", "OneClassMember"]
 
 
 class EmptySiteWarning(UserWarning):
@@ -95,8 +97,7 @@ def _check_site_values(site, names):
                 f"{numbers[0]!r}). Got a mix instead. Use member names "
                 f"{list(names)} or positions 0..{k - 1}, not both."
             )
-        if numbers:
-            site = np.asarray(numbers)
+        site = np.asarray(numbers) if numbers else site.astype(str)
     if site.dtype.kind not in "iufUSb" and site.size:
         raise ValueError(
             "site must hold member names (strings) or positions (integers "
@@ -178,3 +179,136 @@ def check_member_classes(name, y):
             f"{len(y)} row(s) all labelled {classes.tolist()[0]!r} instead. Reassign "
             "rows with site, or leave this member out."
         )
+
+
+# ------------------------------------------------------------ one-class sites
+class OneClassMember(ClassifierMixin, BaseEstimator):
+    """A member whose rows hold one class: it learns as a student only.
+
+    Fitted on rows of one class, it predicts that class (probability 1) and
+    teaches nothing. Fitted on rows of two classes or more (its own rows plus
+    the virtual rows of other classes it received in distillation), it fits a
+    clone of ``estimator`` and behaves as it. The ensemble wraps the members
+    of one-class sites in it and unwraps them after distillation; a member
+    that still holds one class then is an error.
+
+    Parameters
+    ----------
+    estimator : classifier
+        The member's estimator.
+    classes : array-like, default=None
+        The ensemble's classes (told to a skorch net when it is fitted).
+
+    Attributes
+    ----------
+    estimator_ : classifier or None
+        The fitted clone of ``estimator``; None while the rows hold one class.
+    classes_ : ndarray
+        The classes it knows.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> member = OneClassMember(LogisticRegression()).fit([[0.0], [1.0]], [1, 1])
+    >>> member.predict([[5.0]]), member.estimator_ is None
+    (array([1]), True)
+    >>> member.fit([[0.0], [1.0]], [0, 1]).predict([[5.0]])
+    array([1])
+    """
+
+    def __init__(self, estimator, classes=None):
+        self.estimator = estimator
+        self.classes = classes
+
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the estimator if ``y`` holds two classes or more.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed on to the estimator (an estimator whose fit takes no
+            weights accepts only equal ones).
+        **fit_params : dict
+            Passed on to the estimator.
+
+        Returns
+        -------
+        self : object
+        """
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        if self.classes_.size < 2:
+            self.estimator_ = None
+            return self
+        est = clone(self.estimator)
+        if self.classes is not None:
+            est = with_classes(est, self.classes)
+        if sample_weight is not None:
+            kw = weight_kwargs(est, sample_weight)
+            if kw is None and not np.allclose(sample_weight, sample_weight[0]):
+                raise TypeError(
+                    f"{type(est).__name__} does not support sample_weight, but "
+                    "unequal sample weights were given. Use a learner whose fit "
+                    "takes sample_weight, or pass equal weights."
+                )
+            fit_params.update(kw or {})
+        self.estimator_ = est.fit(X, y, **fit_params)
+        self.classes_ = np.asarray(self.estimator_.classes_)
+        return self
+
+    @property
+    def can_teach_(self):
+        """Whether it holds more than one class (a placeholder teaches nothing)."""
+        return getattr(self, "estimator_", None) is not None
+
+    def predict_proba(self, X):
+        """Probability 1 for the only class, or the estimator's probabilities."""
+        check_is_fitted(self, "classes_")
+        if self.estimator_ is not None:
+            return self.estimator_.predict_proba(X)
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        return np.ones((n, 1))
+
+    def predict(self, X):
+        """The only class, or the estimator's prediction."""
+        check_is_fitted(self, "classes_")
+        if self.estimator_ is not None:
+            return self.estimator_.predict(X)
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        return np.full(n, self.classes_[0])
+
+
+def wrap_one_class(templates, rows, y, classes):
+    """Templates with the members of one-class sites wrapped (see above).
+
+    Pre-trained members (``FrozenEstimator``) are left as they are.
+    """
+    out = list(templates)
+    for m, template in enumerate(templates):
+        if is_pretrained(template):
+            continue
+        if rows[m].size and np.unique(y[rows[m]]).size < 2:
+            out[m] = OneClassMember(template, classes=classes)
+    return out
+
+
+def unwrap_one_class(names, students):
+    """The distilled members, unwrapped; a member still of one class raises."""
+    out = []
+    for name, est in zip(names, students):
+        if isinstance(est, OneClassMember):
+            if est.estimator_ is None:
+                raise ValueError(
+                    f"Member {name!r} owns rows of only one class "
+                    f"({est.classes_.tolist()}) and still held one class after "
+                    "distillation: it received no virtual row of another class. "
+                    "Got a member that cannot be fitted as a classifier instead. "
+                    "Give it rows of another class with site, run distillation "
+                    "(n_rounds >= 1) with members that can teach it, or leave it "
+                    "out."
+                )
+            est = est.estimator_
+        out.append(est)
+    return out

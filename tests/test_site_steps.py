@@ -200,3 +200,15 @@ def test_acceptance_split_is_stratified_and_disjoint():
     assert np.bincount(y[out]).tolist() == [2, 2]
     tiny = Member("m", None, None, [0], np.arange(2), np.zeros((2, 1)), y[:2])
     assert holdout_split(tiny, 0.2, 0, stratify=True)[1].size == 0
+
+
+def test_site_names_as_object_array_and_series():
+    import pandas as pd
+
+    X, y, site = _data()
+    names = np.array(["logreg", "tree", "nb"], dtype=object)[site]
+    for given in (names, pd.Series(names), list(names)):
+        ens = CooperativeDistillationEnsemble(_members(), n_rounds=0).fit(
+            X, y, site=given
+        )
+        assert dict(ens.n_rows_) == {"logreg": 80, "tree": 80, "nb": 80}
