@@ -293,6 +293,10 @@ class _BaseCooperative(_BaseComposition):
         for name, r in zip(names, rows):
             check_member_neighbors(name, templates[name], len(r))
 
+    def _one_class_templates(self, templates, rows, y):
+        """Templates of members whose rows hold one class (classifier only)."""
+        return templates
+
     def _settings(self):
         """The distillation settings of this fit."""
         return Settings(
@@ -347,6 +351,7 @@ class _BaseCooperative(_BaseComposition):
         self._check_member_rows(
             [names[m] for m in active], [rows[m] for m in active], y
         )
+        templates = self._one_class_templates(templates, rows, y)
         self._check_weights(names, active)
         params, weights_routed = self._route_params(names, sample_weight, fit_params)
         all_keys = column_keys(X, range(self.n_features_in_))
@@ -475,6 +480,7 @@ class _BaseCooperative(_BaseComposition):
                 ctx, clone(distiller), initial, rng, self.n_rounds, log=log
             )
             virtual, report, bounds = [None] * len(initial), [], None
+        students = mb.unwrap_one_class(ctx.names, students)
         self._set_fitted(ctx, initial, students, virtual, report, bounds)
         self.acceptance_ = None
         if accepted is not None:

@@ -292,8 +292,16 @@ object, default="auto"
 
     def _check_member_rows(self, names, rows, y):
         super()._check_member_rows(names, rows, y)
-        for name, r in zip(names, rows):
-            mb.check_member_classes(name, y[r])
+        if not isinstance(getattr(self, "distiller", "counterfactual"), str):
+            # KD strategies teach every member as a teacher too
+            for name, r in zip(names, rows):
+                mb.check_member_classes(name, y[r])
+
+    def _one_class_templates(self, templates, rows, y):
+        """Members of one-class sites learn as students only (``OneClassMember``)."""
+        if not isinstance(getattr(self, "distiller", "counterfactual"), str):
+            return templates
+        return mb.wrap_one_class(templates, rows, y, self.classes_)
 
     def _make_judge(self):
         return ClassJudge(self.classes_)

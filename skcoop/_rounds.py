@@ -46,6 +46,8 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
     ``X``), the report entries and the teacher's bound.
     """
     member = ctx.members[i]
+    if not getattr(models[i], "can_teach_", True):  # one class: learns only
+        return [], [], ctx.judge.bound(np.zeros(0))
     sites = site_models(ctx, models)
     teacher, peers = sites[i], sites[:i] + sites[i + 1 :]
     errors = own_errors(
