@@ -144,6 +144,27 @@ def test_forest_types_are_trusted_by_default(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def test_models_that_keep_rows_are_flagged(tmp_path):
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    knn = make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(X, y)
+    with pytest.warns(UserWarning, match=r"KNeighborsClassifier._fit_X: 150 rows"):
+        export_model(knn, tmp_path / "k.skops", name="k")
+    assert read_metadata(tmp_path / "k.skops")["stored_rows"] == 150
+    svc = SVC().fit(X, y)
+    with pytest.warns(UserWarning, match=r"SVC.support_vectors_: \d+ rows"):
+        export_model(svc, tmp_path / "s.skops", name="s")
+    import warnings
+
+    logreg = LogisticRegression(max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        export_model(logreg, tmp_path / "l.skops", name="l")
+    assert read_metadata(tmp_path / "l.skops")["stored_rows"] == 0
+
+
 def test_changed_byte_is_refused(tmp_path):
     X, y = load_iris(return_X_y=True)
     path, _ = export_model(
@@ -181,15 +202,31 @@ def test_custom_class_is_refused_naming_it_and_loads_when_trusted(tmp_path, no_p
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
-def test_lookalike_package_is_not_trusted():
+@pytest.mark.parametrize(
+    "name, trusted",
+    [
+        ("numpy.ndarray", True),
+        ("sklearn.tree._tree.Tree", True),
+        ("sklearn.utils.validation.check_array", True),
+        ("numpy.log1p", True),
+        ("torch.nn.modules.linear.Linear", True),
+        ("numpyx.ndarray", False),  # a look-alike package
+        ("sklearn_evil.Model", False),
+        ("sklearn", False),
+        ("os.system", False),
+        ("builtins.eval", False),
+        ("numpy.load", False),  # a function that unpickles
+        ("numpy.lib.format.read_array", False),
+        ("torch.load", False),
+        ("sklearn.NoSuchThing", False),
+    ],
+)
+def test_which_names_are_trusted_by_default(name, trusted):
     from skcoop.silo._trust import is_default_trusted
 
-    assert is_default_trusted("numpy.ndarray")
-    assert is_default_trusted("torch.nn.modules.linear.Linear")
-    assert not is_default_trusted("numpyx.ndarray")
-    assert not is_default_trusted("sklearn_evil.Model")
-    assert not is_default_trusted("os.system")
-    assert not is_default_trusted("sklearn")
+    if name.startswith("torch"):
+        pytest.importorskip("torch")
+    assert is_default_trusted(name) is trusted
 
 
 def test_trusted_must_be_names(tmp_path):

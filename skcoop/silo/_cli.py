@@ -18,6 +18,7 @@ import difflib
 import importlib
 import sys
 import time
+import warnings
 from pathlib import Path
 
 CLASSIFIERS = ("logreg", "forest", "knn", "naive_bayes", "tree")
@@ -307,7 +308,11 @@ def _export(args, out):
             f"fitted {args.estimator} on {len(y)} rows in "
             f"{time.perf_counter() - start:.1f}s"
         )
-    model_path, meta_path = export_model(model, args.model, name=args.name, X=X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        model_path, meta_path = export_model(model, args.model, name=args.name, X=X)
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
     size = model_path.stat().st_size + meta_path.stat().st_size
     print(
         f"site {args.name}: {how}; wrote "

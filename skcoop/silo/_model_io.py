@@ -93,6 +93,36 @@ def _columns(estimator, X):
     return spec
 
 
+#: Fitted attributes in which a learner keeps (some of) its training rows.
+_ROW_ATTRIBUTES = ("_fit_X", "support_vectors_", "X_train_", "X_fit_")
+
+
+def stored_rows(estimator):
+    """Training rows a fitted model keeps, as ``(owner, attribute, n_rows)``.
+
+    A k-nearest-neighbours model keeps every training row, a support vector
+    machine its support vectors, a Gaussian process its training rows: their
+    model files carry those rows to whoever receives them.
+    """
+    found, seen, todo = [], set(), [estimator]
+    while todo:
+        est = todo.pop()
+        if id(est) in seen or not hasattr(est, "fit"):
+            continue
+        seen.add(id(est))
+        for attr in _ROW_ATTRIBUTES:
+            rows = getattr(est, attr, None)
+            if rows is not None and getattr(rows, "ndim", 0) == 2:
+                found.append((type(est).__name__, attr, int(rows.shape[0])))
+        if hasattr(est, "get_params"):
+            todo.extend(v for v in est.get_params(deep=True).values() if v is not est)
+        for attr in ("estimator_", "estimators_", "steps"):
+            inner = getattr(est, attr, None)
+            inner = inner if isinstance(inner, (list, tuple)) else [inner]
+            todo.extend(v[1] if isinstance(v, tuple) else v for v in inner)
+    return found
+
+
 def _versions():
     import sklearn
 
@@ -168,6 +198,17 @@ def export_model(estimator, path, *, name, X=None):
                 "skops support."
             ) from exc
         serialization, extra = "skops", {}
+    kept = stored_rows(estimator)
+    if kept:
+        what = "; ".join(f"{o}.{a}: {n} rows" for o, a, n in kept)
+        warnings.warn(
+            f"The model of {name!r} keeps training rows in its fitted state "
+            f"({what}); its model file carries those rows to every site it is "
+            "sent to. Use a learner that does not keep its rows if this site's "
+            "rows must not leave it.",
+            UserWarning,
+            stacklevel=2,
+        )
     classes = getattr(estimator, "classes_", None) if task == "classifier" else None
     meta = {
         "format": FORMAT,
@@ -179,6 +220,7 @@ def export_model(estimator, path, *, name, X=None):
         "classes": None if classes is None else labels_to_json(classes),
         "columns": columns,
         "versions": _versions(),
+        "stored_rows": sum(n for _, _, n in kept),
         "file": path.name,
         "sha256": _sha256(path),
         **extra,

@@ -8,6 +8,10 @@ default; any other type must be named by the receiving site.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import importlib
+import inspect
+import sys
+
 import numpy as np
 
 #: Top-level packages whose types a model file may hold without being named.
@@ -37,19 +41,60 @@ def _check_trusted_arg(trusted):
     return trusted
 
 
+def _resolve(name):
+    """The object ``name`` (``package.module.Attr``) names, or None."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for part in parts[cut:]:
+                obj = getattr(obj, part)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _top(module):
+    return (module or "").split(".", 1)[0]
+
+
 def is_default_trusted(type_name):
-    """Whether ``type_name`` lives in a package trusted by default.
+    """Whether ``type_name`` is loaded without being named in ``trusted``.
+
+    It must live in a package of :data:`TRUSTED_PACKAGES` and be defined
+    there (not re-exported from elsewhere); it must be a class, a numpy
+    ufunc, or a function of scikit-learn, skorch or skcoop. A numpy, scipy or
+    torch function (``numpy.load`` unpickles) must be named.
 
     Examples
     --------
     >>> from skcoop.silo._trust import is_default_trusted
     >>> is_default_trusted("sklearn.tree._tree.Tree")
     True
-    >>> is_default_trusted("sklearnx.Evil"), is_default_trusted("builtins.eval")
+    >>> is_default_trusted("numpy.log1p")
+    True
+    >>> is_default_trusted("numpy.load"), is_default_trusted("builtins.eval")
     (False, False)
+    >>> is_default_trusted("sklearnx.Evil")
+    False
     """
-    top = type_name.split(".", 1)[0]
-    return top in TRUSTED_PACKAGES and "." in type_name
+    if _top(type_name) not in TRUSTED_PACKAGES or "." not in type_name:
+        return False
+    obj = _resolve(type_name)
+    if obj is None:
+        return False
+    if inspect.isclass(obj):
+        return _top(obj.__module__) in TRUSTED_PACKAGES
+    np_ufunc = getattr(sys.modules.get("numpy"), "ufunc", ())
+    if np_ufunc and isinstance(obj, np_ufunc):
+        return True
+    if inspect.isroutine(obj):
+        return _top(getattr(obj, "__module__", None)) in {"sklearn", "skorch", "skcoop"}
+    return False
 
 
 def refuse_untrusted(found, trusted, path):
@@ -61,8 +106,10 @@ def refuse_untrusted(found, trusted, path):
     if untrusted:
         listed = ", ".join(repr(t) for t in untrusted)
         raise UntrustedModelError(
-            f"The model file {str(path)!r} holds types outside numpy, scipy, "
-            f"scikit-learn, skorch, torch and skcoop that you have not trusted: "
+            f"The model file {str(path)!r} holds types that are not trusted by "
+            "default (classes of numpy, scipy, scikit-learn, skorch, torch and "
+            "skcoop; functions of scikit-learn, skorch and skcoop) and that you "
+            f"have not trusted: "
             f"{listed}. Loading a type runs its code; if you trust the site that "
             f"sent the file and these types, pass trusted={untrusted!r} to "
             "import_model (on the command line: --trust "
