@@ -4,9 +4,10 @@
 
 from sklearn.base import clone
 
+from ..utils import is_torch_model
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
-from ._model import _is_torch_model
+from ._exact import ExactSearch
 from ._torch import GradientSearch
 
 __all__ = ["make_search"]
@@ -15,6 +16,7 @@ _BACKENDS = {
     "blackbox": BlackBoxSearch,
     "gradient": GradientSearch,
     "bisection": BisectionSearch,
+    "exact": ExactSearch,
 }
 
 
@@ -32,12 +34,14 @@ def make_search(search="auto", model=None, **params):
 
     Parameters
     ----------
-    search : {"auto", "blackbox", "gradient", "bisection"} or search object, \
-default="auto"
+    search : {"auto", "blackbox", "gradient", "bisection", "exact"} or search \
+object, default="auto"
         ``"auto"`` gives :class:`GradientSearch` for a torch module or a
         skorch net and :class:`BlackBoxSearch` for anything else (a
         ``Pipeline`` ending in a skorch net included: its preprocessing is
-        not differentiable). A search object (any object with ``fit`` and
+        not differentiable); ``"exact"`` gives :class:`ExactSearch`
+        (linear models and tree ensembles, never picked by ``"auto"``). A
+        search object (any object with ``fit`` and
         ``generate``, such as a :class:`BaseCounterfactualSearch`) is cloned:
         with :func:`sklearn.base.clone` when it has ``get_params``, else
         copied.
@@ -72,7 +76,7 @@ default="auto"
             search.set_params(**params)
         return search
     if isinstance(search, str) and search == "auto":
-        search = "gradient" if _is_torch_model(model) else "blackbox"
+        search = "gradient" if is_torch_model(model) else "blackbox"
     if not isinstance(search, str) or search not in _BACKENDS:
         raise ValueError(
             "search must be 'auto', one of "

@@ -15,7 +15,7 @@ import time
 import numpy as np
 from sklearn.base import is_regressor
 
-from ..utils import import_optional
+from ..utils import import_optional, is_torch_model
 
 __all__ = [
     "TorchModel",
@@ -23,15 +23,6 @@ __all__ = [
     "check_raw_model",
     "model_to_call",
 ]
-
-
-def _is_torch_model(model):
-    """Whether ``model`` is a torch module or a skorch net (never imports torch)."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(model, torch.nn.Module):
-        return True
-    skorch = sys.modules.get("skorch")
-    return skorch is not None and isinstance(model, skorch.NeuralNet)
 
 
 def _safe_is_regressor(model):
@@ -217,7 +208,7 @@ class TorchModel:
 
 def check_raw_model(model, tabular):
     """A torch model cannot take the raw columns of a mixed DataFrame."""
-    if tabular and _is_torch_model(model):
+    if tabular and is_torch_model(model):
         raise TypeError(
             f"{type(model).__name__} takes numeric tensors, but the search was "
             "fitted on a DataFrame with categorical, boolean or missing "
@@ -228,7 +219,7 @@ def check_raw_model(model, tabular):
 
 def model_to_call(model, n_features):
     """Return the model to call (torch models get a :class:`TorchModel`)."""
-    if _is_torch_model(model):
+    if is_torch_model(model):
         return TorchModel(model, n_features=n_features)
     return model
 

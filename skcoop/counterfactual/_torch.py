@@ -12,10 +12,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import Substitution
+from ..utils import Substitution, is_torch_model
 from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
 from ._linear import linear_search
-from ._model import TorchModel, _is_torch_model
+from ._model import TorchModel
 from ._steps import (
     anchor_search,
     keep_better,
@@ -199,7 +199,7 @@ class GradientSearch(BaseCounterfactualSearch):
     def _check_model(self, model):
         if isinstance(model, TorchModel):
             return model
-        if not _is_torch_model(model):
+        if not is_torch_model(model):
             raise TypeError(
                 "GradientSearch needs a torch.nn.Module or a skorch net; got "
                 f"{type(model).__name__}. Use BlackBoxSearch (or "
