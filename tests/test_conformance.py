@@ -1,0 +1,108 @@
+"""The estimator contract on skcoop's other public objects (issue 14, item 5).
+
+scikit-learn's full suite on the counterfactual searches (they are
+estimators with ``fit``), and skcoop's parameter-contract checks
+(:mod:`skcoop.utils.estimator_checks`) where the full suite does not apply:
+:class:`~skcoop.views.ColumnMapper` (fitted on a student's rows, transforms
+rows of another column set), the partitioners (``split``, no ``fit``) and the
+searches' ``generate``.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcoop.counterfactual import BisectionSearch, BlackBoxSearch
+from skcoop.partition import (
+    ClassExclusionPartitioner,
+    DirichletPartitioner,
+    FeatureViewPartitioner,
+    IIDPartitioner,
+    QuantitySkewPartitioner,
+)
+from skcoop.utils.estimator_checks import contract_checks
+from skcoop.views import ColumnMapper
+
+RNG = np.random.RandomState(0)
+X = RNG.normal(size=(60, 4))
+Y = (X[:, 0] + X[:, 1] > 0).astype(int)
+FRAME = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(
+    town=np.array(["x", "y", "z"], dtype=object)[np.arange(60) % 3]
+)
+MODEL = LogisticRegression().fit(X, Y)
+
+
+def _searches():
+    yield BlackBoxSearch()
+    yield BisectionSearch()
+    try:
+        from skcoop.counterfactual import GradientSearch
+
+        pytest.importorskip("torch")
+        yield GradientSearch()
+    except ImportError:  # pragma: no cover
+        return
+
+
+SEARCH_EXPECTED_FAILURES = {
+    "check_fit_score_takes_y": (
+        "A search is fitted on reference rows, fit(X_ref, y_ref): the names "
+        "say what the rows are (a teacher's own rows), not training data."
+    ),
+}
+
+
+@parametrize_with_checks(
+    list(_searches()), expected_failed_checks=lambda est: SEARCH_EXPECTED_FAILURES
+)
+def test_searches_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+# ------------------------------------------------------- contract checks
+def _map(mapper, X_student, X_teacher):
+    return mapper.fit(X_student).transform(X_teacher)
+
+
+def _split(part, X, y):
+    return part.split(X, y)
+
+
+def _split_columns(part, X, y):
+    return part.split(X, y), part.split_columns(X)
+
+
+def _search(search, X, y):
+    return search.fit(X, y).generate(MODEL, X[:5], y[:5]).X
+
+
+CASES = [
+    (ColumnMapper([0, 1], [0, 2]), _map, (X[:, [0, 2]], X[:, [0, 1]])),
+    (
+        ColumnMapper(["a", "town"], ["a", "b", "town"], fill="impute"),
+        _map,
+        (FRAME[["a", "b", "town"]], FRAME[["a", "town"]]),
+    ),
+    (IIDPartitioner(n_sites=3, random_state=0), _split, (X, Y)),
+    (DirichletPartitioner(n_sites=2, alpha=1.0, random_state=0), _split, (X, Y)),
+    (ClassExclusionPartitioner(n_sites=2, random_state=0), _split, (X, Y)),
+    (QuantitySkewPartitioner(n_sites=2, random_state=0), _split, (X, Y)),
+    (FeatureViewPartitioner(n_sites=2, random_state=0), _split_columns, (FRAME, Y)),
+    (BlackBoxSearch(), _search, (X, Y)),
+    (BisectionSearch(), _search, (X, Y)),
+]
+
+
+def _contract_params():
+    for i, (est, call, data) in enumerate(CASES):
+        for check in contract_checks(est, call, data):
+            yield pytest.param(
+                est, check, id=f"{type(est).__name__}-{i}-{check.__name__}"
+            )
+
+
+@pytest.mark.parametrize("estimator, check", list(_contract_params()))
+def test_parameter_contract(estimator, check):
+    check(estimator)
