@@ -9,6 +9,7 @@ that fails does not block the others.
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator
 
 pytest.importorskip("flwr")
 pytest.importorskip("skops")
@@ -83,15 +84,13 @@ def test_report_counts_rows_bytes_and_time(history):
             # it received its two peers' models, and sent rows and its model
             assert e["bytes_received"] > 2 * 1000
             assert e["bytes_sent"] > 1000
-    first = {e["site"]: e["bytes_sent"] for e in table if e["round"] == 0}
-    assert first == {n: len(m) + len(meta.encode()) for n, (m, meta) in []} or all(
-        v > 1000 for v in first.values()
-    )
+    assert all(e["bytes_sent"] > 1000 for e in table if e["round"] == 0)
+    assert all(e["site_seconds"] > 0 for e in table)
     text = history.format_table()
     assert "logreg" in text.splitlines()[-1]
 
 
-class _BrokenSearch:
+class _BrokenSearch(BaseEstimator):
     """A counterfactual engine that fails: the site's teaching step raises."""
 
     def fit(self, X, y=None):

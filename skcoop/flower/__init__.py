@@ -3,6 +3,10 @@
 - :mod:`skcoop.flower.fedavg`: federated averaging through Flower's ``FedAvg``
   strategy and Message API, from a random, pre-trained or consolidated
   starting model (:func:`~skcoop.flower.fedavg.run_fedavg`).
+- :mod:`skcoop.flower.cooperative`: cooperative distillation across sites
+  (:func:`~skcoop.flower.cooperative.run_cooperative`): models travel as
+  skops files, virtual rows as parquet files, raw rows never leave a site
+  (also needs the ``silo`` extra).
 
 ``flwr`` is imported only by this package; ``import skcoop`` and
 ``import skcoop.federated`` work without it.
@@ -10,6 +14,14 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from .cooperative import CooperativeHistory, Site, run_cooperative
 from .fedavg import FedAvgHistory, FedAvgJob, run_fedavg
 
-__all__ = ["FedAvgHistory", "FedAvgJob", "run_fedavg"]
+__all__ = [
+    "CooperativeHistory",
+    "FedAvgHistory",
+    "FedAvgJob",
+    "Site",
+    "run_cooperative",
+    "run_fedavg",
+]

@@ -131,7 +131,7 @@ class _Run:
                 name,
                 score=m["score"],
                 bytes_sent=_payload(self.models[name]),
-                seconds=m["seconds"],
+                site_seconds=m["seconds"],
             )
         self.history.add_round(
             0,
@@ -234,7 +234,7 @@ class _Run:
                 rows_received=rows_received[name],
                 bytes_sent=sent[name],
                 bytes_received=received[name],
-                seconds=seconds,
+                site_seconds=seconds,
             )
         errors = {f"teach {n}": e for n, e in teach_errors.items()}
         errors.update({f"learn {n}": e for n, e in learn_errors.items()})
