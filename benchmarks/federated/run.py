@@ -57,7 +57,7 @@ QUICK_GRID = {"temperature": [1, 4], "alpha": [0.5, 0.9]}
 BEST_SINGLE_ROUNDS = 2  # upload the pre-trained models + federated evaluation
 
 
-def load(name, quick, seed):
+def load(name, quick, seed, fashion_size=None):
     """``(X_clients, y_clients, X_transfer, X_test, y_test)`` of a dataset."""
     if name == "digits":
         X, y = load_digits(return_X_y=True)
@@ -66,7 +66,7 @@ def load(name, quick, seed):
             X, y, test_size=0.3, stratify=y, random_state=seed
         )
     else:
-        n_train, n_test = (2000, 1000) if quick else (3000, 1000)
+        n_train, n_test = fashion_size or ((2000, 1000) if quick else (3000, 1000))
         Xtr, ytr = load_fashion_mnist(
             "train", n_samples=n_train, random_state=seed, return_X_y=True
         )
@@ -96,7 +96,7 @@ def net(n_features, seed, epochs):
 
 def prepare(dataset, setting, seed, cfg, tuned_params):
     """Pre-train, consolidate; the FedAvg starting points of one setting."""
-    Xc, yc, Xpub, Xte, yte = load(dataset, cfg.quick, seed)
+    Xc, yc, Xpub, Xte, yte = load(dataset, cfg.quick, seed, cfg.fashion_size)
     site = sites(setting, Xc, yc, cfg.n_clients, seed)
     clients = [(Xc[site == k], yc[site == k]) for k in range(cfg.n_clients)]
     d = Xc.shape[1]
@@ -202,6 +202,13 @@ def main(argv=None):
     p.add_argument("--max-rounds", type=int, default=None)
     p.add_argument("--out", default=None)
     p.add_argument(
+        "--fashion-size",
+        nargs=2,
+        type=int,
+        metavar=("N_TRAIN", "N_TEST"),
+        help="Fashion-MNIST rows drawn (default 3000 1000; quick 2000 1000)",
+    )
+    p.add_argument(
         "--merge",
         nargs="+",
         metavar="DIR",
@@ -221,6 +228,7 @@ def main(argv=None):
         lr=0.1,
         batch_size=32,
         max_rounds=args.max_rounds or (40 if args.quick else 150),
+        fashion_size=tuple(args.fashion_size) if args.fashion_size else None,
     )
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
     datasets = args.datasets or (["digits"] if args.quick else ["digits", "fashion"])
