@@ -25,7 +25,6 @@ from skcoop.distill import (
     MutualLearningDistiller,
     PartitionedDistiller,
     SoftTargetDistiller,
-    align_proba,
     fit_soft_targets,
     mutual_learning_fit,
     qualified_soft_targets,
@@ -34,7 +33,7 @@ from skcoop.distill import (
     resample_soft_targets,
     soften,
 )
-from skcoop.utils import aligned_proba, sample_weight_key
+from skcoop.utils import align_proba, aligned_proba, sample_weight_key
 
 # --------------------------------------------------------------------------- doubles
 

@@ -11,7 +11,6 @@ torch and skorch are needed only by :class:`KDNeuralNetClassifier`,
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ..utils import align_proba
 from ._losses import kd_loss, kl_soft_term, soften
 from ._mutual import mutual_learning_fit, mutual_learning_sites
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
@@ -33,7 +32,6 @@ __all__ = [
     "MutualLearningDistiller",
     "PartitionedDistiller",
     "SoftTargetDistiller",
-    "align_proba",
     "fit_soft_targets",
     "kd_loss",
     "kl_soft_term",

@@ -22,7 +22,7 @@ def _stack(proba_list, n_classes):
         raise ValueError(
             "proba_list must hold arrays of shape (n_samples, n_classes) with one "
             f"column per class ({n_classes}); align each model's columns with "
-            f"skcoop.distill.align_proba first. Got shape {P.shape[1:]} instead."
+            f"skcoop.utils.align_proba first. Got shape {P.shape[1:]} instead."
         )
     return P
 

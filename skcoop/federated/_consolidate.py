@@ -60,7 +60,7 @@ def teacher_proba(teachers, X, n_classes, weights=None):
     -------
     proba : ndarray of shape (n_samples, n_classes)
     """
-    from ..distill import align_proba
+    from ..utils import align_proba
 
     weights = np.ones(len(teachers)) if weights is None else np.asarray(weights, float)
     total = np.zeros((len(X), n_classes))
