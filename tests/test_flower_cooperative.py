@@ -15,12 +15,17 @@ pytest.importorskip("flwr")
 pytest.importorskip("skops")
 pytest.importorskip("pyarrow")
 
+from flwr.app import Context, Error, Message, RecordDict  # noqa: E402
+from flwr.serverapp import Grid  # noqa: E402
+
 from skcoop.flower.cooperative import (  # noqa: E402
     Site,
     demo_ensemble,
     demo_site,
+    make_client_app,  # noqa: E402
     run_cooperative,
 )
+from skcoop.flower.cooperative.server_app import run_rounds  # noqa: E402
 from skcoop.flower.cooperative.task import (  # noqa: E402
     check_no_raw_row,
     model_from_bytes,
@@ -107,6 +112,126 @@ def failing_tree_site(node_config):
     return site
 
 
+@pytest.fixture
+def task_identity():
+    """Flower's Message needs the process's run id, which a runtime sets."""
+    from flwr.supercore.task_identity import TaskIdentity
+
+    keys = ("_task_id", "_run_id", "_node_id")
+    saved = [getattr(TaskIdentity, k) for k in keys]
+    for k in keys:
+        setattr(TaskIdentity, k, 1)
+    yield
+    for k, v in zip(keys, saved):
+        setattr(TaskIdentity, k, v)
+
+
+class LocalGrid(Grid):
+    """Flower's Message API in one process: each node runs the ClientApp inline.
+
+    ``silent`` maps a node to the message types it never answers (the
+    server's timeout runs out); an exception
+    in a handler becomes an error reply, as Flower's runtimes send it.
+    """
+
+    def __init__(self, site_fn, n_sites, silent=None):
+        self.app = make_client_app(site_fn)
+        self.contexts = {
+            100 + i: Context(
+                run_id=1,
+                node_id=100 + i,
+                node_config={"partition-id": i, "num-partitions": n_sites},
+                state=RecordDict(),
+                run_config={},
+            )
+            for i in range(n_sites)
+        }
+        self.silent = dict(silent or {})
+
+    def set_run(self, run):
+        self._run = run
+
+    @property
+    def run(self):
+        return self._run
+
+    def create_message(self, content, message_type, dst_node_id, group_id, ttl=None):
+        return Message(content, dst_node_id=dst_node_id, message_type=message_type)
+
+    def get_node_ids(self):
+        return list(self.contexts)
+
+    def push_messages(self, messages):
+        raise NotImplementedError
+
+    def pull_messages(self, message_ids):
+        raise NotImplementedError
+
+    def send_and_receive(self, messages, *, timeout=None):
+        replies = []
+        for msg in messages:
+            node = msg.metadata.dst_node_id
+            if msg.metadata.message_type in self.silent.get(node, ()):
+                continue
+            try:
+                reply = self.app(msg, self.contexts[node])
+            except Exception as exc:
+                reply = Message(Error(code=0, reason=repr(exc)), reply_to=msg)
+            reply.metadata.__dict__["_src_node_id"] = node
+            replies.append(reply)
+        return replies
+
+
+def test_the_protocol_in_one_process_equals_the_in_process_ensemble(task_identity):
+    history = run_rounds(LocalGrid(demo_site, 3), {"num-rounds": 1})
+    ens, (X_test, _) = demo_ensemble(random_state=0, n_rounds=1)
+    models = history.final_models()
+    for name, member in ens.named_estimators_.items():
+        np.testing.assert_allclose(
+            models[name].predict_proba(X_test),
+            member.predict_proba(X_test),
+            atol=1e-12,
+        )
+
+
+def test_a_failing_site_does_not_block_the_round_in_one_process(task_identity):
+    history = run_rounds(LocalGrid(failing_tree_site, 3), {"num-rounds": 2})
+    for n_round in (1, 2):
+        info = history.rounds[n_round]
+        assert info["missing"] == {"teach": ["tree"], "learn": []}
+        assert "site down" in info["errors"]["teach tree"]
+    entries = {e["site"]: e for e in history.table if e["round"] == 1}
+    assert entries["tree"]["rows_sent"] == 0
+    assert entries["tree"]["rows_received"] > 0
+    routed = history.virtual_rows()
+    assert {r.teacher for r in routed} == {"nb", "logreg"}
+    assert all(0.8 < e["score"] <= 1 for e in entries.values())
+
+
+def test_a_silent_site_is_named_missing_and_the_others_go_on(task_identity):
+    # "tree" sends its model, then never answers again (the server's timeout)
+    grid = LocalGrid(demo_site, 3, silent={101: {"train.teach", "train.learn"}})
+    history = run_rounds(grid, {"num-rounds": 1, "timeout": 0.1})
+    assert history.rounds[1]["missing"] == {"teach": ["tree"], "learn": ["tree"]}
+    entries = {e["site"]: e for e in history.table if e["round"] == 1}
+    assert np.isnan(entries["tree"]["score"])
+    assert entries["tree"]["rows_received"] == entries["tree"]["bytes_received"] == 0
+    assert all(0.8 < entries[n]["score"] <= 1 for n in ("nb", "logreg"))
+    assert {r.teacher for r in history.virtual_rows()} == {"nb", "logreg"}
+    # a node silent from the start is named by its node id; the run goes on
+    grid = LocalGrid(demo_site, 3, silent={101: {"query.model"}})
+    history = run_rounds(grid, {"num-rounds": 1, "timeout": 0.1})
+    assert history.names == ["nb", "logreg"]
+    assert history.rounds[0]["missing"] == {"model": ["node 101"]}
+    assert history.missing(1) == []
+
+
+def test_unknown_settings_are_refused(task_identity):
+    with pytest.raises(ValueError, match="Unknown settings"):
+        run_rounds(LocalGrid(demo_site, 3), {"rounds": 1})
+
+
+@pytest.mark.slow
 def test_a_failing_site_does_not_block_the_round():
     history = run_cooperative(failing_tree_site, 3, n_rounds=1, random_state=0)
     info = history.rounds[1]
@@ -152,3 +277,31 @@ def test_a_raw_row_is_never_sent():
 def test_site_scores_its_held_out_rows():
     site = Site("a", None, None, None)
     assert np.isnan(site.score(None))
+
+
+@pytest.mark.slow
+def test_deployment_runtime_on_loopback_equals_the_in_process_ensemble():
+    """A SuperLink and three SuperNodes as processes on 127.0.0.1, ``flwr run``."""
+    import importlib.util
+    from pathlib import Path
+
+    script = (
+        Path(__file__).resolve().parents[1]
+        / "benchmarks"
+        / "silo"
+        / "flower_deployment.py"
+    )
+    spec = importlib.util.spec_from_file_location("flower_deployment", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    history = module.run_deployment(rounds=1, seed=0, timeout=600.0)
+    assert history.names == ["nb", "tree", "logreg"]
+    assert history.missing(1) == []
+    ens, (X_test, _) = demo_ensemble(random_state=0, n_rounds=1)
+    models = history.final_models()
+    for name, member in ens.named_estimators_.items():
+        np.testing.assert_allclose(
+            models[name].predict_proba(X_test),
+            member.predict_proba(X_test),
+            atol=1e-12,
+        )

@@ -29,7 +29,7 @@ from ...silo import site_seeds
 from ...silo._trust import labels_from_json, labels_to_json
 from .history import CooperativeHistory
 
-__all__ = ["DEFAULTS", "make_server_app"]
+__all__ = ["DEFAULTS", "make_server_app", "run_rounds"]
 
 #: Settings of a run, overridden by the run config, then by make_server_app.
 DEFAULTS = {
@@ -156,12 +156,15 @@ class _Run:
         names = self.names
         received = dict.fromkeys(names, 0)
         sent = dict.fromkeys(names, 0)
+        peer_bytes = {
+            name: sum(_payload(self.models[p]) for p in names if p != name)
+            for name in names
+        }
         messages = []
         for name in names:
             content = RecordDict({"config": self._config(n_round, name)})
             for k, peer in enumerate(p for p in names if p != name):
                 content[f"peer-{k}"] = ConfigRecord(dict(self.models[peer]))
-                received[name] += _payload(self.models[peer])
             messages.append(
                 Message(
                     content, dst_node_id=self.node[name], message_type="train.teach"
@@ -204,8 +207,6 @@ class _Run:
                         "n-rows": int(record["n-rows"]),
                     }
                 )
-                received[name] += len(record["rows"])
-                rows_received[name] += int(record["n-rows"])
             messages.append(
                 Message(
                     content, dst_node_id=self.node[name], message_type="train.learn"
@@ -218,7 +219,11 @@ class _Run:
         for name in names:
             score = float("nan")
             seconds = 0.0
+            if name in taught:  # what a site confirmed it received
+                received[name] += peer_bytes[name]
             if name in learned:
+                rows_received[name] = sum(int(r["n-rows"]) for *_, r in inbox[name])
+                received[name] += sum(len(r["rows"]) for *_, r in inbox[name])
                 record = learned[name].content["model"]
                 self.models[name] = record
                 sent[name] += _payload(record)
@@ -250,11 +255,14 @@ class _Run:
         return self.history
 
 
-def _settings(context, overrides):
+def _settings(run_config, overrides):
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"Unknown settings {unknown}; the settings are {sorted(DEFAULTS)}."
+        )
     settings = dict(DEFAULTS)
-    settings.update(
-        {k: v for k, v in dict(context.run_config).items() if k in DEFAULTS}
-    )
+    settings.update({k: v for k, v in dict(run_config).items() if k in DEFAULTS})
     settings.update({k: v for k, v in overrides.items() if v is not None})
     for key in ("teach-params", "learn-params"):
         if not isinstance(settings[key], str):
@@ -318,17 +326,35 @@ def make_server_app(
 
     @app.main()
     def main(grid: Grid, context: Context) -> None:
-        if hasattr(grid, "pull_interval"):
-            grid.pull_interval = PULL_INTERVAL
-        settings = _settings(context, overrides)
-        run = _Run(grid, settings)
-        run.gather()
-        for n_round in range(int(settings["num-rounds"])):
-            run.round(n_round)
-        history = run.finish()
+        settings = _settings(context.run_config, overrides)
+        history = run_rounds(grid, settings)
         if results is not None:
             results["history"] = history
         if settings["results-dir"]:
             history.save(settings["results-dir"])
 
     return app
+
+
+def run_rounds(grid, settings=None):
+    """Run a whole cooperative run on ``grid``: the body of the ServerApp.
+
+    Parameters
+    ----------
+    grid : flwr.serverapp.Grid
+        Flower's grid (any runtime).
+    settings : dict, default=None
+        Keys of :data:`DEFAULTS` to override.
+
+    Returns
+    -------
+    history : CooperativeHistory
+    """
+    settings = _settings({}, settings or {})
+    if hasattr(grid, "pull_interval"):
+        grid.pull_interval = PULL_INTERVAL
+    run = _Run(grid, settings)
+    run.gather()
+    for n_round in range(int(settings["num-rounds"])):
+        run.round(n_round)
+    return run.finish()
