@@ -474,6 +474,7 @@ class _BaseCooperative(_BaseComposition):
                 n_jobs=self.n_jobs,
                 log=log,
                 message=message,
+                progress=bool(self.verbose),
             )
         else:
             students = kd_rounds(

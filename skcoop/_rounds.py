@@ -18,8 +18,13 @@ from sklearn.base import clone
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._learn import kept_counts, learn, merge_virtual, receive
-from ._teach import SiteModel, judge_site, own_errors, teach
-from .utils import is_pretrained, take, warn_at_caller, with_classes
+from ._teach import SiteModel, judge_site, own_errors, remember_output, teach
+from .utils import (
+    is_pretrained,
+    take,
+    warn_at_caller,
+    with_classes,
+)
 from .views import ColumnMapper, NoSharedColumnsWarning
 
 __all__ = []
@@ -39,7 +44,7 @@ def site_models(ctx, models):
     ]
 
 
-def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
+def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet, progress=False):
     """Everything teacher ``i`` does in a round, on its own site's rows.
 
     Returns the lessons for its students (``source`` as rows of the fit's
@@ -50,9 +55,10 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
         return [], [], ctx.judge.bound(np.zeros(0))
     sites = site_models(ctx, models)
     teacher, peers = sites[i], sites[:i] + sites[i + 1 :]
+    model, output = remember_output(models[i], member.X, ctx.judge.task)
     errors = own_errors(
         member.template,
-        models[i],
+        model,
         member.X,
         member.y,
         ctx.judge,
@@ -95,6 +101,9 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
         bound=bound,
         n_round=n_round,
         log=log,
+        output=None if output is None or X_pool is not None else output[teaching],
+        ref_output=None if output is None else output[teaching],
+        progress=progress,
     )
     for lesson in lessons:
         lesson.source = pool[lesson.source]
@@ -102,9 +111,23 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet):
 
 
 def cooperative_rounds(
-    ctx, initial, rng, n_rounds, *, n_jobs=None, log=_quiet, message=None
+    ctx,
+    initial,
+    rng,
+    n_rounds,
+    *,
+    n_jobs=None,
+    log=_quiet,
+    message=None,
+    progress=False,
 ):
     """Run ``n_rounds`` of cooperative distillation.
+
+    Teachers run through :class:`sklearn.utils.parallel.Parallel` (so
+    ``joblib.parallel_config(backend="dask")`` or Ray's joblib backend
+    spreads them over a cluster), then students are refitted the same way.
+    ``progress`` shows each teacher's search as a progress bar (tqdm) or as
+    log lines.
 
     Returns
     -------
@@ -125,7 +148,9 @@ def cooperative_rounds(
         start = time.perf_counter()
         seeds = rng.randint(_SEED_MAX, size=k)
         taught = Parallel(n_jobs=n_jobs)(
-            delayed(teacher_step)(ctx, i, students, virtual[i], seeds[i], n_round, log)
+            delayed(teacher_step)(
+                ctx, i, students, virtual[i], seeds[i], n_round, log, progress
+            )
             for i in range(k)
         )
         inbox = [[] for _ in range(k)]

@@ -10,6 +10,7 @@ student's half is in ``_learn.py``.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
 import time
 from dataclasses import dataclass, field
 
@@ -23,12 +24,15 @@ from .counterfactual import make_search
 from .privacy import guard_release
 from .utils import (
     concat_rows,
+    final_skorch_net,
     is_pretrained,
+    is_torch_model,
     take,
     warn_at_caller,
     weight_kwargs,
     with_classes,
 )
+from .utils._progress import SearchProgress
 from .views import NoSharedColumnsWarning
 
 __all__ = []
@@ -54,6 +58,64 @@ class Lesson:
 
 
 # ------------------------------------------------------------------- judging
+class _Remembered:
+    """A fitted model that answers one known input from memory.
+
+    ``predict_proba`` (or ``predict``) on the very object ``X`` returns the
+    stored ``output``; every other call and attribute goes to the model. The
+    teacher's output on its own rows is computed once, for judging and for
+    the search.
+    """
+
+    def __init__(self, model, X, method, output):
+        self._model, self._X, self._method, self._output = model, X, method, output
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def predict_proba(self, X):
+        if self._method == "predict_proba" and X is self._X:
+            return self._output
+        return self._model.predict_proba(X)
+
+    def predict(self, X):
+        if self._method == "predict" and X is self._X:
+            return self._output
+        return self._model.predict(X)
+
+
+def remember_output(model, X, task):
+    """The teacher's raw output on its own rows ``X``, computed once.
+
+    Returns ``(model, output)``: the model wrapped so that judging ``X``
+    reuses ``output``, and the output (``predict_proba`` for classifiers,
+    ``predict`` for regressors) to pass to :func:`teach`. Torch models and
+    skorch nets are searched through their module, so their output is not
+    reused: ``(model, None)``.
+    """
+    output = _teacher_output(model, X, task)
+    if output is None:
+        return model, None
+    method = "predict" if task == "regression" else "predict_proba"
+    return _Remembered(model, X, method, output), output
+
+
+def _teacher_output(model, X, task):
+    """The teacher's raw output on its own rows, or None where it is not reused.
+
+    Classifiers: ``predict_proba``; regressors: ``predict``. Torch models
+    and skorch nets are searched through their module, so their output is
+    not reused.
+    """
+    if is_torch_model(model) or final_skorch_net(model) is not None:
+        return None
+    if task == "regression":
+        return np.asarray(model.predict(X), dtype=float).reshape(len(X), -1)[:, 0]
+    if not hasattr(model, "predict_proba"):
+        return None
+    return np.asarray(model.predict_proba(X), dtype=float)
+
+
 def out_of_fold_errors(
     template,
     X,
@@ -233,6 +295,9 @@ def teach(
     bound=None,
     n_round=0,
     log=None,
+    output=None,
+    ref_output=None,
+    progress=False,
 ):
     """Teacher's counterfactuals for every student, in their shared columns.
 
@@ -251,6 +316,14 @@ def teach(
     bound : float, default=None
         The teacher's bound from :func:`judge_site` (the release guard's
         tolerance in regression).
+    output, ref_output : ndarray or None, default=None
+        The teacher's raw output (``predict_proba`` or ``predict``) on
+        ``X_rows`` and on ``X_ref`` when the caller has it from judging: the
+        search then spends no model call on the source rows or on choosing
+        anchors.
+    progress : bool, default=False
+        Show the search's progress (rows searched, rows per second, time
+        left): a tqdm bar when tqdm is installed, else lines through ``log``.
 
     Returns
     -------
@@ -270,7 +343,20 @@ def teach(
         )
     start = time.perf_counter()
     result, searched = _search(
-        teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed
+        teacher,
+        X_rows,
+        y_rows,
+        query,
+        X_ref,
+        y_ref,
+        settings,
+        seed,
+        output=output,
+        ref_output=ref_output,
+        progress=(
+            f"round {n_round + 1}, teacher {teacher.name!r}" if progress else None
+        ),
+        log=log,
     )
     released = _release(
         result, searched, y_rows, teacher, X_ref, y_ref, judge, settings, bound, seed
@@ -329,8 +415,27 @@ def teach(
     return lessons, report
 
 
-def _search(teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed):
-    """One batched search of the teacher for every row it teaches."""
+def _search(
+    teacher,
+    X_rows,
+    y_rows,
+    query,
+    X_ref,
+    y_ref,
+    settings,
+    seed,
+    *,
+    output=None,
+    ref_output=None,
+    progress=None,
+    log=None,
+):
+    """One batched search of the teacher for every row it teaches.
+
+    ``output``/``ref_output``: the teacher's outputs on ``X_rows`` and
+    ``X_ref``, passed on to a search whose ``generate`` takes them;
+    ``progress``: the description of a progress bar (None: no bar).
+    """
     if query.size == 0:
         return None, query
     search = make_search(settings.counterfactual, teacher.model)
@@ -348,7 +453,24 @@ def _search(teacher, X_rows, y_rows, query, X_ref, y_ref, settings, seed):
         if query.size == 0:
             return None, query
     search.fit(X_ref, y_ref)
-    return search.generate(teacher.model, X_query, np.asarray(y_rows)[query]), query
+    accepts = inspect.signature(search.generate).parameters
+    kwargs = {}
+    if output is not None and "initial_output" in accepts:
+        kwargs["initial_output"] = np.asarray(output)[query]
+    if ref_output is not None and "reference_output" in accepts:
+        kwargs["reference_output"] = ref_output
+    bar = None
+    if progress is not None and "progress" in accepts:
+        bar = SearchProgress(query.size, progress, log=log)
+        kwargs["progress"] = bar.update
+    try:
+        result = search.generate(
+            teacher.model, X_query, np.asarray(y_rows)[query], **kwargs
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return result, query
 
 
 def _positions(rows, searched):

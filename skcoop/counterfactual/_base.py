@@ -19,7 +19,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ..utils import Substitution, feature_scale, needs_tabular
-from ._goal import Goal, SearchContext
+from ._chunks import check_output, search_in_chunks
+from ._goal import Goal, raw_output
 from ._model import (
     _CountingModel,
     _safe_is_regressor,
@@ -285,7 +286,19 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
         return groups
 
     # ------------------------------------------------------------- generate
-    def generate(self, model, X, y, *, confidence=None, target=None, tolerance=None):
+    def generate(
+        self,
+        model,
+        X,
+        y,
+        *,
+        confidence=None,
+        target=None,
+        tolerance=None,
+        initial_output=None,
+        reference_output=None,
+        progress=None,
+    ):
         """Find a quintessential counterfactual for every row of ``X``.
 
         Classifiers (anything with ``predict_proba`` and ``classes_``, skorch
@@ -320,6 +333,17 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             land between a quarter and three quarters of the way to ``y`` for
             ``alpha=0.5``), and at least 1% of the scale of ``y_ref`` (or of
             ``|y|`` without ``y_ref``).
+        initial_output : array-like, default=None
+            The model's output on ``X`` when the caller has it already (for
+            example from judging who is right): ``predict_proba(X)`` of
+            shape (n_samples, n_classes) for a classifier, ``predict(X)`` of
+            shape (n_samples,) for a regressor. Saves one evaluation per row.
+        reference_output : array-like, default=None
+            The model's output on the reference rows ``X_ref`` given to
+            ``fit``, in the same form. The anchors (nearest reference rows
+            that meet a row's target) are then chosen without a model call.
+        progress : callable, default=None
+            Called with the number of rows finished after each chunk of rows.
 
         Returns
         -------
@@ -341,6 +365,13 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
         oracle = _CountingModel(
             model, self._columns(), self._dtypes, decode=self._decoder(X, held)
         )
+        raw = check_output(initial_output, Z.shape[0], regression, "initial_output")
+        ref_raw = check_output(
+            reference_output, self.X_ref_.shape[0], regression, "reference_output"
+        )
+        n_initial = 0
+        if raw is None and Z.shape[0]:
+            raw, n_initial = raw_output(oracle, Z, regression), 1
         if regression:
             y = np.asarray(y, dtype=float)
             if not np.all(np.isfinite(y)):
@@ -351,25 +382,22 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     "confidence is for classifiers; pass target= for regressors."
                 )
-            goal = self._regression_goal(oracle, Z, y, target, tolerance)
+            goal = self._regression_goal(raw, Z, y, target, tolerance)
         else:
             if target is not None or tolerance is not None:
                 raise ValueError(
                     "target= and tolerance= are for regressors; pass confidence= "
                     "for classifiers."
                 )
-            goal = self._classification_goal(oracle, Z, y, confidence)
-        if Z.shape[0] == 0:
-            Z_cf = Z
-        else:
-            context = SearchContext(self, oracle, Z, goal)
-            Z_cf = self._search(context)
+            goal = self._classification_goal(oracle, raw, Z, y, confidence)
+        Z_cf, achieved, n_evaluations = search_in_chunks(
+            self, oracle, Z, goal, raw, ref_raw, progress
+        )
+        n_evaluations += n_initial
         if self._tabular is not None:
-            Z_cf = self._tabular.reset_held(Z, Z_cf)
             n_changed = self._tabular.raw_changed(Z, Z_cf)
         else:
             n_changed = (Z_cf != Z).sum(axis=1)
-        achieved = goal.output(oracle, Z_cf) if Z.shape[0] else np.zeros(0)
         return CounterfactualResult(
             X=self._restore(Z_cf, X, held),
             success=goal.valid(achieved),
@@ -381,6 +409,7 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             already_at_target=goal.already,
             distance=np.abs((Z_cf - Z) / self.scale_).sum(axis=1),
             n_changed=n_changed,
+            n_evaluations=n_evaluations,
             n_model_calls=oracle.n_calls,
             n_rows_evaluated=oracle.n_rows,
             model_time=oracle.time,
@@ -392,7 +421,7 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
         """Return counterfactual rows (float matrix shaped like ``context.X``)."""
 
     # ---------------------------------------------------------------- goals
-    def _classification_goal(self, oracle, Z, y, confidence):
+    def _classification_goal(self, oracle, raw, Z, y, confidence):
         classes = np.asarray(oracle.model.classes_)
         unknown = np.setdiff1d(np.unique(y), classes) if y.size else []
         if len(unknown):
@@ -403,7 +432,12 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             )
         index = np.searchsorted(classes, y) if y.size else np.zeros(0, int)
         if y.size:
-            initial = oracle.predict_proba(Z)[np.arange(Z.shape[0]), index]
+            if raw.shape[1] != classes.size:
+                raise ValueError(
+                    "initial_output must have one column per class of the "
+                    f"model ({classes.size}). Got {raw.shape[1]} columns instead."
+                )
+            initial = raw[np.arange(Z.shape[0]), index]
         else:
             initial = np.zeros(0)
         if confidence is None:
@@ -433,8 +467,8 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             labels=y,
         )
 
-    def _regression_goal(self, oracle, Z, y, target, tolerance):
-        initial = oracle.predict(Z) if Z.shape[0] else np.zeros(0)
+    def _regression_goal(self, raw, Z, y, target, tolerance):
+        initial = raw if Z.shape[0] else np.zeros(0)
         if target is None:
             center = quintessential_target(initial, self.alpha, true=y)
             if tolerance is None:

@@ -40,6 +40,18 @@ class Goal:
             np.where(self.initial > self.upper, -1.0, 0.0),
         )
 
+    def subset(self, idx):
+        """The goal of the rows ``idx`` only (a chunk of a batch)."""
+        return Goal(
+            initial=self.initial[idx],
+            target=self.target[idx],
+            lower=self.lower[idx],
+            upper=self.upper[idx],
+            class_index=None if self.regression else self.class_index[idx],
+            classes=self.classes,
+            labels=None if self.labels is None else self.labels[idx],
+        )
+
     @property
     def regression(self):
         return self.class_index is None
@@ -48,11 +60,14 @@ class Goal:
         """The model output the goal is about, one value per row of ``Z``."""
         if Z.shape[0] == 0:
             return np.zeros(0)
+        return self.pick(raw_output(oracle, Z, self.regression), rows)
+
+    def pick(self, raw, rows=None):
+        """The goal's output from the model's raw output (probabilities or values)."""
         if self.regression:
-            return oracle.predict(Z)
-        proba = oracle.predict_proba(Z)
+            return np.asarray(raw, dtype=float).reshape(-1)
         index = self.class_index if rows is None else self.class_index[rows]
-        return proba[np.arange(Z.shape[0]), index]
+        return raw[np.arange(raw.shape[0]), index]
 
     def _take(self, values, rows):
         return values if rows is None else values[rows]
@@ -105,14 +120,64 @@ class Goal:
         return self._take(self.target, rows)
 
 
+def raw_output(oracle, Z, regression):
+    """The model's raw output: probabilities (n, n_classes) or predictions (n,)."""
+    return oracle.predict(Z) if regression else oracle.predict_proba(Z)
+
+
+class OutputCache:
+    """Raw model outputs of the candidate rows seen so far, keyed by their bytes.
+
+    One cache lives for one chunk of one ``generate`` call, so its size is
+    part of the chunk's memory budget. Seeded with the outputs the caller
+    already has (source rows, reference rows), it makes a known row cost no
+    model call and no row cost two.
+    """
+
+    def __init__(self, regression):
+        self.regression = regression
+        self.table = {}
+
+    @staticmethod
+    def keys(Z):
+        Z = np.ascontiguousarray(Z, dtype=np.float64)
+        return [row.tobytes() for row in Z]
+
+    def seed(self, Z, raw):
+        """Record known raw outputs of the rows ``Z``."""
+        self.table.update(zip(self.keys(Z), np.asarray(raw, dtype=float)))
+
+    def lookup(self, oracle, Z):
+        """Raw outputs of ``Z``; only rows never seen call the model (once each).
+
+        Returns the outputs and the positions of the rows that were evaluated.
+        """
+        keys = self.keys(Z)
+        table = self.table
+        first = {}
+        for i, key in enumerate(keys):
+            if key not in table and key not in first:
+                first[key] = i
+        fresh = np.fromiter(first.values(), dtype=np.intp, count=len(first))
+        if fresh.size:
+            self.seed(Z[fresh], raw_output(oracle, Z[fresh], self.regression))
+        raw = np.array([table[key] for key in keys], dtype=float)
+        if not self.regression:
+            raw = raw.reshape(len(keys), -1)
+        return raw, fresh
+
+
 class SearchContext:
     """Source rows, their allowed box and feature types for one ``generate`` call.
 
     Candidate rows come with ``rows``, the index of the source row each one
     belongs to, so that one model call evaluates candidates of many instances.
+    Every evaluation goes through an :class:`OutputCache` (a candidate seen
+    before costs nothing) and is counted against its source row
+    (``n_evaluations``).
     """
 
-    def __init__(self, search, oracle, X, goal):
+    def __init__(self, search, oracle, X, goal, *, cache=None, ref_output=None):
         # gradient(Z, rows) -> (score, d score / d Z), where the model has one
         self.gradient = None
         self.search = search
@@ -120,6 +185,10 @@ class SearchContext:
         self.goal = goal
         self.X = X
         self.n, self.d = X.shape
+        self.cache = OutputCache(goal.regression) if cache is None else cache
+        # raw model output on the search's reference rows (None: not known)
+        self.ref_output = ref_output
+        self.n_evaluations = np.zeros(self.n, dtype=np.int64)
         self.scale = search.scale_
         self.lower = np.minimum(search.lower_, X)
         self.upper = np.maximum(search.upper_, X)
@@ -149,9 +218,11 @@ class SearchContext:
         self.group_units = np.flatnonzero(unit_size > 1)
         self.units_f = self.units.astype(float)
         # unit of each column; immutable columns point past the last unit
-        self.col_unit = np.where(
-            self.units.any(axis=0), self.units.argmax(axis=0), self.units.shape[0]
+        n_units = self.units.shape[0]
+        first_unit = (
+            self.units.argmax(axis=0) if n_units else np.zeros(self.d, dtype=int)
         )
+        self.col_unit = np.where(self.units.any(axis=0), first_unit, n_units)
         # one box for every row when every source row lies inside the box
         inside = np.all((X >= search.lower_) & (X <= search.upper_))
         self.box = (search.lower_, search.upper_) if inside else None
@@ -204,9 +275,26 @@ class SearchContext:
         return Z
 
     def evaluate(self, Z, rows):
-        """One model call on candidate rows: their outputs and validity."""
-        out = self.goal.output(self.oracle, Z, rows)
+        """One model call on candidate rows: their outputs and validity.
+
+        Rows evaluated before (or seeded into the cache) are not evaluated
+        again; each fresh evaluation counts against its source row.
+        """
+        if Z.shape[0] == 0:
+            out = np.zeros(0)
+            return out, self.goal.valid(out, rows)
+        raw, fresh = self.cache.lookup(self.oracle, Z)
+        np.add.at(self.n_evaluations, np.asarray(rows)[fresh], 1)
+        out = self.goal.pick(raw, rows)
         return out, self.goal.valid(out, rows)
+
+    def reference_output(self):
+        """Raw model output on the reference rows (computed once, cached)."""
+        if self.ref_output is None:
+            X_ref = self.search.X_ref_
+            self.ref_output = raw_output(self.oracle, X_ref, self.goal.regression)
+            self.cache.seed(X_ref, self.ref_output)
+        return self.ref_output
 
     def distance(self, Z, rows):
         """Scaled L1 distance of each candidate to its source row."""

@@ -44,6 +44,12 @@ class CounterfactualResult(Bunch):
         feature divided by the search's ``scale_``).
     n_changed : ndarray of shape (n_samples,)
         Number of features whose value differs from the source row.
+    n_evaluations : ndarray of shape (n_samples,)
+        Model evaluations spent on each row: its candidates (each distinct
+        candidate once), its source row's output unless ``generate`` got
+        ``initial_output``, and the final check where the returned row was
+        not evaluated before. The reference rows' outputs, when not given,
+        are shared by all rows and counted only in ``n_rows_evaluated``.
     n_model_calls : int
         Number of calls to the model's ``predict_proba``/``predict`` (for the
         gradient backend, forward passes, with or without gradients).
@@ -77,7 +83,8 @@ class CounterfactualResult(Bunch):
             ``n``, ``n_success``, ``n_already_at_target`` (and how many of
             those succeeded: ``n_already_success``), ``n_unchanged`` (rows
             returned equal to their source), ``validity``, ``median_distance``,
-            ``median_changed``, ``n_model_calls``, ``n_rows_evaluated``,
+            ``median_changed``, ``median_evaluations`` (per row),
+            ``n_model_calls``, ``n_rows_evaluated``,
             ``model_time``, ``search_time``.
         """
         n = len(self)
@@ -95,6 +102,9 @@ class CounterfactualResult(Bunch):
             if n
             else float("nan"),
             "median_changed": float(np.median(changed)) if n else float("nan"),
+            "median_evaluations": float(np.median(self["n_evaluations"]))
+            if n and "n_evaluations" in self
+            else float("nan"),
             "n_model_calls": int(self["n_model_calls"]),
             "n_rows_evaluated": int(self["n_rows_evaluated"]),
             "model_time": float(self["model_time"]),

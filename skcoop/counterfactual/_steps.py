@@ -45,14 +45,14 @@ def nearest_anchors(ctx, k):
         Whether the model's output at the (unprojected) reference row meets
         the instance's target.
     """
-    search, goal, oracle = ctx.search, ctx.goal, ctx.oracle
+    search, goal = ctx.search, ctx.goal
     X_ref = search.X_ref_
     n_ref = X_ref.shape[0]
     k = max(1, min(k, n_ref))
     if goal.regression:
-        ref_out = oracle.predict(X_ref)
+        ref_out = np.asarray(ctx.reference_output(), dtype=float).reshape(-1)
     else:
-        proba_ref = oracle.predict_proba(X_ref)
+        proba_ref = ctx.reference_output()
     mutable = ~search.immutable_
     scale = ctx.scale[mutable]
     ref_scaled = X_ref[:, mutable] / scale
@@ -132,7 +132,10 @@ def bisect_segments(ctx, rows, ends, n_iter, start=None):
     hi = np.ones(m)
 
     def point(frac, idx):  # between two points of the box: no clipping
-        return ctx.project(src[idx] + frac[:, None] * step[idx], rows[idx], clip=False)
+        Z = src[idx] + frac[:, None] * step[idx]
+        end = frac == 1.0  # the end itself, bit for bit (its output may be known)
+        Z[end] = ends[idx[end]]
+        return ctx.project(Z, rows[idx], clip=False)
 
     # the ends and, where a start is given, the start point, in one call
     first = np.flatnonzero(lo > 0)

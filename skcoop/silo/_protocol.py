@@ -24,7 +24,7 @@ from .._context import Settings
 from .._judge import ClassJudge, ToleranceJudge
 from .._learn import learn as _learn
 from .._learn import merge_virtual, receive
-from .._teach import Lesson, SiteModel, judge_site, own_errors
+from .._teach import Lesson, SiteModel, judge_site, own_errors, remember_output
 from .._teach import teach as _teach
 from ..utils import is_frame, is_pretrained, take
 from ._model_io import import_model, read_metadata
@@ -278,9 +278,10 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
     weight = None if sample_weight is None else np.asarray(sample_weight, float)
     params = {} if weight is None else {"sample_weight": weight}
     template = model if is_pretrained(model) else clone(model)
+    judged, output = remember_output(model, X_own, judge.task)
     errors = own_errors(
         template,
-        model,
+        judged,
         X_own,
         y,
         judge,
@@ -313,6 +314,8 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         seed=seed,
         bound=bound,
         n_round=round,
+        output=None if output is None else output[teaching],
+        ref_output=None if output is None else output[teaching],
     )
     sent = {}
     for lesson in lessons:

@@ -1,0 +1,219 @@
+"""Performance at scale (issue 16): evaluations, chunks, parallel backends, progress."""
+
+import io
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn import config_context
+from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skcoop import CooperativeDistillationEnsemble
+from skcoop.counterfactual import BisectionSearch, BlackBoxSearch
+from skcoop.counterfactual._chunks import chunk_rows
+from skcoop.utils._progress import SearchProgress
+
+
+class Recording:
+    """A classifier double that records every row it is asked about."""
+
+    def __init__(self, model):
+        self.model = model
+        self.classes_ = model.classes_
+        self.batches = []
+
+    def predict_proba(self, X):
+        self.batches.append(np.array(X, dtype=float))
+        return self.model.predict_proba(X)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    X, y = make_classification(400, 6, n_informative=4, n_redundant=0, random_state=0)
+    model = LogisticRegression().fit(X, y)
+    return X, y, model
+
+
+def _run(X, y, model, search=None, **kwargs):
+    rec = Recording(model)
+    search = (search or BlackBoxSearch()).fit(X, y)
+    return search.generate(rec, X[:120], y[:120], **kwargs), rec
+
+
+def test_outputs_given_save_evaluations_and_change_nothing(problem):
+    X, y, model = problem
+    plain, rec_plain = _run(X, y, model)
+    given, rec_given = _run(
+        X,
+        y,
+        model,
+        initial_output=model.predict_proba(X[:120]),
+        reference_output=model.predict_proba(X),
+    )
+    np.testing.assert_array_equal(plain.X, given.X)
+    np.testing.assert_array_equal(plain.success, given.success)
+    # the source rows (120) and the reference rows (400) cost nothing now
+    assert plain.n_rows_evaluated - given.n_rows_evaluated == 120 + 400
+    np.testing.assert_array_equal(plain.n_evaluations - 1, given.n_evaluations)
+    assert given.n_rows_evaluated == given.n_evaluations.sum()
+    assert sum(len(b) for b in rec_given.batches) == given.n_rows_evaluated
+
+
+def test_no_candidate_is_evaluated_twice(problem):
+    X, y, model = problem
+    result, rec = _run(X, y, model, initial_output=model.predict_proba(X[:120]))
+    rows = np.vstack(rec.batches)
+    assert np.unique(rows, axis=0).shape[0] == rows.shape[0]
+    # the returned rows were evaluated during the search: no final call
+    assert result.summary()["median_evaluations"] == np.median(result.n_evaluations)
+
+
+def test_bisection_evaluations_per_row_are_few(problem):
+    X, y, model = problem
+    result, _ = _run(
+        X,
+        y,
+        model,
+        search=BisectionSearch(n_iter=8),
+        initial_output=model.predict_proba(X[:120]),
+        reference_output=model.predict_proba(X),
+    )
+    assert result.success.mean() > 0.95
+    # the anchor end is known valid: at most n_iter evaluations a row
+    assert result.n_evaluations.max() <= 8
+
+
+def test_chunks_bound_the_batch_and_keep_the_rows(problem):
+    X, y, model = problem
+    one, rec_one = _run(X, y, model)
+    size = chunk_rows(120, 6, 2, working_memory=0.15)
+    assert 1 < size < 120
+    with config_context(working_memory=0.15):
+        many, rec_many = _run(X, y, model)
+    np.testing.assert_allclose(one.X, many.X, atol=1e-9)
+    np.testing.assert_array_equal(one.success, many.success)
+    # after the sources' and the reference rows' outputs
+    biggest = max(len(b) for b in rec_many.batches[2:])
+    assert biggest < max(len(b) for b in rec_one.batches[2:]) / 3
+
+
+def test_chunk_rows_examples():
+    assert chunk_rows(10, 20, 4) == 10
+    assert chunk_rows(10**6, 20, 4, working_memory=1) == 14
+    assert chunk_rows(10**6, 784, 10, working_memory=1) == 1
+
+
+def test_progress_calls_back_per_chunk(problem):
+    X, y, model = problem
+    seen = []
+    with config_context(working_memory=0.15):
+        _run(X, y, model, progress=seen.append)
+    size = chunk_rows(120, 6, 2, working_memory=0.15)
+    assert seen == list(range(size, 120, size)) + [120] or seen[-1] == 120
+    assert seen == sorted(seen) and len(seen) == -(-120 // size)
+
+
+def test_progress_log_lines():
+    lines = []
+    bar = SearchProgress(
+        100, "round 1, teacher 'a'", log=lines.append, use_tqdm=False, interval=3600
+    )
+    bar.update(10)
+    bar.update(40)  # within the interval: no line
+    bar.update(100)
+    bar.close()
+    assert len(lines) == 2
+    assert lines[0].startswith("round 1, teacher 'a': 10 of 100 rows searched (")
+    assert "rows/s" in lines[1] and "left)" in lines[1]
+
+
+def test_progress_bar_through_tqdm():
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    with SearchProgress(1000, "round 2, teacher 'b'", use_tqdm=True, file=out) as bar:
+        bar.update(500)
+        bar.update(1000)
+    text = out.getvalue()
+    assert "round 2, teacher 'b'" in text and "1.00k/1.00k" in text
+    assert "rows/s" in text
+
+
+def _ensemble(**kwargs):
+    return CooperativeDistillationEnsemble(
+        [
+            ("logreg", make_pipeline(StandardScaler(), LogisticRegression())),
+            ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+            ("nb", GaussianNB()),
+        ],
+        random_state=0,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = X[:240], y[:240]
+    return X, y, np.arange(len(y)) % 3
+
+
+def _same_fit(a, b):
+    for name in a.named_estimators_:
+        va, vb = a.virtual_instances_[name], b.virtual_instances_[name]
+        np.testing.assert_array_equal(va["X"], vb["X"])
+        np.testing.assert_array_equal(va["y"], vb["y"])
+
+
+def test_verbose_fit_logs_search_progress_without_tqdm(cancer, capsys, monkeypatch):
+    import skcoop.utils._progress as progress
+
+    monkeypatch.setattr(progress, "is_installed", lambda name: False)
+    X, y, site = cancer
+    _ensemble(verbose=1).fit(X, y, site=site)
+    out = capsys.readouterr().out
+    assert "round 1, teacher 'logreg':" in out and "rows searched" in out
+
+
+def test_verbose_fit_shows_tqdm_bars(cancer, capsys):
+    pytest.importorskip("tqdm")
+    X, y, site = cancer
+    _ensemble(verbose=1).fit(X, y, site=site)
+    err = capsys.readouterr().err
+    assert "round 1, teacher 'tree'" in err and "rows/s" in err
+
+
+def test_threads_equal_one_job(cancer):
+    X, y, site = cancer
+    one = _ensemble(n_jobs=1).fit(X, y, site=site)
+    with parallel_config(backend="threading", n_jobs=2):
+        threads = _ensemble().fit(X, y, site=site)
+    _same_fit(one, threads)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_equals_one_job(cancer):
+    distributed = pytest.importorskip("dask.distributed")
+    X, y, site = cancer
+    one = _ensemble(n_jobs=1).fit(X, y, site=site)
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        with parallel_config(backend="dask"):
+            spread = _ensemble().fit(X, y, site=site)
+    _same_fit(one, spread)
+    for name, est in one.named_estimators_.items():
+        np.testing.assert_allclose(
+            est.predict_proba(X), spread.named_estimators_[name].predict_proba(X)
+        )
