@@ -8,6 +8,8 @@ prediction is closer to the row's true value).
 - :class:`BlackBoxSearch`: any model with ``predict_proba``/``predict``.
 - :class:`GradientSearch`: torch modules and skorch nets, on their device.
 - :class:`BisectionSearch`: the simplest batched baseline.
+- :class:`ExactSearch`: minimal-cost counterfactuals of linear models and
+  tree ensembles, as linear or mixed-integer programs (scipy's HiGHS).
 - :func:`make_search`: ``"auto"`` picks a backend for a model.
 """
 
@@ -18,6 +20,7 @@ from ._auto import make_search
 from ._base import BaseCounterfactualSearch
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
+from ._exact import ExactSearch
 from ._result import CounterfactualResult, quintessential_target
 from ._torch import GradientSearch
 
@@ -26,6 +29,7 @@ __all__ = [
     "BisectionSearch",
     "BlackBoxSearch",
     "CounterfactualResult",
+    "ExactSearch",
     "GradientSearch",
     "feature_scale",
     "make_search",
