@@ -17,11 +17,11 @@ dependency installation off; the app is a folder written here).
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -94,6 +94,13 @@ def _health(port):
         return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0).is_success
     except httpx.HTTPError:
         return False
+
+
+def _signal_group(proc, sig):
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def write_app(folder, rounds, seed, results, step_timeout):
@@ -196,15 +203,16 @@ def run_deployment(rounds=2, seed=0, timeout=300.0, keep_logs=None):
         time.sleep(0.5)
         return CooperativeHistory.load(results)
     finally:
+        # each process leads its own group: stop it with the apps it spawned
         for _, proc, _ in reversed(procs):
-            if proc.poll() is None:
-                proc.terminate()
+            _signal_group(proc, signal.SIGTERM)
         for _, proc, log in reversed(procs):
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
+                _signal_group(proc, signal.SIGKILL)
                 proc.wait()
+            _signal_group(proc, signal.SIGKILL)  # leftover children, if any
             log.close()
         if keep_logs is not None:
             shutil.copytree(logs, keep_logs, dirs_exist_ok=True)
@@ -230,7 +238,7 @@ def main(argv=None):
         gap = np.abs(models[name].predict_proba(X_test) - member.predict_proba(X_test))
         print(f"{name}: max |predict_proba - in-process| = {gap.max():.3g}")
         assert gap.max() <= 1e-12
-    print(textwrap.dedent("equal to the in-process ensemble (atol 1e-12)"))
+    print("equal to the in-process ensemble (atol 1e-12)")
 
 
 if __name__ == "__main__":

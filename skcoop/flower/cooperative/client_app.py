@@ -79,6 +79,13 @@ def make_client_app(site_fn):
     app : flwr.clientapp.ClientApp
         With the handlers ``query.model``, ``train.teach`` and
         ``train.learn`` (see the module's docstring).
+
+    Examples
+    --------
+    >>> from skcoop.flower.cooperative import demo_site, make_client_app
+    >>> app = make_client_app(demo_site)
+    >>> sorted(app._registered_funcs)
+    ['query.model', 'train.learn', 'train.teach']
     """
     app = ClientApp()
 

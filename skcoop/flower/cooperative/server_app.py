@@ -313,6 +313,13 @@ def make_server_app(
     Returns
     -------
     app : flwr.serverapp.ServerApp
+
+    Examples
+    --------
+    >>> from skcoop.flower.cooperative import make_server_app
+    >>> app = make_server_app(n_rounds=2, random_state=0)
+    >>> type(app).__name__
+    'ServerApp'
     """
     overrides = {
         "num-rounds": n_rounds,

@@ -60,6 +60,18 @@ class Site:
         (a counterfactual engine object, say); they override the server's.
     trusted : list of str, default=None
         Further types this site trusts in its peers' model files.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skcoop.flower.cooperative import Site
+    >>> X, y = load_iris(return_X_y=True)
+    >>> def site_fn(node_config):
+    ...     k = int(node_config["partition-id"])
+    ...     return Site(f"site{k}", GaussianNB(), X[k::3], y[k::3])
+    >>> site_fn({"partition-id": 2}).name
+    'site2'
     """
 
     name: str
