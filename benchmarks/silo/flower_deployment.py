@@ -5,7 +5,7 @@ Starts a SuperLink and three SuperNodes as separate processes on 127.0.0.1
 the ServerApp's report, stops every process it started, and checks that the
 sites' final members equal the in-process ensemble for the same seed::
 
-    python benchmarks/silo/flower_deployment.py [--rounds 2] [--timeout 300]
+    python benchmarks/silo/flower_deployment.py [--rounds 2] [--csv table.csv]
 
 Each SuperNode runs the ClientApp around ``skcoop.flower.cooperative.demo_site``
 with ``--node-config 'partition-id=<i>'``; nothing is downloaded (runtime
@@ -225,6 +225,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--logs", default=None, help="copy the processes' logs here")
+    parser.add_argument(
+        "--csv", default=None, help="write the per-round, per-site table here"
+    )
     args = parser.parse_args(argv)
     from skcoop.flower.cooperative import demo_ensemble
 
@@ -232,6 +235,15 @@ def main(argv=None):
     history = run_deployment(args.rounds, args.seed, args.timeout, args.logs)
     print(f"deployment runtime: {time.perf_counter() - start:.1f} s in all")
     print(history.format_table())
+    if args.csv:
+        import csv
+
+        with open(args.csv, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, [*history.table[0], "round_seconds"])
+            writer.writeheader()
+            for entry in history.table:
+                seconds = history.rounds[entry["round"]]["seconds"]
+                writer.writerow({**entry, "round_seconds": round(seconds, 3)})
     ens, (X_test, _) = demo_ensemble(args.seed, args.rounds)
     models = history.final_models()
     for name, member in ens.named_estimators_.items():
