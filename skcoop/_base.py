@@ -15,7 +15,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import Bunch, _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -441,7 +446,16 @@ class _BaseCooperative(_BaseComposition):
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            # weights mean repetition: a negative one has no meaning
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+        if isinstance(self.partition, str):  # a str has a split method
+            raise InvalidParameterError(
+                f"The 'partition' parameter of {type(self).__name__} must be None "
+                "or an object implementing 'split' (a partitioner from "
+                f"skcoop.partition). Got {self.partition!r} instead."
+            )
         return X, y, sample_weight
 
     def _fit_cooperative(self, X, y, site, sample_weight, fit_params):

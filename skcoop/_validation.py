@@ -216,7 +216,7 @@ def check_member_neighbors(name, estimator, n_rows):
         if k > n_rows:
             raise ValueError(
                 f"Member {name!r} ({type(estimator).__name__}) has {param}={k}, "
-                f"but owns only {n_rows} row(s): a k-nearest-neighbour learner "
+                f"but owns only {n_rows} sample(s): a k-nearest-neighbour learner "
                 f"needs at least n_neighbors rows. Got {param}={k} > {n_rows} "
                 f"instead. Set {name}__{param} <= {n_rows}, or give it more rows."
             )
