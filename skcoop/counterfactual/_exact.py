@@ -24,6 +24,14 @@ from ._steps import (
 
 __all__ = ["ExactSearch"]
 
+_EMPTY = {
+    "optimal": bool,
+    "gap": float,
+    "status": object,
+    "objective": float,
+    "bound": float,
+    "solve_time": float,
+}
 _MARGIN = {"proba": 1e-9, "logit": 1e-7, "softmax": 1e-7, "identity": 1e-9}
 
 
@@ -111,15 +119,16 @@ feature_names_in_
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
     >>> from skcoop.counterfactual import ExactSearch
-    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]] * 5)
-    >>> y = (X.sum(axis=1) >= 1).astype(int)
+    >>> X = np.random.RandomState(0).uniform(-2, 2, size=(40, 2))
+    >>> y = (2 * X[:, 0] + X[:, 1] > 1).astype(int)
     >>> model = LogisticRegression().fit(X, y)
+    >>> model.coef_, model.intercept_ = np.array([[2.0, 1.0]]), np.array([-1.0])
     >>> search = ExactSearch(sparsity_weight=0, scale=[1.0, 1.0]).fit(X, y)
-    >>> result = search.generate(model, X[:1], [1], confidence=0.5)
-    >>> result.success.tolist(), result.optimal.tolist()
-    ([True], [True])
-    >>> float(np.round(result.distance[0], 3))
-    0.5
+    >>> result = search.generate(model, [[0.0, 0.0]], [1], confidence=0.5)
+    >>> result.success.tolist(), result.optimal.tolist(), result.status.tolist()
+    ([True], [True], ['optimal'])
+    >>> np.round(result.X, 3)  # logit 2 z0 + z1 - 1 >= 0: z0 is the cheaper
+    array([[0.5, 0. ]])
     """
 
     _parameter_constraints: dict = {
@@ -160,11 +169,11 @@ feature_names_in_
         self.max_cuts = max_cuts
         self.n_iter = n_iter
 
-    def generate(self, model, X, y, *, confidence=None, target=None, tolerance=None):
+    def generate(self, model, X, y, **kwargs):
         """Find the minimal-cost counterfactual of every row of ``X``.
 
         Parameters and the target are those of
-        :meth:`BaseCounterfactualSearch.generate`.
+        :meth:`BaseCounterfactualSearch.generate` (passed on as keywords).
 
         Returns
         -------
@@ -172,20 +181,18 @@ feature_names_in_
             With ``optimal``, ``gap``, ``status``, ``objective``, ``bound``
             and ``solve_time`` per row (see Notes).
         """
-        self._fields = None
-        result = super().generate(
-            model, X, y, confidence=confidence, target=target, tolerance=tolerance
-        )
-        n = len(result)
-        fields = self._fields or {
-            "optimal": np.zeros(n, dtype=bool),
-            "gap": np.full(n, np.nan),
-            "status": np.full(n, "", dtype=object),
-            "objective": np.full(n, np.nan),
-            "bound": np.full(n, np.nan),
-            "solve_time": np.zeros(n),
+        self._parts = []  # one dict of fields per chunk of rows, in order
+        try:
+            result = super().generate(model, X, y, **kwargs)
+            parts = self._parts
+        finally:
+            del self._parts
+        fields = {
+            key: np.concatenate([part[key] for part in parts])
+            if parts
+            else np.zeros(0, dtype=_EMPTY[key])
+            for key in _EMPTY
         }
-        del self._fields
         fields["optimal"] = fields["optimal"] & result.success
         result.update(fields)
         return result
@@ -212,7 +219,7 @@ feature_names_in_
             "bound": np.full(n, np.nan),
             "solve_time": np.zeros(n),
         }
-        self._fields = fields
+        self._parts.append(fields)
         anchors = nearest_anchors(ctx, 3)[0] if goal.already.any() else None
         if goal.already.any():
             Z[goal.already] = step_toward_anchor(
@@ -378,9 +385,24 @@ feature_names_in_
         def cost(z):
             return (np.abs(z - x) / scale).sum() + sw * np.count_nonzero(z != x)
 
-        best = solve([(W, logit + np.log(k - 1) + m, np.full(k - 1, np.inf))])
+        # sufficient with room: g <= need holds at the inner solution
+        room = -np.log(max(np.exp(-m) - t, 1e-300) / (1 - t)) + 1e-12
+        best = solve([(W, logit + np.log(k - 1) + room, np.full(k - 1, np.inf))])
         if best.z is not None:
             best.cost = cost(best.z)
+        # an interior point (a higher target): the segments from the outer
+        # solutions to it cross the boundary where the cuts are supporting
+        t_in = t + 0.5 * (1 - t)
+        inside = solve(
+            [
+                (
+                    W,
+                    np.log(t_in) - np.log1p(-t_in) + np.log(k - 1),
+                    np.full(k - 1, np.inf),
+                )
+            ]
+        )
+        interior = inside.z if inside.z is not None else best.z
         extra = [(W, logit + m, np.full(k - 1, np.inf))]
         bound = -np.inf
         for _ in range(self.max_cuts + 1):
@@ -395,17 +417,21 @@ feature_names_in_
                 sol.bound = bound
                 sol.optimal = sol.optimal and bound >= sol.cost - 1e-9
                 return sol
-            if best.z is not None:  # where the segment meets the target
+            soft = np.exp(F - logsumexp(F))  # Kelley's cut at the outer point
+            grad = soft.copy()
+            grad[c] -= 1.0
+            extra.append((grad, -np.inf, need - g + grad @ F))
+            if interior is not None:  # where the segment meets the target
                 lo, hi = 0.0, 1.0
                 for _ in range(40):
                     mid = 0.5 * (lo + hi)
-                    if g_at(sol.z + mid * (best.z - sol.z))[0] <= need:
+                    if g_at(sol.z + mid * (interior - sol.z))[0] <= need:
                         hi = mid
                     else:
                         lo = mid
-                z_b = sol.z + hi * (best.z - sol.z)
+                z_b = sol.z + hi * (interior - sol.z)
                 c_b = cost(z_b)
-                if c_b < best.cost:
+                if best.z is None or c_b < best.cost:
                     best = Solution(z_b, c_b, bound, "", False)
                 g, F = g_at(z_b)
                 if best.cost - bound <= self.mip_rel_gap * max(abs(best.cost), 1e-12):
