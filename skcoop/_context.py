@@ -71,8 +71,8 @@ class Settings:
 
     alpha: float = 0.5
     counterfactual: object = "auto"
-    scope: str = "deficiency"
-    expertise: str = "in_sample"
+    scope: str = "expertise"
+    expertise: str = "oof"
     oof_folds: int = 3
     dedupe: bool = True
     virtual_weight: float = 1.0

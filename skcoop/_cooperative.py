@@ -30,16 +30,19 @@ __all__ = ["CooperativeDistillationEnsemble"]
 class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     """Heterogeneous classifiers that improve one another by cooperative distillation.
 
-    Each member is fitted on its own rows (its site). Then, for every pair of
-    members, where the teacher ``i`` predicts a row correctly and the student
-    ``j`` does not (the deficiency ``R_{i->j} = S_i minus S_j``), the teacher
-    searches a *quintessential counterfactual*: a nearby point whose predicted
-    probability of the true class moves ``alpha`` of the way to certainty,
-    ``p' = p + alpha (1 - p)``. The point, labelled with the true class, is
-    added to the student's rows, and each student is refitted from a clone.
-    By default expertise is measured on each teacher's own rows and only
-    virtual instances travel between sites; they lie near the teacher's rows
-    by design, so they are not a formal privacy guarantee.
+    Each member is fitted on its own rows (its site). Then each member, as a
+    teacher ``i``, finds the rows of its own site it predicts correctly (its
+    expertise ``S_i``, judged out-of-fold by default) and, for each row it
+    teaches a student ``j``, searches a *quintessential counterfactual*: a
+    nearby point whose predicted probability of the true class moves
+    ``alpha`` of the way to certainty, ``p' = p + alpha (1 - p)``. The point,
+    labelled with the true class, is added to the student's rows, and each
+    student is refitted from a clone. The paper teaches only the deficiency
+    ``R_{i->j} = S_i minus S_j`` (``scope="deficiency"``); by default every
+    row of ``S_i`` is taught, which keeps members from getting worse on real
+    sites (see ``scope``). Only virtual instances travel between sites; they
+    lie near the teacher's rows by design, so they are not a formal privacy
+    guarantee (see ``prototype_k`` and ``min_distance``).
 
     Read more in the :ref:`User Guide <cooperative>`.
 
@@ -65,18 +68,21 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         Where expertise is measured. ``"site"``: each teacher judges itself
         and its students on its own rows only (no raw row is sent);
         ``"union"``: on every row of ``X`` (simulations only).
-    scope : {"deficiency", "expertise"}, default="deficiency"
-        The rows a teacher teaches each student. ``"deficiency"``: the rows
-        of its own where it is right and the student is wrong (the paper's
-        ``R_{i->j}``); ``"expertise"``: every row of its own where it is
-        right, so that a student also learns where it agrees (on real sites,
-        rows only where a student errs teach it to flip its answer there).
-    expertise : {"in_sample", "oof"}, default="in_sample"
-        How a teacher's own correctness is judged on its rows: its
-        predictions after fitting on them (the paper), or out-of-fold
+    scope : {"expertise", "deficiency"}, default="expertise"
+        The rows a teacher teaches each student. ``"expertise"``: every row
+        of its own where it is right, so that a student also learns where it
+        already agrees; ``"deficiency"``: only the rows where the student is
+        wrong (the paper's ``R_{i->j}``). On sites that see the same classes
+        with a shifted mix (real silos), rows only where a student errs teach
+        it to flip its answer there and make members worse; see
+        :ref:`real_sites`.
+    expertise : {"oof", "in_sample"}, default="oof"
+        How a teacher's own correctness is judged on its rows: out-of-fold
         predictions (``oof_folds``-fold cross-validation inside its site, so
-        that a teacher is not called right where it merely overfits).
-        Students are judged on the teacher's rows, which they never saw.
+        that a teacher is not called right where it merely overfits), or its
+        predictions after fitting on them (the paper). Students are judged on
+        the teacher's rows, which they never saw. The paper's settings are
+        ``scope="deficiency", expertise="in_sample"``.
     oof_folds : int >= 2, default=3
         Folds of ``expertise="oof"``.
     prototype_k : int, default=None
@@ -246,8 +252,8 @@ object, default="auto"
         alpha=0.5,
         n_rounds=1,
         pool="site",
-        scope="deficiency",
-        expertise="in_sample",
+        scope="expertise",
+        expertise="oof",
         oof_folds=3,
         prototype_k=None,
         min_distance=None,

@@ -60,18 +60,21 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
     pool : {"site", "union"}, default="site"
         Where expertise is measured (see
         :class:`CooperativeDistillationEnsemble`).
-    scope : {"deficiency", "expertise"}, default="deficiency"
-        The rows a teacher teaches each student. ``"deficiency"``: the rows
-        of its own where it is right and the student is wrong (the paper's
-        ``R_{i->j}``); ``"expertise"``: every row of its own where it is
-        right, so that a student also learns where it agrees (on real sites,
-        rows only where a student errs teach it to flip its answer there).
-    expertise : {"in_sample", "oof"}, default="in_sample"
-        How a teacher's own correctness is judged on its rows: its
-        predictions after fitting on them (the paper), or out-of-fold
+    scope : {"expertise", "deficiency"}, default="expertise"
+        The rows a teacher teaches each student. ``"expertise"``: every row
+        of its own where it is right, so that a student also learns where it
+        already agrees; ``"deficiency"``: only the rows where the student is
+        wrong (the paper's ``R_{i->j}``). On sites that see the same classes
+        with a shifted mix (real silos), rows only where a student errs teach
+        it to flip its answer there and make members worse; see
+        :ref:`real_sites`.
+    expertise : {"oof", "in_sample"}, default="oof"
+        How a teacher's own correctness is judged on its rows: out-of-fold
         predictions (``oof_folds``-fold cross-validation inside its site, so
-        that a teacher is not called right where it merely overfits).
-        Students are judged on the teacher's rows, which they never saw.
+        that a teacher is not called right where it merely overfits), or its
+        predictions after fitting on them (the paper). Students are judged on
+        the teacher's rows, which they never saw. The paper's settings are
+        ``scope="deficiency", expertise="in_sample"``.
     oof_folds : int >= 2, default=3
         Folds of ``expertise="oof"``.
     prototype_k : int, default=None
@@ -190,8 +193,8 @@ object, default="auto"
         alpha=0.5,
         n_rounds=1,
         pool="site",
-        scope="deficiency",
-        expertise="in_sample",
+        scope="expertise",
+        expertise="oof",
         oof_folds=3,
         prototype_k=None,
         min_distance=None,

@@ -63,6 +63,7 @@ def _run_sites(ens, X, y, site, n_rounds, teach_kwargs=None):
                 round=r,
                 random_state=seeds[r][name],
                 classes=classes,
+                received=list(received[name]),
                 **(teach_kwargs or {}),
             )
             for student, rows in sent.items():

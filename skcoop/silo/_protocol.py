@@ -136,6 +136,9 @@ def _seed(random_state):
         "tolerance": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "tolerance_quantile": [Interval(Real, 0, 1, closed="neither")],
         "trusted": [list, None],
+        "received": [list, None],
+        "fill": [StrOptions({"mean", "median", "impute", "zero"})],
+        "dedupe": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -148,8 +151,8 @@ def teach(
     name,
     alpha=0.5,
     counterfactual="auto",
-    scope="deficiency",
-    expertise="in_sample",
+    scope="expertise",
+    expertise="oof",
     oof_folds=3,
     prototype_k=None,
     min_distance=None,
@@ -160,6 +163,9 @@ def teach(
     tolerance="auto",
     tolerance_quantile=0.5,
     trusted=None,
+    received=None,
+    fill="mean",
+    dedupe=True,
 ):
     """Teach every peer from this site's own rows: the teacher's half of a round.
 
@@ -203,6 +209,12 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         Regression only.
     trusted : list of str, default=None
         Types to trust when loading model files.
+    received : list of VirtualRows, default=None
+        The virtual rows this site received in earlier rounds (as given to
+        :func:`learn`): the out-of-fold judge refits the member on its folds
+        plus these rows, as the member itself was fitted.
+    fill, dedupe : see :func:`learn`
+        How ``received`` is written in this site's columns.
 
     Returns
     -------
@@ -279,6 +291,9 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
     params = {} if weight is None else {"sample_weight": weight}
     template = model if is_pretrained(model) else clone(model)
     judged, output = remember_output(model, X_own, judge.task)
+    virtual = None
+    if received and expertise == "oof":
+        virtual = _received_store(received, X_own, fill, dedupe)
     errors = own_errors(
         template,
         judged,
@@ -288,6 +303,7 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         settings,
         seed=seed,
         fit_params=params,
+        virtual=virtual,
         classes=classes,
     )
     teaching = np.arange(len(y)) if weight is None else np.flatnonzero(weight != 0)
@@ -328,6 +344,38 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
             X_sent, lesson.y, teacher=name, student=lesson.student, round=round
         )
     return sent
+
+
+def _received_store(received, X, fill, dedupe):
+    """Virtual rows a site received, in its own columns, deduplicated."""
+    keys = _keys(X, None)
+    lessons = []
+    for rows in received:
+        if not isinstance(rows, VirtualRows):
+            raise TypeError(
+                "received must hold VirtualRows (see VirtualRows.load). Got "
+                f"{type(rows).__name__} instead."
+            )
+        if not is_frame(rows.X) and rows.X.shape[1] != len(keys):
+            raise ValueError(
+                f"Virtual rows from {rows.teacher!r} have {rows.X.shape[1]} "
+                f"unnamed columns, but this site's rows have {len(keys)}. Got "
+                "arrays of different widths instead; send DataFrames so that "
+                "columns are matched by name."
+            )
+        lessons.append(
+            Lesson(
+                teacher=rows.teacher,
+                student=rows.student,
+                X=rows.X,
+                y=np.asarray(rows.y),
+                keys=_keys(rows.X, None),
+                n_round=rows.round,
+            )
+        )
+    blocks = receive(lessons, keys, X, fill)
+    store, _ = merge_virtual(None, blocks, dedupe)
+    return store
 
 
 @validate_params(
@@ -406,33 +454,7 @@ def learn(
     names = getattr(estimator, "feature_names_in_", None)
     if names is not None and is_frame(X):
         X = X[list(names)]
-    keys = _keys(X, None)
-    lessons = []
-    for rows in received:
-        if not isinstance(rows, VirtualRows):
-            raise TypeError(
-                "received must hold VirtualRows (see VirtualRows.load). Got "
-                f"{type(rows).__name__} instead."
-            )
-        if not is_frame(rows.X) and rows.X.shape[1] != len(keys):
-            raise ValueError(
-                f"Virtual rows from {rows.teacher!r} have {rows.X.shape[1]} "
-                f"unnamed columns, but this site's rows have {len(keys)}. Got "
-                "arrays of different widths instead; send DataFrames so that "
-                "columns are matched by name."
-            )
-        lessons.append(
-            Lesson(
-                teacher=rows.teacher,
-                student=rows.student,
-                X=rows.X,
-                y=np.asarray(rows.y),
-                keys=_keys(rows.X, None),
-                n_round=rows.round,
-            )
-        )
-    blocks = receive(lessons, keys, X, fill)
-    store, _ = merge_virtual(None, blocks, dedupe)
+    store = _received_store(received, X, fill, dedupe)
     settings = Settings(virtual_weight=virtual_weight, fill=fill, dedupe=dedupe)
     params = (
         {}
