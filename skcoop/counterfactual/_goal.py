@@ -126,44 +126,89 @@ def raw_output(oracle, Z, regression):
 
 
 class OutputCache:
-    """Raw model outputs of the candidate rows seen so far, keyed by their bytes.
+    """Raw model outputs of the candidate rows seen so far.
 
     One cache lives for one chunk of one ``generate`` call, so its size is
     part of the chunk's memory budget. Seeded with the outputs the caller
     already has (source rows, reference rows), it makes a known row cost no
-    model call and no row cost two.
+    model call and no row cost two. A row is found by a 64-bit hash of its
+    bits (computed for all rows at once) in a dict, then checked for
+    equality with the stored row. Always on, so that results never depend
+    on timing: a cached output and a fresh one can differ in the last bit.
     """
 
     def __init__(self, regression):
         self.regression = regression
-        self.table = {}
+        self.index = {}  # hash -> position in Z, raw
+        self.Z = None
+        self.raw = None
+        self.size = 0
+        self._mult = None
 
-    @staticmethod
-    def keys(Z):
-        Z = np.ascontiguousarray(Z, dtype=np.float64)
-        return [row.tobytes() for row in Z]
+    def _hash(self, Z):
+        bits = Z.view(np.uint64)
+        if self._mult is None or self._mult.size != bits.shape[1]:
+            rng = np.random.default_rng(0)
+            odd = rng.integers(0, 2**62, size=bits.shape[1], dtype=np.uint64)
+            self._mult = odd * np.uint64(2) + np.uint64(1)
+        return (bits * self._mult).sum(axis=1, dtype=np.uint64)
 
-    def seed(self, Z, raw):
+    def _store(self, Z, raw):
+        m = Z.shape[0]
+        if self.Z is None:
+            self.Z = np.empty((max(m, 1024), Z.shape[1]))
+            self.raw = np.empty((max(m, 1024),) + raw.shape[1:])
+        if self.size + m > self.Z.shape[0]:
+            cap = max(2 * self.Z.shape[0], self.size + m)
+            for name in ("Z", "raw"):
+                old = getattr(self, name)
+                grown = np.empty((cap,) + old.shape[1:])
+                grown[: self.size] = old[: self.size]
+                setattr(self, name, grown)
+        self.Z[self.size : self.size + m] = Z
+        self.raw[self.size : self.size + m] = raw
+        self.size += m
+        return np.arange(self.size - m, self.size)
+
+    def seed(self, Z, raw, h=None):
         """Record known raw outputs of the rows ``Z``."""
-        self.table.update(zip(self.keys(Z), np.asarray(raw, dtype=float)))
+        Z = np.ascontiguousarray(Z, dtype=np.float64)
+        if Z.shape[0] == 0:
+            return
+        h = self._hash(Z) if h is None else h
+        pos = self._store(Z, np.asarray(raw, dtype=float))
+        self.index.update(zip(h.tolist(), pos.tolist()))
 
     def lookup(self, oracle, Z):
         """Raw outputs of ``Z``; only rows never seen call the model (once each).
 
         Returns the outputs and the positions of the rows that were evaluated.
         """
-        keys = self.keys(Z)
-        table = self.table
-        first = {}
-        for i, key in enumerate(keys):
-            if key not in table and key not in first:
-                first[key] = i
-        fresh = np.fromiter(first.values(), dtype=np.intp, count=len(first))
-        if fresh.size:
-            self.seed(Z[fresh], raw_output(oracle, Z[fresh], self.regression))
-        raw = np.array([table[key] for key in keys], dtype=float)
-        if not self.regression:
-            raw = raw.reshape(len(keys), -1)
+        Z = np.ascontiguousarray(Z, dtype=np.float64)
+        h = self._hash(Z)
+        get = self.index.get
+        pos = np.fromiter((get(x, -1) for x in h.tolist()), np.intp, Z.shape[0])
+        hit = pos >= 0
+        if hit.any():
+            hit[hit] = np.all(self.Z[pos[hit]] == Z[hit], axis=1)
+        miss = np.flatnonzero(~hit)
+        fresh, rep, out = miss, None, None
+        if miss.size:
+            # rows repeated within the batch are evaluated once
+            _, first, inverse = np.unique(
+                h[miss], return_index=True, return_inverse=True
+            )
+            rep = miss[first][inverse.reshape(-1)]
+            rep = np.where(np.all(Z[miss] == Z[rep], axis=1), rep, miss)
+            fresh = np.unique(rep)
+            out = np.asarray(raw_output(oracle, Z[fresh], self.regression), float)
+            self.seed(Z[fresh], out, h[fresh])
+        shape = (self.raw if out is None else out).shape[1:]
+        raw = np.empty((Z.shape[0],) + shape)
+        raw[hit] = self.raw[pos[hit]]
+        if out is not None:
+            raw[fresh] = out
+            raw[miss] = raw[rep]
         return raw, fresh
 
 
