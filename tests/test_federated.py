@@ -93,11 +93,11 @@ def test_teacher_proba_aligns_classes_and_weighs_teachers():
 
 
 def test_federated_imports_without_flwr():
-    # a fresh interpreter where ``import flwr`` fails: skcoop, skcoop.federated
-    # and skcoop.flower's names import; the Flower app itself needs flwr
+    # a fresh interpreter where ``import flwr`` fails: skcoop and
+    # skcoop.federated import; the Flower app needs flwr
     code = (
         "import sys; sys.modules['flwr'] = None\n"
-        "import skcoop, skcoop.federated, skcoop.flower\n"
+        "import skcoop, skcoop.federated\n"
         "from skcoop.federated import KDConsolidator, count_rounds\n"
         "try:\n"
         "    import skcoop.flower.fedavg.client_app\n"
@@ -108,6 +108,14 @@ def test_federated_imports_without_flwr():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "the app needs flwr"
+
+
+def test_federated_does_not_import_flwr():
+    code = "import sys, skcoop.federated; print('flwr' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------- consolidators
@@ -171,7 +179,9 @@ def _pretrained(tiny, seen=None):
 def test_kd_consolidation_beats_chance_and_sees_no_client_row(tiny):
     seen = []
     teachers = _pretrained(tiny, seen)
-    kd = KDConsolidator(teachers, n_classes=10, random_state=0).fit(tiny["X_public"])
+    student = make_mlp_net(64, 10, max_epochs=15)
+    kd = KDConsolidator(teachers, n_classes=10, student=student, random_state=0)
+    kd.fit(tiny["X_public"])
     # every client knows at most 4 classes, the consolidated model all ten
     assert kd.score(tiny["X_test"], tiny["y_test"]) > 0.6
     for t in teachers:
@@ -185,6 +195,7 @@ def test_kd_consolidation_beats_chance_and_sees_no_client_row(tiny):
     assert kd.best_params_ == {"temperature": 2.0, "alpha": 0.5}
 
 
+@pytest.mark.slow
 def test_tuned_kd_keeps_the_best_scored_candidate(tiny):
     teachers = _pretrained(tiny)
     clients = [

@@ -2,6 +2,7 @@
 # ruff: noqa: E501  (markdown table rows are built as single strings)
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -279,4 +280,7 @@ def write(df, meta, out_dir):
             + f" | {cs.get('kd_tuned', np.nan):.1f} / {cs.get('coop', np.nan):.1f} |"
         )
     L += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
+    notes = Path(__file__).resolve().parent / f"notes_{meta['mode']}.md"
+    if notes.exists():  # the hand-written analysis of the committed run
+        L += [notes.read_text()]
     (out_dir / "summary.md").write_text("\n".join(L))

@@ -81,13 +81,23 @@ def load(name, quick, seed, fashion_size=None):
 
 
 def sites(setting, X, y, n_clients, seed):
+    """Client of each row; a Dirichlet draw is kept when every client holds
+    >= 2 classes (a classifier, and the cooperative ensemble, need two)."""
     if setting == "iid":
         return IIDPartitioner(n_clients, random_state=seed).split(X, y)
     alpha = float(setting.split("=")[1])
-    part = DirichletPartitioner(
-        n_clients, alpha=alpha, min_partition_size=10, max_tries=100, random_state=seed
-    )
-    return part.split(X, y)
+    for attempt in range(100):
+        part = DirichletPartitioner(
+            n_clients,
+            alpha=alpha,
+            min_partition_size=10,
+            max_tries=100,
+            random_state=seed * 1000 + attempt,
+        )
+        site = part.split(X, y)
+        if all(len(np.unique(y[site == k])) >= 2 for k in range(n_clients)):
+            return site
+    raise RuntimeError(f"no draw of {setting} gives every client two classes")
 
 
 def net(n_features, seed, epochs):
