@@ -189,7 +189,7 @@ def _print_report(res, n_train, n_test, alpha, n_rounds, out):
     )
     print(
         f"\nvirtual instances: {res['found']} counterfactuals found for "
-        f"{res['qualifying']} qualifying (teacher right, student wrong) rows, "
+        f"{res['qualifying']} rows taught (teacher right, out of fold), "
         f"{res['kept']} kept after removing duplicates",
         file=out,
     )
