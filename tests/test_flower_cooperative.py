@@ -183,8 +183,8 @@ class LocalGrid(Grid):
 
 
 def test_the_protocol_in_one_process_equals_the_in_process_ensemble(task_identity):
-    history = run_rounds(LocalGrid(demo_site, 3), {"num-rounds": 1})
-    ens, (X_test, _) = demo_ensemble(random_state=0, n_rounds=1)
+    history = run_rounds(LocalGrid(demo_site, 3), {"num-rounds": 2})
+    ens, (X_test, _) = demo_ensemble(random_state=0, n_rounds=2)
     models = history.final_models()
     for name, member in ens.named_estimators_.items():
         np.testing.assert_allclose(

@@ -6,7 +6,8 @@ Three handlers, one per step of a round:
   reply with the model's bytes, its metadata and the held-out score;
 - ``train.teach``: load the peers' models (skops bytes, checked by
   :func:`skcoop.silo.import_model` and :func:`skcoop.silo.check_peer`), run
-  :func:`skcoop.silo.teach` with the seed the server sends and reply with
+  :func:`skcoop.silo.teach` with the seed the server sends (and the rows
+  the site received in earlier rounds, for the out-of-fold judge) and reply with
   each student's virtual rows (parquet bytes), every row checked against
   the site's raw rows first;
 - ``train.learn``: add the rows received this round to those of earlier
@@ -120,6 +121,14 @@ def make_client_app(site_fn):
         if classes:
             params["classes"] = labels_from_json(json.loads(classes))
         model, _ = _current(context, site)
+        # the rows received in earlier rounds: the out-of-fold judge refits
+        # the member on them too, as the member itself was fitted
+        store = context.state[RECEIVED_STATE]
+        earlier = [rows_from_bytes(store[k]) for k in sorted(store)]
+        learn_params = json.loads(config["learn-params"])
+        for key in ("fill", "dedupe"):
+            if key in learn_params:
+                params.setdefault(key, learn_params[key])
         received = 0
         with tempfile.TemporaryDirectory(prefix="skcoop-peers-") as tmp:
             peers = {}
@@ -139,6 +148,7 @@ def make_client_app(site_fn):
                 round=int(config["round"]),
                 random_state=int(config["seed"]),
                 trusted=site.trusted,
+                received=earlier or None,
                 **params,
             )
         content = RecordDict()
