@@ -10,6 +10,7 @@ candidate (or the current point of an active instance) to its source row.
 
 import numpy as np
 from scipy.spatial.distance import cdist
+from sklearn import get_config
 
 __all__ = [
     "anchor_search",
@@ -35,6 +36,12 @@ def nearest_anchors(ctx, k):
     Rows with fewer than ``k`` reference rows meeting the target get, after
     those, rows that reach the target's side (regression) or the most
     confident ones; ``ok`` says which anchors meet the target.
+
+    The model's outputs on the reference rows come from
+    ``ctx.reference_output()``: given by the caller (the teacher's outputs
+    from judging) or computed once per ``generate``, so choosing anchors
+    makes no model call per row. Distances are computed a block of rows at
+    a time within scikit-learn's ``working_memory``.
 
     Returns
     -------
@@ -76,7 +83,11 @@ def nearest_anchors(ctx, k):
         if goal.regression:
             out_c = out_c[candidates]
         kk = min(k, candidates.size)
-        for chunk in np.array_split(queries, max(1, queries.size // 512)):
+        # distances to every candidate, a block of queries at a time within
+        # the working memory (about four arrays of the block's size)
+        budget = get_config()["working_memory"] * 2**20
+        block = int(max(1, min(512, budget // (32 * max(candidates.size, 1)))))
+        for chunk in np.array_split(queries, max(1, -(-queries.size // block))):
             dist = cdist(src_scaled[chunk], ref_scaled[candidates], "cityblock")
             lower = goal.lower[chunk, None]
             upper = goal.upper[chunk, None]
