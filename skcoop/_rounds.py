@@ -103,6 +103,7 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet, progress=Fa
         log=log,
         output=None if output is None or X_pool is not None else output[teaching],
         ref_output=None if output is None else output[teaching],
+        w_ref=None if member.weight is None else np.asarray(member.weight)[teaching],
         progress=progress,
     )
     for lesson in lessons:

@@ -297,6 +297,7 @@ def teach(
     log=None,
     output=None,
     ref_output=None,
+    w_ref=None,
     progress=False,
 ):
     """Teacher's counterfactuals for every student, in their shared columns.
@@ -310,6 +311,9 @@ def teach(
     right : ndarray of shape (1 + n_peers, n_rows), dtype=bool
         From :func:`judge_site`.
     X_ref, y_ref : the teacher's own rows in its columns (search reference).
+    w_ref : ndarray or None
+        Sample weights of the reference rows (the search's scales are
+        weighted, meaning repetition).
     judge, settings : the task's judge and the distillation settings.
     seed : int
         Seeds the search (and the release guard).
@@ -353,6 +357,7 @@ def teach(
         seed,
         output=output,
         ref_output=ref_output,
+        w_ref=w_ref,
         progress=(
             f"round {n_round + 1}, teacher {teacher.name!r}" if progress else None
         ),
@@ -427,6 +432,7 @@ def _search(
     *,
     output=None,
     ref_output=None,
+    w_ref=None,
     progress=None,
     log=None,
 ):
@@ -452,7 +458,10 @@ def _search(
         query, X_query = query[complete], X_query[complete]
         if query.size == 0:
             return None, query
-    search.fit(X_ref, y_ref)
+    weighted = w_ref is not None and (
+        "sample_weight" in inspect.signature(search.fit).parameters
+    )
+    search.fit(X_ref, y_ref, **({"sample_weight": w_ref} if weighted else {}))
     accepts = inspect.signature(search.generate).parameters
     kwargs = {}
     if output is not None and "initial_output" in accepts:

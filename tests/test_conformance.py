@@ -106,3 +106,20 @@ def _contract_params():
 @pytest.mark.parametrize("estimator, check", list(_contract_params()))
 def test_parameter_contract(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------------- sample_weight in searches
+@pytest.mark.parametrize("search", [BlackBoxSearch(), BisectionSearch()], ids=str)
+@pytest.mark.parametrize("scale", ["mad", "std"])
+def test_search_weights_mean_repetition(search, scale):
+    rng = np.random.RandomState(1)
+    weight = rng.randint(0, 4, size=len(Y))
+    X_rep, y_rep = np.repeat(X, weight, axis=0), np.repeat(Y, weight)
+    weighted = search.set_params(scale=scale).fit(X, Y, sample_weight=weight)
+    repeated = type(search)(scale=scale).fit(X_rep, y_rep)
+    np.testing.assert_allclose(weighted.scale_, repeated.scale_, rtol=1e-12)
+    np.testing.assert_array_equal(weighted.min_, repeated.min_)
+    # rows of weight 0 are no reference rows
+    assert weighted.X_ref_.shape[0] == int(np.sum(weight > 0))
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        type(search)().fit(X, Y, sample_weight=-np.ones(len(Y)))

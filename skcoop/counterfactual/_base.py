@@ -30,6 +30,7 @@ from ._model import (
 )
 from ._result import CounterfactualResult, quintessential_target
 from ._tabular import _TabularEncoder
+from ._weights import drop_zero_weight, weighted_scale
 
 __all__ = ["BaseCounterfactualSearch"]
 
@@ -108,7 +109,7 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
         self.scale = scale
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X_ref, y_ref=None):
+    def fit(self, X_ref, y_ref=None, sample_weight=None):
         """Learn feature scales, ranges and types, and keep the reference rows.
 
         Parameters
@@ -122,6 +123,9 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
         y_ref : array-like of shape (n_samples,), default=None
             Their labels (classification) or values (regression); used to
             pick reference rows of the target class.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the reference rows, meaning repetition: weighted
+            scales, rows of weight 0 left out (see ``_weights.py``).
 
         Returns
         -------
@@ -129,6 +133,8 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             The fitted search.
         """
         self._validate_params()
+        X_ref, y_ref, weight = drop_zero_weight(X_ref, y_ref, sample_weight)
+        self._weight = weight
         columns = getattr(X_ref, "columns", None)
         self.feature_names_in_ = (
             None if columns is None else np.asarray(columns, dtype=object)
@@ -167,8 +173,11 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
     def _scales(self, X):
         """One scale per input column (numeric unit; 1 per category change)."""
         tab = self._tabular
+        weight = getattr(self, "_weight", None)
         if isinstance(self.scale, str):
-            if self.scale == "mad":
+            if weight is not None:
+                scale = weighted_scale(X, weight, self.scale)
+            elif self.scale == "mad":
                 scale = feature_scale(X)
             else:
                 std = X.std(axis=0)
