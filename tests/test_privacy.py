@@ -207,6 +207,9 @@ def test_duplicated_site_rows_are_refused():
     X = np.zeros((6, 2))
     with pytest.raises(ValueError, match="median nearest-neighbour distance"):
         guard_release(X[:1], [0], X, [0, 0, 0, 1, 1, 1], min_distance=1.0)
+    # prototypes alone need no neighbour distance
+    out = guard_release(X[:1], [0], X, [0, 0, 0, 1, 1, 1], prototype_k=2)
+    assert out.n_prototype == 1
 
 
 # ---------------------------------------------------------------- guard

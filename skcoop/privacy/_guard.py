@@ -197,7 +197,12 @@ def guard_release(
     is_pushed = np.zeros(n, dtype=bool)
     y_out = y_virtual.copy()
     X = Xv.copy() if frame_out else np.array(Xv, dtype=float)
-    unit = space.unit()
+    try:
+        unit = space.unit()
+    except ValueError:
+        if min_distance is not None:  # the unit of min_distance is needed
+            raise
+        unit = float("nan")
 
     if prototype_k is not None and n:
         X, y_out, ok = _prototypes(space, X, y_out, y_site, prototype_k, regression)
