@@ -116,7 +116,8 @@ class BlackBoxSearch(BaseCounterfactualSearch):
     ``scipy.optimize`` is not used: its solvers take one problem at a time,
     which would make one model call per instance per iteration; the batched
     knapsack and line searches above solve the same local problems for all
-    instances with one call per step.
+    instances with one call per step. :class:`ExactSearch` solves the whole
+    problem with scipy's HiGHS, for linear models and tree ensembles.
 
     Examples
     --------

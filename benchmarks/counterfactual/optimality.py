@@ -1,0 +1,200 @@
+"""Optimality gap: the fast searches' counterfactuals against the exact optimum.
+
+Class flips at a target confidence (default 0.75) on breast_cancer and wine
+for a logistic regression (scaled), a depth-6 tree, a random forest (100
+trees, depth 8) and gradient boosting (scikit-learn's, 100 stages of depth
+3). ``ExactSearch(sparsity_weight=0)`` gives the minimal scaled L1 of each
+query (proven optimal, or its best row and gap at the time limit); the fast
+searches are divided by it, row by row, over the rows where both are valid.
+Distances are the searches' own: L1 in MAD units of the training rows.
+GradientSearch is for torch models and is not applicable to these learners.
+
+Run ``python benchmarks/counterfactual/optimality.py --help`` for the
+options; the README beside this file has the command and the tables.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from cf_data import flip_targets, load, make_queries
+from cf_tables import versions
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+from threadpoolctl import threadpool_limits
+
+from skcoop.counterfactual import BisectionSearch, BlackBoxSearch, ExactSearch
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_models(seed):
+    return {
+        "logistic": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed)
+        ),
+        "tree_depth6": DecisionTreeClassifier(max_depth=6, random_state=seed),
+        "forest_100x8": RandomForestClassifier(
+            n_estimators=100, max_depth=8, random_state=seed
+        ),
+        "boosting": GradientBoostingClassifier(random_state=seed),
+    }
+
+
+ENGINES = {
+    "BlackBoxSearch": lambda: BlackBoxSearch(),
+    "BlackBoxSearch(sparsity_weight=0)": lambda: BlackBoxSearch(sparsity_weight=0),
+    "BisectionSearch": lambda: BisectionSearch(),
+}
+
+
+def pct(values, q):
+    values = np.asarray(values, dtype=float)
+    return float(np.percentile(values, q)) if values.size else float("nan")
+
+
+def run_model(dname, mname, model, X_train, y_train, Q, args):
+    desired = flip_targets(model, Q)
+    conf = args.confidence
+    exact = ExactSearch(sparsity_weight=0, time_limit=args.time_limit)
+    tic = time.perf_counter()
+    ex = exact.fit(X_train, y_train).generate(model, Q, desired, confidence=conf)
+    ex_wall = time.perf_counter() - tic
+    common = {"dataset": dname, "model": mname, "n_queries": len(Q)}
+    rows = [
+        {
+            **common,
+            "engine": "ExactSearch(sparsity_weight=0)",
+            "validity": float(ex.success.mean()),
+            "n_optimal": int(ex.optimal.sum()),
+            "median_gap": float(np.nanmedian(ex.gap)),
+            "max_gap": float(np.nanmax(ex.gap)),
+            "median_l1": float(np.median(ex.distance[ex.success])),
+            "sec_per_row": ex_wall / len(Q),
+            "p95_sec_row": pct(ex.solve_time, 95),
+            "max_sec_row": float(ex.solve_time.max()),
+            "statuses": json.dumps(pd.Series(ex.status).value_counts().to_dict()),
+        }
+    ]
+    print(json.dumps(rows[-1]), flush=True)
+    for name, make in ENGINES.items():
+        search = make()
+        tic = time.perf_counter()
+        res = search.fit(X_train, y_train).generate(model, Q, desired, confidence=conf)
+        wall = time.perf_counter() - tic
+        both = res.success & ex.success & (ex.distance > 0)
+        ratio = res.distance[both] / ex.distance[both]
+        rows.append(
+            {
+                **common,
+                "engine": name,
+                "validity": float(res.success.mean()),
+                "median_l1": float(np.median(res.distance[res.success])),
+                "n_compared": int(both.sum()),
+                "median_ratio": pct(ratio, 50),
+                "p95_ratio": pct(ratio, 95),
+                "max_ratio": pct(ratio, 100),
+                "below_optimum": int(np.sum(ratio < 1 - 1e-6)),
+                "sec_per_row": wall / len(Q),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def markdown(frame, meta):
+    lines = [
+        "# Optimality gap of the counterfactual searches",
+        "",
+        f"Versions: {meta['versions']}; {meta['cpus']} CPUs; arguments {meta['args']}.",
+        "",
+        "## Exact search (minimal scaled L1)",
+        "",
+        "| dataset | model | queries | validity | proven optimal | median gap "
+        "| max gap | median L1 | s per row | p95 s per row | max s per row |",
+        "|" + "---|" * 11,
+    ]
+    ex = frame[frame["engine"].str.startswith("ExactSearch")]
+    for _, r in ex.iterrows():
+        lines.append(
+            f"| {r['dataset']} | {r['model']} | {r['n_queries']} | "
+            f"{r['validity']:.3f} | {int(r['n_optimal'])} | {r['median_gap']:.3g} "
+            f"| {r['max_gap']:.3g} | {r['median_l1']:.3g} | {r['sec_per_row']:.3g} "
+            f"| {r['p95_sec_row']:.3g} | {r['max_sec_row']:.3g} |"
+        )
+    lines += [
+        "",
+        "## Fast searches: L1 / exact optimum (rows where both are valid)",
+        "",
+        "| dataset | model | engine | validity | median | p95 | max | rows | "
+        "s per row |",
+        "|" + "---|" * 9,
+    ]
+    fast = frame[~frame["engine"].str.startswith("ExactSearch")]
+    for _, r in fast.iterrows():
+        lines.append(
+            f"| {r['dataset']} | {r['model']} | {r['engine']} | {r['validity']:.3f} "
+            f"| {r['median_ratio']:.3f} | {r['p95_ratio']:.3f} | "
+            f"{r['max_ratio']:.3f} | {int(r['n_compared'])} | "
+            f"{r['sec_per_row']:.2g} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=["breast_cancer", "wine"])
+    parser.add_argument("--n-queries", type=int, default=30)
+    parser.add_argument(
+        "--n-queries-forest",
+        type=int,
+        default=10,
+        help="queries for the forest (its rows may take the whole time limit)",
+    )
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--confidence", type=float, default=0.75)
+    parser.add_argument("--models", nargs="+", default=list(make_models(0)))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(HERE / "results"))
+    args = parser.parse_args(argv)
+    threadpool_limits(1)
+    rows = []
+    start = time.perf_counter()
+    for dname in args.datasets:
+        X_train, X_test, y_train, _ = load(dname, args.seed)
+        Q_all = make_queries(X_train, X_test, args.n_queries, args.seed)
+        for mname, model in make_models(args.seed).items():
+            if mname not in args.models:
+                continue
+            model.fit(X_train, y_train)
+            n = args.n_queries_forest if mname.startswith("forest") else args.n_queries
+            Q = Q_all.iloc[:n].reset_index(drop=True)
+            rows += run_model(dname, mname, model, X_train, y_train, Q, args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(out / "optimality.csv", index=False)
+    meta = {
+        "args": {k: v for k, v in vars(args).items() if k != "out"},
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "versions": versions(),
+        "wall_seconds": round(time.perf_counter() - start, 1),
+    }
+    (out / "optimality.md").write_text(markdown(frame, meta))
+    print((out / "optimality.md").read_text())
+    print(f"wall: {meta['wall_seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
