@@ -102,6 +102,8 @@ def plot_curves(df, out_dir):
                         color=COLORS[method],
                         alpha=0.7,
                         lw=1,
+                        marker="o",
+                        ms=2.5,
                         label=method if i == 0 else None,
                     )
             ax.axhline(
