@@ -217,3 +217,16 @@ def test_dask_local_cluster_equals_one_job(cancer):
         np.testing.assert_allclose(
             est.predict_proba(X), spread.named_estimators_[name].predict_proba(X)
         )
+
+
+def test_outputs_of_the_wrong_shape_are_refused(problem):
+    X, y, model = problem
+    search = BlackBoxSearch().fit(X, y)
+    with pytest.raises(ValueError, match=r"initial_output must be .* 120 rows.*Got"):
+        search.generate(model, X[:120], y[:120], initial_output=np.zeros((119, 2)))
+    with pytest.raises(ValueError, match="reference_output must be finite"):
+        search.generate(
+            model, X[:120], y[:120], reference_output=np.full((400, 2), np.nan)
+        )
+    with pytest.raises(ValueError, match="one column per class"):
+        search.generate(model, X[:120], y[:120], initial_output=np.zeros((120, 3)))
