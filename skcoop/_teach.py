@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch
 
+from ._folds import fold_splits
 from ._steps import expertise, teaching_sets
 from .counterfactual import make_search
 from .privacy import guard_release
@@ -144,12 +144,12 @@ def out_of_fold_errors(
     if is_pretrained(template) or n < n_folds:
         return errors
     weights = (fit_params or {}).get("sample_weight")
-    counts = np.unique(y, return_counts=True)[1]
-    stratify = judge.task == "classification" and counts.min() >= n_folds
-    splitter = (StratifiedKFold if stratify else KFold)(
-        n_splits=n_folds, shuffle=True, random_state=seed
+    classification = judge.task == "classification"
+    # repeated rows share a fold, weight-0 rows are tested nowhere (_folds.py)
+    splits = fold_splits(
+        X, y, weights, n_folds, classification=classification, seed=seed
     )
-    for train, test in splitter.split(np.zeros((n, 1)), y if stratify else None):
+    for train, test in splits:
         X_train, y_train = take(X, train), y[train]
         w_train = None if weights is None else np.asarray(weights, float)[train]
         if virtual is not None and len(virtual[1]):
