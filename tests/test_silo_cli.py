@@ -270,6 +270,82 @@ def test_a_round_on_files(sites, capsys):
     assert "for site 'c', but this site is 'a'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
+@needs_protocol
+def test_two_rounds_on_files_equal_the_ensemble(sites, capsys):
+    """Files and commands only, two rounds: the in-process ensemble's members."""
+    from skcoop import CooperativeDistillationEnsemble
+    from skcoop.silo._cli import builtin_estimator
+
+    learners = dict(zip("abc", ["logreg", "tree", "naive_bayes"]))
+    for name, estimator in learners.items():
+        assert _export(sites, name, estimator) == 0
+    model = {n: sites / f"{n}.skops" for n in "abc"}
+    for r in range(2):
+        for n in "abc":
+            inbox = sites / f"inbox_{n}"
+            status = _silo(
+                "teach",
+                "--data",
+                sites / f"{n}.csv",
+                "--target",
+                "target",
+                "--model",
+                model[n],
+                "--peers",
+                *[model[p] for p in "abc" if p != n],
+                "--out",
+                sites / f"outbox_{n}",
+                "--shared-seed",
+                0,
+                "--round",
+                r,
+                "--received",
+                *([inbox] if r else []),
+            )
+            assert status == 0, capsys.readouterr().err
+        for n in "abc":
+            inbox = sites / f"inbox_{n}"
+            inbox.mkdir(exist_ok=True)
+            for t in "abc":
+                sent = sites / f"outbox_{t}" / f"{t}-to-{n}-round{r}.parquet"
+                if t != n and sent.exists():
+                    (inbox / sent.name).write_bytes(sent.read_bytes())
+        for n in "abc":
+            out = sites / f"{n}_round{r + 1}.skops"
+            status = _silo(
+                "learn",
+                "--data",
+                sites / f"{n}.csv",
+                "--target",
+                "target",
+                "--model",
+                model[n],
+                "--received",
+                sites / f"inbox_{n}",
+                "--out",
+                out,
+            )
+            assert status == 0, capsys.readouterr().err
+            model[n] = out
+    frames = [pd.read_csv(sites / f"{n}.csv") for n in "abc"]
+    rows = pd.concat(frames, ignore_index=True)
+    X, y = rows.drop(columns="target"), rows["target"].to_numpy()
+    site = np.repeat(list("abc"), [len(f) for f in frames])
+    ens = CooperativeDistillationEnsemble(
+        [(n, builtin_estimator(e, X, 0)) for n, e in learners.items()],
+        n_rounds=2,
+        random_state=0,
+    ).fit(X, y, site=site)
+    test = pd.read_csv(sites / "holdout.csv").drop(columns="target")
+    for n in "abc":
+        np.testing.assert_array_equal(
+            import_model(model[n]).predict_proba(test),
+            ens.named_estimators_[n].predict_proba(test),
+        )
+    assert len(ens.virtual_instances_["a"].y) > 0
+
+
 def _shell_blocks(text):
     """The ``.. code-block:: bash`` blocks of an rst page, dedented."""
     blocks, lines = [], text.splitlines()

@@ -164,7 +164,13 @@ def run_setting(name, n_rounds, folder, seed=0, log=print):
             clock = _Clock()
             model = import_model(files[n][0])
             sent = teach(
-                model, *rows[n], peers, name=n, round=r, random_state=seeds[r][n]
+                model,
+                *rows[n],
+                peers,
+                name=n,
+                round=r,
+                random_state=seeds[r][n],
+                received=list(received[n]),  # earlier rounds' (out-of-fold judge)
             )
             paths = {p: v.save(out / f"{n}-to-{p}.parquet") for p, v in sent.items()}
             clock.stop(rec[n], "teach")

@@ -109,6 +109,13 @@ def add_parser(sub):
         "(skcoop.silo.site_seeds)",
     )
     teach.add_argument("--round", type=int, default=0, help="round number (from 0)")
+    teach.add_argument(
+        "--received",
+        nargs="*",
+        default=[],
+        help="virtual-rows files (or folders) this site received in earlier "
+        "rounds: the out-of-fold judge refits on them",
+    )
     sites_arg(teach)
     trust_arg(teach)
 
@@ -342,6 +349,7 @@ def _teach(args, out):
         seed = site_seeds(args.shared_seed, order, n_rounds=args.round + 1)[args.round][
             name
         ]
+    earlier = _load_received(args.received, name, args.sites)
     teach, _ = _protocol()
     start = time.perf_counter()
     sent = teach(
@@ -355,6 +363,7 @@ def _teach(args, out):
         round=args.round,
         random_state=seed,
         trusted=args.trust or None,
+        received=earlier or None,
     )
     seconds = time.perf_counter() - start
     folder = Path(args.out)
@@ -391,23 +400,12 @@ def _order(sites, names):
 
 
 def _learn(args, out):
-    from . import VirtualRows, export_model, read_metadata
+    from . import export_model, read_metadata
 
     X, y = _site_rows(args)
     name = read_metadata(_existing(args.model, "site's"))["name"]
     model = _import(args.model, args.trust, "site's")
-    received = []
-    for path in _received_files(args.received):
-        rows = VirtualRows.load(path)
-        if rows.student != name:
-            raise CommandError(
-                f"{str(path)!r} holds virtual rows for site {rows.student!r}, but "
-                f"this site is {name!r}; pass only the files sent to {name!r}."
-            )
-        received.append(rows)
-    # in the order of rounds, then of the teachers (as the ensemble stacks them)
-    order = _order(args.sites, sorted({name, *(r.teacher for r in received)}))
-    received.sort(key=lambda r: (r.round, order.index(r.teacher)))
+    received = _load_received(args.received, name, args.sites)
     _, learn = _protocol()
     start = time.perf_counter()
     new = learn(model, X, y, received, virtual_weight=args.virtual_weight)
@@ -429,6 +427,25 @@ def _learn(args, out):
             f"{model.score(X_test, y_test):.3f}, after {new.score(X_test, y_test):.3f}",
             file=out,
         )
+
+
+def _load_received(paths, name, sites):
+    """The virtual rows sent to site ``name``, by round then teacher order."""
+    from . import VirtualRows
+
+    received = []
+    for path in _received_files(paths):
+        rows = VirtualRows.load(path)
+        if rows.student != name:
+            raise CommandError(
+                f"{str(path)!r} holds virtual rows for site {rows.student!r}, but "
+                f"this site is {name!r}; pass only the files sent to {name!r}."
+            )
+        received.append(rows)
+    # in the order of rounds, then of the teachers (as the ensemble stacks them)
+    order = _order(sites, sorted({name, *(r.teacher for r in received)}))
+    received.sort(key=lambda r: (r.round, order.index(r.teacher)))
+    return received
 
 
 def _existing(path, what):
