@@ -525,6 +525,7 @@ def summarize(frame):
     )
     if "scope" not in frame:
         frame = frame.assign(scope="deficiency")
+    frame = frame.assign(scope=frame["scope"].fillna("deficiency"))
     keys = ["dataset", "scope", "alpha", "n_rounds", "setting"]
     cols = [
         "median_alone",
@@ -551,8 +552,10 @@ def summarize(frame):
     table = frame.groupby(keys, sort=False)[cols].mean().reset_index()
     table["gap_min"] = frame.groupby(keys, sort=False)["gap_closed"].min().values
     table["_o"] = table["setting"].map(order)
-    table = table.sort_values(["dataset", "scope", "n_rounds", "alpha", "_o"])
-    return table.drop(columns="_o")
+    table["n_seeds"] = frame.groupby(keys, sort=False)["seed"].nunique().values
+    table["_d"] = table["dataset"].map({n: i for i, n in enumerate(TASKS)})
+    table = table.sort_values(["_d", "scope", "n_rounds", "alpha", "_o"])
+    return table.drop(columns=["_o", "_d"])
 
 
 def _markdown(table):
@@ -574,7 +577,11 @@ def plot(table, path):
     sets = [n for n in TASKS if n in set(table["dataset"])]
     fig, axes = plt.subplots(1, len(sets), figsize=(4.2 * len(sets), 4), squeeze=False)
     for ax, name in zip(axes[0], sets):
-        sub = table[(table.dataset == name) & (table.n_rounds == 1)]
+        sub = table[
+            (table.dataset == name)
+            & (table.n_rounds == 1)
+            & (table.scope == "deficiency")
+        ]
         for alpha, marker in zip(sorted(sub.alpha.unique()), "os"):
             part = sub[sub.alpha == alpha]
             ax.scatter(
@@ -689,7 +696,8 @@ def write_report(frame, out, seconds, mode, args):
         ["dataset", "scope", "n_rounds", "alpha"], sort=False
     ):
         text += [
-            f"## {name}, alpha={alpha}, n_rounds={rounds}, scope={scope}",
+            f"## {name}, alpha={alpha}, n_rounds={rounds}, scope={scope} "
+            f"({part.n_seeds.max()} seed{'s' if part.n_seeds.max() > 1 else ''})",
             "",
             f"Median member alone {part.median_alone.mean():.3f}, pooled "
             f"{part.median_pooled.mean():.3f}.",
@@ -735,6 +743,9 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     if args.from_csv:
         frame = pd.concat([pd.read_csv(p) for p in args.from_csv], ignore_index=True)
+        if "scope" not in frame:
+            frame["scope"] = "deficiency"
+        frame["scope"] = frame["scope"].fillna("deficiency")
         frame.to_csv(out / "privacy.csv", index=False)
         write_report(frame, out, np.nan, ",".join(frame["mode"].unique()), "")
         return
