@@ -98,7 +98,7 @@ class _BaseCooperative(_BaseComposition):
         "dedupe": ["boolean"],
         "virtual_weight": [Interval(Real, 0, None, closed="neither")],
         "counterfactual": [
-            StrOptions({"auto", "blackbox", "gradient", "bisection"}),
+            StrOptions({"auto", "blackbox", "gradient", "bisection", "exact"}),
             HasMethods(["fit", "generate"]),
         ],
         "fill": [StrOptions({"mean", "median", "impute", "zero"})],

@@ -129,13 +129,17 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         ``scope``, ``expertise``, ``oof_folds``, ``dedupe``,
         ``virtual_weight``, ``counterfactual``) do not apply to a KD
         strategy: set to other than their defaults, they raise an error.
-    counterfactual : {"auto", "blackbox", "gradient", "bisection"} or search \
+    counterfactual : {"auto", "blackbox", "gradient", "bisection", "exact"} \
+or search \
 object, default="auto"
         How teachers search counterfactuals (see
         :func:`skcoop.counterfactual.make_search`). ``"auto"`` picks the
         backend from the teacher: gradient search for torch modules and skorch
         nets, black-box search otherwise; ``"bisection"`` bisects toward the
-        nearest confident reference row of the class; a search object from
+        nearest confident reference row of the class; ``"exact"`` solves
+        each counterfactual as a linear or mixed-integer program (linear
+        models, trees and tree ensembles; slow, for measuring); a search
+        object from
         :mod:`skcoop.counterfactual` is cloned for each teacher, and its
         ``alpha`` is set to the ensemble's.
     fill : {"mean", "median", "impute", "zero"}, default="mean"

@@ -103,7 +103,8 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
         ``sample_weight``.
     weights : array-like of shape (n_estimators,), default=None
         Weight of each member in the mean prediction.
-    counterfactual : {"auto", "blackbox", "gradient", "bisection"} or search \
+    counterfactual : {"auto", "blackbox", "gradient", "bisection", "exact"} \
+or search \
 object, default="auto"
         How teachers search counterfactuals (see
         :func:`skcoop.counterfactual.make_search`; ``"bisection"`` is for

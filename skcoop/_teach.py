@@ -445,11 +445,12 @@ def _search(
     if query.size == 0:
         return None, query
     search = make_search(settings.counterfactual, teacher.model)
-    params = search.get_params(deep=False)
+    params = search.get_params(deep=False) if hasattr(search, "get_params") else {}
     update = {"alpha": settings.alpha} if "alpha" in params else {}
     if "random_state" in params and params["random_state"] is None:
         update["random_state"] = int(seed)
-    search.set_params(**update)
+    if update:
+        search.set_params(**update)
     X_query = take(X_rows, query, teacher.columns)
     if hasattr(X_query, "isna") and not X_ref.isna().to_numpy().any():
         # a search fitted on complete rows cannot hold a missing value fixed
