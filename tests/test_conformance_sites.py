@@ -43,7 +43,7 @@ def test_one_class_site_learns_the_other_class():
     assert type(after) is LogisticRegression
     assert after.classes_.tolist() == [0, 1]
     received = ens.virtual_instances_["c"]
-    assert set(received.y.tolist()) == {1}
+    assert 1 in set(received.y.tolist())  # the class its site never saw
     assert len(received.y) > 0
     # it taught nothing (a placeholder has no expertise to give)
     assert "c" not in set(ens.transfer_report_["teacher"].tolist())
