@@ -81,7 +81,7 @@ def _is_per_row(value, n_samples):
     )
 
 
-class _BaseCooperative(_BaseComposition):
+class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
     """Members, sites, fitting and rounds shared by the classifier and regressor."""
 
     _parameter_constraints: dict = {
@@ -583,39 +583,8 @@ class _BaseCooperative(_BaseComposition):
         )
 
     def _check_weights(self, names, active=None):
-        """``weights``: one finite non-negative number per member, not all 0.
-
-        Members that sit the fit out drop their weight; the others must
-        still hold a positive one.
-        """
-        weights = check_vote_weights(self.weights, names)
-        if weights is None or active is None:
-            return
-        if not np.any(weights[active] > 0):
-            raise ValueError(
-                "weights must not be all zero on the members that take part "
-                f"({[names[m] for m in active]}). Got "
-                f"{weights[active].tolist()} instead."
-            )
-
-    # -------------------------------------------------------- persistence
-    def __getstate__(self):
-        """State for pickle and skops: virtual DataFrame rows as plain arrays."""
-        state = super().__getstate__()
-        if "virtual_instances_" in state:
-            state = dict(state)
-            state["virtual_instances_"] = _persist.encode_virtual(
-                state["virtual_instances_"]
-            )
-        return state
-
-    def __setstate__(self, state):
-        if "virtual_instances_" in state:
-            state = dict(state)
-            state["virtual_instances_"] = _persist.decode_virtual(
-                state["virtual_instances_"]
-            )
-        super().__setstate__(state)
+        """``weights``: one finite non-negative number per member, not all 0."""
+        check_vote_weights(self.weights, names, active)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -103,3 +103,21 @@ def decode_virtual(virtual):
             rows["X"] = frame_from_state(rows["X"])
         out[name] = rows
     return out
+
+
+class FramesAsArrays:
+    """Mixin: pickle and skops store ``virtual_instances_`` without pandas."""
+
+    def __getstate__(self):
+        """State for pickle and skops: virtual DataFrame rows as plain arrays."""
+        state = super().__getstate__()
+        if "virtual_instances_" in state:
+            state = dict(state)
+            state["virtual_instances_"] = encode_virtual(state["virtual_instances_"])
+        return state
+
+    def __setstate__(self, state):
+        if "virtual_instances_" in state:
+            state = dict(state)
+            state["virtual_instances_"] = decode_virtual(state["virtual_instances_"])
+        super().__setstate__(state)

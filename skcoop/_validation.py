@@ -90,7 +90,7 @@ def check_frame_at_predict(X, kinds):
 
 
 # ------------------------------------------------------------ parameters
-def check_vote_weights(weights, names):
+def check_vote_weights(weights, names, active=None):
     """``weights`` of an ensemble: one finite, non-negative number per member.
 
     Parameters
@@ -99,6 +99,9 @@ def check_vote_weights(weights, names):
         The ``weights`` parameter.
     names : list of str
         Names of the members, in order.
+    active : list of int, default=None
+        Members that take part in this fit (the others sit it out and drop
+        their weight); at least one of them must have a positive weight.
 
     Returns
     -------
@@ -151,6 +154,11 @@ def check_vote_weights(weights, names):
         raise ValueError(
             "weights must not be all zero: at least one member must vote. Got "
             f"{w.tolist()} instead."
+        )
+    if active is not None and not np.any(w[active] > 0):
+        raise ValueError(
+            "weights must not be all zero on the members that take part "
+            f"({[names[m] for m in active]}). Got {w[active].tolist()} instead."
         )
     return w
 
