@@ -29,11 +29,15 @@ def row_hashes(X, y):
 
     if hasattr(X, "iloc"):
         frame = X.reset_index(drop=True).copy()
-        frame.columns = [str(c) for c in frame.columns]
     else:
-        frame = pd.DataFrame(np.asarray(X))
-        frame.columns = [str(c) for c in frame.columns]
-    frame["__skcoop_label__"] = np.asarray(y)
+        X = np.asarray(X)
+        frame = pd.DataFrame(X.astype(np.float64) if X.dtype.kind in "iub" else X)
+    frame.columns = [str(c) for c in frame.columns]
+    labels = np.asarray(y)
+    # numbers hash by value: the same folds for int and float targets
+    frame["__skcoop_label__"] = (
+        labels.astype(np.float64) if labels.dtype.kind in "iub" else labels
+    )
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
