@@ -1,6 +1,7 @@
 """Federated training with KD pre-consolidation on Flower (issue 15).
 
-    nice python benchmarks/federated/run.py --quick     # < 2 min on 2 cores
+    nice python benchmarks/federated/run.py --quick     # aims at 2 min on 2 cores
+                                                         # (255 s at load 12-18)
     nice python benchmarks/federated/run.py             # full: 5 seeds
 
 For each dataset (sklearn digits; a Fashion-MNIST subset when the Debian
