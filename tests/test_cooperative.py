@@ -48,12 +48,33 @@ TOY = np.array(
 X_TOY, Y_TOY, SITE_TOY = TOY[:, :2], TOY[:, 2].astype(int), TOY[:, 3].astype(int)
 
 
+PAPER = {"scope": "deficiency", "expertise": "in_sample"}
+
+
 def _toy_ensemble(**params):
+    """The two rule members with the paper's settings (unless overridden)."""
     return CooperativeDistillationEnsemble(
         [("a", ThresholdClassifier(feature=0)), ("b", ThresholdClassifier(feature=1))],
         counterfactual="bisection",
-        **params,
+        **{**PAPER, **params},
     )
+
+
+def test_toy_expertise_scope_teaches_every_row_the_teacher_is_right_on():
+    # scope="expertise": a teaches b every row of its own it is right on
+    # (rows 0, 1, 2, 4), b teaches a rows 5, 6, 7, 8; a rule member is right
+    # out of fold where it is right in-sample (its rule does not depend on
+    # the rows)
+    ens = _toy_ensemble(scope="expertise").fit(X_TOY, Y_TOY, site=SITE_TOY)
+    rep = _report(ens)
+    assert rep[("a", "b", 0)][0] + rep[("a", "b", 1)][0] == 4
+    assert rep[("b", "a", 0)][0] + rep[("b", "a", 1)][0] == 4
+    found = {
+        name: sorted(ens.virtual_instances_[name].source_index.tolist())
+        for name in "ab"
+    }
+    assert set(found["b"]) <= {0, 1, 2, 4} and {1, 2} <= set(found["b"])
+    assert set(found["a"]) <= {5, 6, 7, 8} and {5, 6} <= set(found["a"])
 
 
 def _report(ens):

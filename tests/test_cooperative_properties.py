@@ -53,7 +53,12 @@ MEMBERS = [
 def test_virtual_instances_come_from_qualified_teachers(problem):
     X, y, site, n_members, pool = problem
     ens = CooperativeDistillationEnsemble(
-        MEMBERS[:n_members], pool=pool, counterfactual="bisection", random_state=0
+        MEMBERS[:n_members],
+        pool=pool,
+        counterfactual="bisection",
+        scope="deficiency",
+        expertise="in_sample",
+        random_state=0,
     )
     owners = [np.flatnonzero(site == m) for m in range(n_members)]
     with_rows = [m for m in range(n_members) if owners[m].size]

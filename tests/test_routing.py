@@ -34,6 +34,8 @@ def test_routing_sample_weight_reaches_requesting_members_sliced(routing):
         _recorded(registry, sample_weight=True),
         counterfactual="bisection",
         virtual_weight=0.5,
+        scope="deficiency",
+        expertise="in_sample",  # the registry records each fit: no fold fits
     )
     sw = np.arange(1.0, 10.0)
     ens.fit(X_TOY, Y_TOY, site=SITE_TOY, sample_weight=sw)

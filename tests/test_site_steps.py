@@ -30,7 +30,13 @@ def _members():
 
 @pytest.mark.parametrize(
     "param, value",
-    [("alpha", 0.3), ("scope", "expertise"), ("expertise", "oof"), ("dedupe", False)],
+    [
+        ("alpha", 0.3),
+        ("scope", "deficiency"),
+        ("expertise", "in_sample"),
+        ("dedupe", False),
+        ("acceptance", 0.2),
+    ],
 )
 def test_kd_distiller_refuses_cooperative_settings(param, value):
     X, y, site = _data()
@@ -51,9 +57,9 @@ def test_kd_distiller_with_default_settings_fits():
 
 def test_expertise_scope_teaches_every_expert_row():
     X, y, site = _data()
-    deficiency = CooperativeDistillationEnsemble(_members(), random_state=0).fit(
-        X, y, site=site
-    )
+    deficiency = CooperativeDistillationEnsemble(
+        _members(), scope="deficiency", random_state=0
+    ).fit(X, y, site=site)
     expertise = CooperativeDistillationEnsemble(
         _members(), scope="expertise", random_state=0
     ).fit(X, y, site=site)
