@@ -467,8 +467,10 @@ def _search(
     kwargs = {}
     if output is not None and "initial_output" in accepts:
         kwargs["initial_output"] = np.asarray(output)[query]
+    n_ref = getattr(getattr(search, "X_ref_", None), "shape", (-1,))[0]
     if ref_output is not None and "reference_output" in accepts:
-        kwargs["reference_output"] = ref_output
+        if len(ref_output) == n_ref:  # the search kept every reference row
+            kwargs["reference_output"] = ref_output
     bar = None
     if progress is not None and "progress" in accepts:
         bar = SearchProgress(query.size, progress, log=log)
