@@ -239,6 +239,7 @@ def test_kd_consolidator_clone_shares_the_teachers(tiny):
     assert twin.teachers is teachers and twin.alpha == 0.9
 
 
+@pytest.mark.slow
 def test_cooperative_consolidation_beats_chance_and_counts_its_rounds(tiny):
     members = [(f"c{k}", LogisticRegression(max_iter=300)) for k in range(3)]
     kd = KDConsolidator([], n_classes=10, param_grid=None)
