@@ -34,7 +34,7 @@ def main(argv=None):
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("-v", "--verbose", action="count", default=0)
 
-    from .silo._cli import add_parser, run
+    from .silo.cli import add_parser, run
 
     add_parser(sub)
     args = parser.parse_args(argv)

@@ -275,7 +275,7 @@ def test_a_round_on_files(sites, capsys):
 def test_two_rounds_on_files_equal_the_ensemble(sites, capsys):
     """Files and commands only, two rounds: the in-process ensemble's members."""
     from skcoop import CooperativeDistillationEnsemble
-    from skcoop.silo._cli import builtin_estimator
+    from skcoop.silo.cli import builtin_estimator
 
     learners = dict(zip("abc", ["logreg", "tree", "naive_bayes"]))
     for name, estimator in learners.items():

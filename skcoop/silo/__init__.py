@@ -12,7 +12,12 @@ or parquet files. Needs the ``silo`` extra (skops, pyarrow).
 from ._model_io import export_model, import_model, read_metadata
 from ._peers import PeerMismatchError, check_peer
 from ._protocol import learn, site_seeds, teach
-from ._trust import ModelIntegrityError, UntrustedModelError
+from ._trust import (
+    ModelIntegrityError,
+    UntrustedModelError,
+    labels_from_json,
+    labels_to_json,
+)
 from ._virtual_rows import VirtualRows, VirtualRowsFormatError
 
 __all__ = [
@@ -24,6 +29,8 @@ __all__ = [
     "check_peer",
     "export_model",
     "import_model",
+    "labels_from_json",
+    "labels_to_json",
     "learn",
     "read_metadata",
     "site_seeds",

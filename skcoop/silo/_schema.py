@@ -10,7 +10,7 @@ and whether they are ordered.
 
 import numpy as np
 
-from ..utils._optional import import_optional
+from ..utils import import_optional
 
 
 def is_frame(X):

@@ -17,7 +17,7 @@ import io
 
 import numpy as np
 
-from ..utils._optional import import_optional
+from ..utils import import_optional
 from ._trust import UntrustedModelError, _check_trusted_arg, is_default_trusted
 
 #: skorch's defaults that live outside the trusted packages (a callback's sink).

@@ -124,7 +124,7 @@ def labels_to_json(values):
     Examples
     --------
     >>> import numpy as np
-    >>> from skcoop.silo._trust import labels_to_json, labels_from_json
+    >>> from skcoop.silo import labels_to_json, labels_from_json
     >>> labels_to_json(np.array([0, 2]))
     {'dtype': 'int64', 'values': [0, 2]}
     >>> labels_from_json(labels_to_json(np.array(["a", "b"], dtype=object)))

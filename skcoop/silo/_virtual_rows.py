@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..utils._optional import import_optional
+from ..utils import import_optional
 from ._schema import (
     categorical_dtype,
     describe_column,

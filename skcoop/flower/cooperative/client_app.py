@@ -29,8 +29,7 @@ from flwr.app import ConfigRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 from sklearn.base import clone
 
-from ...silo import learn, teach
-from ...silo._trust import labels_from_json
+from ...silo import labels_from_json, learn, teach
 from .task import (
     check_no_raw_row,
     model_from_bytes,

@@ -25,8 +25,7 @@ import numpy as np
 from flwr.app import ConfigRecord, Context, Message, RecordDict
 from flwr.serverapp import Grid, ServerApp
 
-from ...silo import site_seeds
-from ...silo._trust import labels_from_json, labels_to_json
+from ...silo import labels_from_json, labels_to_json, site_seeds
 from .history import CooperativeHistory
 
 __all__ = ["DEFAULTS", "make_server_app", "run_rounds"]
