@@ -23,6 +23,7 @@ from ._steps import expertise, teaching_sets
 from .counterfactual import make_search
 from .privacy import guard_release
 from .utils import (
+    SearchProgress,
     concat_rows,
     final_skorch_net,
     is_pretrained,
@@ -32,7 +33,6 @@ from .utils import (
     weight_kwargs,
     with_classes,
 )
-from .utils._progress import SearchProgress
 from .views import NoSharedColumnsWarning
 
 __all__ = []

@@ -30,6 +30,7 @@ API_MODULES = [
     "skcoop.silo",
     "skcoop.privacy",
     "skcoop.utils",
+    "skcoop.utils.estimator_checks",
     "skcoop.views",
 ]
 

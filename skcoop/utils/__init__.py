@@ -36,9 +36,11 @@ from ._estimators import (
     with_classes,
 )
 from ._optional import import_optional, is_installed
+from ._progress import SearchProgress
 from ._warnings import warn_at_caller
 
 __all__ = [
+    "SearchProgress",
     "Substitution",
     "align_proba",
     "aligned_proba",
