@@ -16,10 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 from sklearn.model_selection import train_test_split
-from sklearn.utils.parallel import Parallel, delayed
 
-from ._learn import learn
-from ._rounds import cooperative_rounds
+from ._rounds import cooperative_rounds, refit
 from .utils import take
 
 __all__ = []
@@ -201,26 +199,7 @@ def accepted_rounds(
         for j, entry in enumerate(accepted)
         if entry["kept"] == "distilled" and virtual[j] is not None
     ]
-    refitted = Parallel(n_jobs=n_jobs)(
-        delayed(learn)(
-            ctx.members[j].name,
-            ctx.members[j].template,
-            ctx.members[j].X,
-            ctx.members[j].y,
-            virtual[j],
-            params=ctx.members[j].params,
-            settings=ctx.settings,
-            classes=ctx.classes,
-            weights_routed=ctx.weights_routed,
-            message=message(
-                ctx.members[j].name,
-                len(ctx.members[j].y) + len(virtual[j]["y"]),
-                "Refitting",
-                j,
-            ),
-        )
-        for j in redo
-    )
+    refitted = refit(ctx, virtual, redo, n_jobs, message)
     final = list(initial)
     for j, est in zip(redo, refitted):
         final[j] = est

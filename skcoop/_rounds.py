@@ -111,6 +111,31 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet, progress=Fa
     return lessons, report, bound
 
 
+def refit(ctx, virtual, which, n_jobs=None, message=None):
+    """Students ``which``, each refitted on its own rows plus its virtual rows."""
+    message = message or (lambda name, n_rows, what, j: None)
+    return Parallel(n_jobs=n_jobs)(
+        delayed(learn)(
+            ctx.members[j].name,
+            ctx.members[j].template,
+            ctx.members[j].X,
+            ctx.members[j].y,
+            virtual[j],
+            params=ctx.members[j].params,
+            settings=ctx.settings,
+            classes=ctx.classes,
+            weights_routed=ctx.weights_routed,
+            message=message(
+                ctx.members[j].name,
+                len(ctx.members[j].y) + len(virtual[j]["y"]),
+                "Refitting",
+                j,
+            ),
+        )
+        for j in which
+    )
+
+
 def cooperative_rounds(
     ctx,
     initial,
@@ -173,27 +198,7 @@ def cooperative_rounds(
                     entry["kept"] = kept.get((entry["teacher"], entry["class"]), 0)
             if len(merged["y"]) > n_old:
                 changed.append(j)
-        refitted = Parallel(n_jobs=n_jobs)(
-            delayed(learn)(
-                ctx.members[j].name,
-                ctx.members[j].template,
-                ctx.members[j].X,
-                ctx.members[j].y,
-                virtual[j],
-                params=ctx.members[j].params,
-                settings=ctx.settings,
-                classes=ctx.classes,
-                weights_routed=ctx.weights_routed,
-                message=message(
-                    ctx.members[j].name,
-                    len(ctx.members[j].y) + len(virtual[j]["y"]),
-                    "Refitting",
-                    j,
-                ),
-            )
-            for j in changed
-        )
-        for j, est in zip(changed, refitted):
+        for j, est in zip(changed, refit(ctx, virtual, changed, n_jobs, message)):
             students[j] = est
         total = sum(0 if v is None else len(v["y"]) for v in virtual)
         log(
