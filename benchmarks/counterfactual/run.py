@@ -110,7 +110,8 @@ def main(argv=None):
     frame = pd.DataFrame(rows)
     frame.to_csv(out / "results.csv", index=False)
     meta = {
-        "args": vars(args),
+        # the output folder is the command's, not a path of this machine
+        "args": {k: v for k, v in vars(args).items() if k != "out"},
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
