@@ -18,11 +18,17 @@ from sklearn.base import clone
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._learn import kept_counts, learn, merge_virtual, receive
-from ._teach import SiteModel, judge_site, own_errors, remember_output, teach
+from ._teach import (
+    SiteModel,
+    judge_site,
+    own_errors,
+    remember_output,
+    teach,
+    warn_no_shared_columns,
+)
 from .utils import (
     is_pretrained,
     take,
-    warn_at_caller,
     with_classes,
 )
 from .views import ColumnMapper, NoSharedColumnsWarning
@@ -226,13 +232,7 @@ def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=_quiet):
                     fill=ctx.settings.fill,
                 ).fit(members[i].X)
             if mapper.n_shared_ == 0:
-                warn_at_caller(
-                    f"Members {members[j].name!r} and {members[i].name!r} share "
-                    f"no column, so {members[j].name!r} teaches "
-                    f"{members[i].name!r} nothing. Give members overlapping "
-                    "columns to let knowledge pass between them.",
-                    NoSharedColumnsWarning,
-                )
+                warn_no_shared_columns(members[j].name, members[i].name)
             mappers[(j, i)] = mapper
         return mappers[(j, i)].transform(X_j)
 

@@ -537,10 +537,15 @@ def _shared_keys(teacher, student):
     student_keys = set(student.keys)
     shared = [key for key in teacher.keys if key in student_keys]
     if not shared:
-        warn_at_caller(
-            f"Members {teacher.name!r} and {student.name!r} share no column, so "
-            f"{teacher.name!r} teaches {student.name!r} nothing. Give members "
-            "overlapping columns to let knowledge pass between them.",
-            NoSharedColumnsWarning,
-        )
+        warn_no_shared_columns(teacher.name, student.name)
     return shared
+
+
+def warn_no_shared_columns(teacher, student):
+    """Warn that two members share no column, so nothing passes between them."""
+    warn_at_caller(
+        f"Members {teacher!r} and {student!r} share no column, so {teacher!r} "
+        f"teaches {student!r} nothing. Give members overlapping columns to let "
+        "knowledge pass between them.",
+        NoSharedColumnsWarning,
+    )
