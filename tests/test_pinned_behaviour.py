@@ -8,6 +8,12 @@ behaviour and needs its own reason in the commit that rewrites them.
 
 The fits use the paper's settings (``scope="deficiency",
 expertise="in_sample"``), the defaults when the pins were written.
+
+The KD fits (``pinned_kd_*.npz``: each KD strategy, students learning by
+replicated rows, by resampling, step by step, and pre-trained members) pin
+every student's probabilities and the ensemble's predictions; they were
+written before the KD strategies and counterfactual distillation became one
+protocol with one refit (issue 10, item 3).
 """
 
 import sys
@@ -17,13 +23,22 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from skcoop import CooperativeDistillationEnsemble, CooperativeDistillationRegressor
+from skcoop.distill import (
+    MutualLearningDistiller,
+    PartitionedDistiller,
+    SoftTargetDistiller,
+)
+from skcoop.utils import aligned_proba
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_mixed_ensemble import mixed_frame, pipeline_member, tree_member  # noqa: E402
@@ -78,7 +93,91 @@ def _mixed_fit():
     return ens, X
 
 
+def _kd_data():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:240])
+    return X, y[:240], np.arange(240) % 3
+
+
+def _kd_members():
+    # replicated rows (a pipeline, a tree) and resampled labels (kNN)
+    return [
+        ("logreg", make_pipeline(StandardScaler(), LogisticRegression())),
+        ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+        ("knn", KNeighborsClassifier(n_neighbors=5), list(range(10))),
+    ]
+
+
+def _kd_soft_fit():
+    X, y, site = _kd_data()
+    ens = CooperativeDistillationEnsemble(
+        _kd_members(),
+        distiller=SoftTargetDistiller(temperature=3.0, weight=0.6),
+        n_rounds=2,
+        random_state=0,
+    ).fit(X, y, site=site)
+    return ens, X
+
+
+def _kd_partitioned_fit():
+    X, y, site = _kd_data()
+    ens = CooperativeDistillationEnsemble(
+        _kd_members(),
+        distiller=PartitionedDistiller(temperature=2.0, weight=0.5),
+        random_state=0,
+    ).fit(X, y, site=site)
+    return ens, X
+
+
+def _kd_mutual_fit():
+    # step by step: replicated rows (SGD, naive Bayes), resampled (no weight)
+    X, y, site = _kd_data()
+    ens = CooperativeDistillationEnsemble(
+        [
+            ("sgd", SGDClassifier(loss="log_loss", random_state=0)),
+            ("nb", GaussianNB(), list(range(8))),
+            ("sgd2", SGDClassifier(loss="log_loss", alpha=0.01, random_state=1)),
+        ],
+        distiller=MutualLearningDistiller(max_epochs=3, temperature=2.0),
+        n_rounds=2,
+        random_state=0,
+    ).fit(X, y, site=site)
+    return ens, X
+
+
+def _kd_pretrained_fit():
+    # pre-trained members: continued where the strategy allows, else refitted
+    X, y, site = _kd_data()
+    X_old, y_old = X[::2], y[::2]
+    sgd = SGDClassifier(loss="log_loss", random_state=0).fit(X_old, y_old)
+    forest = RandomForestClassifier(
+        n_estimators=5, warm_start=True, random_state=0
+    ).fit(X_old, y_old)
+    nb = GaussianNB().fit(X_old, y_old)
+    soft = CooperativeDistillationEnsemble(
+        [
+            ("sgd", FrozenEstimator(sgd)),
+            ("forest", FrozenEstimator(forest)),
+            ("nb", FrozenEstimator(nb)),
+        ],
+        distiller=SoftTargetDistiller(warm_start=True),
+        random_state=0,
+    ).fit(X, y, site=site)
+    mutual = CooperativeDistillationEnsemble(
+        [("sgd", FrozenEstimator(sgd)), ("nb", FrozenEstimator(nb))],
+        distiller=MutualLearningDistiller(max_epochs=2),
+        random_state=0,
+    ).fit(X, y, site=np.arange(240) % 2)
+    return (soft, mutual), X
+
+
 FITS = {"classifier": _classifier_fit, "regressor": _regressor_fit, "mixed": _mixed_fit}
+KD_FITS = {
+    "kd_soft": _kd_soft_fit,
+    "kd_partitioned": _kd_partitioned_fit,
+    "kd_mutual": _kd_mutual_fit,
+    "kd_pretrained": _kd_pretrained_fit,
+}
 
 
 def _numeric(X):
@@ -123,10 +222,27 @@ def snapshot(ens, X):
     return out
 
 
-@pytest.mark.parametrize("kind", sorted(FITS))
+def kd_snapshot(ensembles, X):
+    out = {}
+    if not isinstance(ensembles, tuple):
+        ensembles = (ensembles,)
+    for e, ens in enumerate(ensembles):
+        for name, est in ens.named_estimators_.items():
+            columns = ens.member_columns_[name]
+            Xm = X if columns is None else X[:, columns]
+            out[f"{e}__proba__{name}"] = aligned_proba(est, Xm, ens.classes_)
+        out[f"{e}__predict"] = np.asarray(ens.predict(X), dtype=float)
+        out[f"{e}__predict_proba"] = ens.predict_proba(X)
+    return out
+
+
+@pytest.mark.parametrize("kind", sorted(FITS) + sorted(KD_FITS))
 def test_pinned_fit(kind):
     expected = dict(np.load(DATA / f"pinned_{kind}.npz", allow_pickle=False))
-    got = snapshot(*FITS[kind]())
+    if kind in KD_FITS:
+        got = kd_snapshot(*KD_FITS[kind]())
+    else:
+        got = snapshot(*FITS[kind]())
     assert sorted(got) == sorted(expected)
     for key, want in expected.items():
         if want.dtype.kind in "US":
@@ -138,7 +254,12 @@ def test_pinned_fit(kind):
 
 
 if __name__ == "__main__" and "--write" in sys.argv:
+    # ``--write kind ...`` rewrites the named pins only (all when none named)
+    named = sys.argv[sys.argv.index("--write") + 1 :]
     DATA.mkdir(exist_ok=True)
-    for kind, make in FITS.items():
-        np.savez(DATA / f"pinned_{kind}.npz", **snapshot(*make()))
+    for kind, make in {**FITS, **KD_FITS}.items():
+        if named and kind not in named:
+            continue
+        shot = kd_snapshot(*make()) if kind in KD_FITS else snapshot(*make())
+        np.savez(DATA / f"pinned_{kind}.npz", **shot)
         print("wrote", kind)
