@@ -12,6 +12,7 @@ import numpy as np
 from sklearn import get_config
 
 from ._goal import OutputCache, SearchContext
+from ._neighbors import ReferenceIndex
 
 __all__ = ["check_output", "chunk_rows", "search_in_chunks"]
 
@@ -79,6 +80,7 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
         return Z_cf, achieved, n_evaluations
     n_out = 1 if goal.regression else len(goal.classes)
     size = chunk_rows(n, Z.shape[1], n_out)
+    index = ReferenceIndex(search)  # its k-d trees serve every chunk
     for start in range(0, n, size):
         idx = np.arange(start, min(n, start + size))
         sub = goal.subset(idx)
@@ -87,7 +89,7 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
         if ref_raw is not None:
             cache.seed(search.X_ref_, ref_raw)
         ctx = SearchContext(
-            search, oracle, Z[idx], sub, cache=cache, ref_output=ref_raw
+            search, oracle, Z[idx], sub, cache=cache, ref_output=ref_raw, index=index
         )
         Z_sub = search._search(ctx)
         if search._tabular is not None:

@@ -222,9 +222,13 @@ class SearchContext:
     (``n_evaluations``).
     """
 
-    def __init__(self, search, oracle, X, goal, *, cache=None, ref_output=None):
+    def __init__(
+        self, search, oracle, X, goal, *, cache=None, ref_output=None, index=None
+    ):
         # gradient(Z, rows) -> (score, d score / d Z), where the model has one
         self.gradient = None
+        # k-d trees on the reference rows (shared by the chunks of a batch)
+        self.index = index
         self.search = search
         self.oracle = oracle
         self.goal = goal
@@ -340,6 +344,14 @@ class SearchContext:
             self.ref_output = raw_output(self.oracle, X_ref, self.goal.regression)
             self.cache.seed(X_ref, self.ref_output)
         return self.ref_output
+
+    def reference_index(self):
+        """k-d trees on the reference rows (:mod:`._neighbors`), built once."""
+        if self.index is None:
+            from ._neighbors import ReferenceIndex
+
+            self.index = ReferenceIndex(self.search)
+        return self.index
 
     def distance(self, Z, rows):
         """Scaled L1 distance of each candidate to its source row."""

@@ -9,8 +9,6 @@ candidate (or the current point of an active instance) to its source row.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from scipy.spatial.distance import cdist
-from sklearn import get_config
 
 __all__ = [
     "anchor_search",
@@ -23,8 +21,6 @@ __all__ = [
     "shrink_units",
     "step_toward_anchor",
 ]
-
-_BIG = 1e12
 
 
 # ----------------------------------------------------------------- anchors
@@ -40,8 +36,11 @@ def nearest_anchors(ctx, k):
     The model's outputs on the reference rows come from
     ``ctx.reference_output()``: given by the caller (the teacher's outputs
     from judging) or computed once per ``generate``, so choosing anchors
-    makes no model call per row. Distances are computed a block of rows at
-    a time within scikit-learn's ``working_memory``.
+    makes no model call per row. The nearest qualifying rows come from a
+    k-d tree per class (``ctx.reference_index()``), filtered by each row's
+    own target; rows with too few qualifying rows nearby fall back to a scan
+    of every candidate, a block of rows at a time within scikit-learn's
+    ``working_memory``.
 
     Returns
     -------
@@ -56,19 +55,12 @@ def nearest_anchors(ctx, k):
     X_ref = search.X_ref_
     n_ref = X_ref.shape[0]
     k = max(1, min(k, n_ref))
-    if goal.regression:
-        ref_out = np.asarray(ctx.reference_output(), dtype=float).reshape(-1)
-    else:
-        proba_ref = ctx.reference_output()
-    mutable = ~search.immutable_
-    scale = ctx.scale[mutable]
-    ref_scaled = X_ref[:, mutable] / scale
-    src_scaled = ctx.X[:, mutable] / scale
+    raw = ctx.reference_output()
+    index = ctx.reference_index()
     anchors = np.empty((ctx.n, k, ctx.d))
     ok = np.zeros((ctx.n, k), dtype=bool)
-
     if goal.regression:
-        batches = [(np.arange(ctx.n), np.arange(n_ref), ref_out)]
+        batches = [(np.arange(ctx.n), np.arange(n_ref), None)]
     else:
         batches = []
         for c in np.unique(goal.class_index):
@@ -77,41 +69,22 @@ def nearest_anchors(ctx, k):
             if search.y_ref_ is not None:
                 same = np.flatnonzero(search.y_ref_ == goal.classes[c])
                 candidates = same if same.size >= k else candidates
-            batches.append((queries, candidates, proba_ref[candidates, c]))
-        # proba_ref[candidates, c] above is already restricted to candidates
-    for queries, candidates, out_c in batches:
+            batches.append((queries, candidates, c))
+    for queries, candidates, c in batches:
         if goal.regression:
-            out_c = out_c[candidates]
-        kk = min(k, candidates.size)
-        # distances to every candidate, a block of queries at a time within
-        # the working memory (about four arrays of the block's size)
-        budget = get_config()["working_memory"] * 2**20
-        block = int(max(1, min(512, budget // (32 * max(candidates.size, 1)))))
-        for chunk in np.array_split(queries, max(1, -(-queries.size // block))):
-            dist = cdist(src_scaled[chunk], ref_scaled[candidates], "cityblock")
-            lower = goal.lower[chunk, None]
-            upper = goal.upper[chunk, None]
-            valid = (out_c[None, :] >= lower) & (out_c[None, :] <= upper)
-            key = dist + _BIG * ~valid
-            if goal.regression:
-                direction = goal.direction[chunk, None]
-                reached = np.where(
-                    direction > 0, out_c[None, :] >= lower, out_c[None, :] <= upper
-                )
-                key += _BIG * ~reached
-            else:
-                # without a valid row, prefer the most confident ones
-                key += _BIG * (1.0 - out_c[None, :]) * ~valid
-            key[dist <= 1e-12] = np.inf  # never a copy of the source row
-            best = np.argpartition(key, kk - 1, axis=1)[:, :kk]
-            order = np.argsort(np.take_along_axis(key, best, axis=1), axis=1)
-            best = np.take_along_axis(best, order, axis=1)
-            if kk < k:  # too few reference rows: repeat the last
-                best = np.concatenate([best, np.repeat(best[:, -1:], k - kk, 1)], 1)
-            anchors[chunk] = X_ref[candidates[best]]
-            ok[chunk] = np.take_along_axis(valid, best, axis=1) & np.isfinite(
-                np.take_along_axis(key, best, axis=1)
-            )
+            out_c, key = np.asarray(raw, dtype=float).reshape(-1), "all"
+        else:
+            out_c = raw[candidates, c]
+            key = ("class", c) if candidates.size < n_ref else "all"
+        best, found = index.anchors(
+            goal.subset(queries), ctx.X[queries], k, out_c, candidates, key
+        )
+        kk = best.shape[1]
+        if kk < k:  # too few reference rows: repeat the last
+            best = np.concatenate([best, np.repeat(best[:, -1:], k - kk, 1)], 1)
+            found = np.concatenate([found, np.repeat(found[:, -1:], k - kk, 1)], 1)
+        anchors[queries] = X_ref[candidates[best]]
+        ok[queries] = found
     flat_rows = np.repeat(np.arange(ctx.n), k)
     flat = anchors.reshape(-1, ctx.d)
     ctx.project(flat, flat_rows)

@@ -1,0 +1,228 @@
+"""Reference rows searched through k-d trees: anchors and slopes without model calls.
+
+The model's outputs on the reference rows are known once per ``generate``
+(passed in by the caller, or one call), so two things a search needs can be
+read from them instead of asked of the model:
+
+- anchors: the nearest reference rows of a row's target class whose stored
+  output already meets that row's own target (:meth:`ReferenceIndex.anchors`);
+- slopes: a local linear model of the score (logit of the target class, or
+  the prediction) fitted on the nearest reference rows of a point
+  (:meth:`ReferenceIndex.slopes`), where forward differences would cost
+  ``d`` evaluations per row.
+
+Both use :class:`sklearn.neighbors.KDTree` on the scaled mutable features
+(L1, the search's distance), built once per ``generate`` and shared by its
+chunks.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.spatial.distance import cdist
+from sklearn import get_config
+from sklearn.neighbors import KDTree
+
+__all__ = ["ReferenceIndex"]
+
+_BIG = 1e12
+_SCORE_CLIP = 1e-6  # probabilities clipped to [1e-6, 1 - 1e-6] for the slopes
+
+
+class ReferenceIndex:
+    """k-d trees on the scaled reference rows, built on first use.
+
+    Parameters
+    ----------
+    search : fitted BaseCounterfactualSearch
+        Gives ``X_ref_``, ``y_ref_``, ``scale_`` and ``immutable_``.
+    """
+
+    def __init__(self, search):
+        self.search = search
+        self.mutable = np.flatnonzero(~search.immutable_)
+        self.unit = search.scale_[self.mutable]
+        self.ref = search.X_ref_[:, self.mutable] / self.unit
+        self._trees = {}
+
+    def scaled(self, Z):
+        """Rows in the trees' space: mutable features in scale units."""
+        return Z[:, self.mutable] / self.unit
+
+    def tree(self, key, members):
+        """The k-d tree on the reference rows ``members`` (cached under ``key``)."""
+        if key not in self._trees:
+            self._trees[key] = KDTree(self.ref[members], metric="manhattan")
+        return self._trees[key]
+
+    # -------------------------------------------------------------- anchors
+    def anchors(self, goal, X, k, out_c, candidates, key):
+        """The ``k`` nearest candidates of each row whose output meets its goal.
+
+        Parameters
+        ----------
+        goal : Goal
+            Goals of the rows ``X`` (their ``lower``/``upper``).
+        X : ndarray of shape (m, d)
+            Source rows.
+        k : int
+            Anchors per row.
+        out_c : ndarray of shape (n_candidates,)
+            The goal's output on each candidate reference row.
+        candidates : ndarray of int
+            Reference rows to choose from.
+        key : hashable
+            Names the tree of these candidates (built once).
+
+        Returns
+        -------
+        best : ndarray of shape (m, k)
+            Positions in ``candidates``, nearest first.
+        ok : ndarray of shape (m, k), dtype=bool
+            Whether each anchor's output meets the row's goal.
+
+        Notes
+        -----
+        A tree query of a few neighbours, filtered by each row's own
+        threshold, widened (times 8) for the rows with fewer than ``k``
+        qualifying among them; a row that has fewer than ``k`` qualifying
+        candidates at all, or too many non-qualifying ones nearer than them,
+        is answered by a scan of every candidate, with the fallback order of
+        :func:`~skcoop.counterfactual._steps.nearest_anchors`.
+        """
+        m, size = X.shape[0], candidates.size
+        k = min(k, size)
+        best = np.zeros((m, k), dtype=np.intp)
+        ok = np.zeros((m, k), dtype=bool)
+        if m == 0:
+            return best, ok
+        lower, upper = goal.lower[:, None], goal.upper[:, None]
+        regression = goal.regression
+        # candidates meeting each row's goal, counted on the sorted outputs
+        sorted_out = np.sort(out_c)
+        n_qualify = np.searchsorted(
+            sorted_out, goal.upper, side="right"
+        ) - np.searchsorted(sorted_out, goal.lower, side="left")
+        todo = np.flatnonzero(n_qualify >= k)
+        scan = np.flatnonzero(n_qualify < k)
+        tree = self.tree(key, candidates) if todo.size else None
+        Q = self.scaled(X)
+        want = min(size, 4 * k + 1)
+        while todo.size:
+            dist, ind = tree.query(Q[todo], k=want, sort_results=True)
+            out = out_c[ind]
+            good = (out >= lower[todo]) & (out <= upper[todo]) & (dist > 1e-12)
+            have = good.sum(axis=1)
+            done = have >= k
+            if want >= size:
+                done[:] = True  # every candidate seen
+            rank = np.cumsum(good, axis=1)
+            pick = good & (rank <= k)
+            for row, sel in zip(np.flatnonzero(done), pick[done]):
+                got = ind[row, sel]
+                best[todo[row], : got.size] = got
+                ok[todo[row], : got.size] = True
+            short = done & (have < k)
+            scan = np.concatenate([scan, todo[short]])
+            todo = todo[~done]
+            if want >= size or want >= 4096:
+                scan = np.concatenate([scan, todo])
+                break
+            want = min(size, 8 * want)
+        if scan.size:
+            b, o = self._scan(goal, X, scan, k, out_c, candidates, regression)
+            best[scan], ok[scan] = b, o
+        return best, ok
+
+    def _scan(self, goal, X, rows, k, out_c, candidates, regression):
+        """Anchors by a scan of every candidate, a block of rows at a time."""
+        ref = self.ref[candidates]
+        Q = self.scaled(X[rows])
+        best = np.zeros((rows.size, k), dtype=np.intp)
+        ok = np.zeros((rows.size, k), dtype=bool)
+        budget = get_config()["working_memory"] * 2**20
+        block = int(max(1, min(512, budget // (32 * max(candidates.size, 1)))))
+        for part in np.array_split(np.arange(rows.size), -(-rows.size // block)):
+            r = rows[part]
+            dist = cdist(Q[part], ref, "cityblock")
+            lower, upper = goal.lower[r, None], goal.upper[r, None]
+            valid = (out_c[None, :] >= lower) & (out_c[None, :] <= upper)
+            key = dist + _BIG * ~valid
+            if regression:
+                direction = goal.direction[r, None]
+                reached = np.where(
+                    direction > 0, out_c[None, :] >= lower, out_c[None, :] <= upper
+                )
+                key += _BIG * ~reached
+            else:
+                # without a valid row, prefer the most confident ones
+                key += _BIG * (1.0 - out_c[None, :]) * ~valid
+            key[dist <= 1e-12] = np.inf  # never a copy of the source row
+            pick = np.argpartition(key, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(key, pick, axis=1), axis=1)
+            pick = np.take_along_axis(pick, order, axis=1)
+            best[part] = pick
+            ok[part] = np.take_along_axis(valid, pick, axis=1) & np.isfinite(
+                np.take_along_axis(key, pick, axis=1)
+            )
+        return best, ok
+
+    # --------------------------------------------------------------- slopes
+    def slopes(self, score_ref, Z, n_neighbors=None, ridge=1e-3):
+        """Slopes of the score at each point of ``Z`` from its nearest reference rows.
+
+        A linear model (with intercept) of ``score_ref`` on the
+        ``n_neighbors`` reference rows nearest each point (scaled L1), by
+        ridge-regularised least squares in scale units; the slopes are
+        returned per original unit, zero for immutable features.
+
+        Parameters
+        ----------
+        score_ref : callable
+            ``score_ref(points, ref_rows)`` returns, for the positions
+            ``points`` (shape (b,)) in ``Z`` and reference rows ``ref_rows``
+            (shape (b, k)), the score of each point's goal on those rows.
+        Z : ndarray of shape (m, d)
+            Points to linearise at.
+        n_neighbors : int, default=None
+            Reference rows per fit; by default ``2 * d_mutable + 10``.
+        ridge : float, default=1e-3
+            Ridge penalty relative to the mean squared spread of the
+            neighbours' features.
+
+        Returns
+        -------
+        grad : ndarray of shape (m, d)
+        """
+        m, d = Z.shape
+        grad = np.zeros((m, d))
+        n_ref, p = self.ref.shape
+        if m == 0 or p == 0 or n_ref < 2:
+            return grad
+        k = min(n_ref, n_neighbors or 2 * p + 10)
+        tree = self.tree("all", np.arange(n_ref))
+        Q = self.scaled(Z)
+        block = int(max(1, min(m, 2**22 // (k * (p + 1)))))
+        for start in range(0, m, block):
+            sl = slice(start, min(m, start + block))
+            _, ind = tree.query(Q[sl], k=k, sort_results=False)
+            A = self.ref[ind] - Q[sl, None, :]  # (b, k, p)
+            s = score_ref(np.arange(sl.start, sl.stop), ind)  # (b, k)
+            A_mean = A.mean(axis=1, keepdims=True)
+            Ac = A - A_mean
+            sc = s - s.mean(axis=1, keepdims=True)
+            G = np.einsum("bki,bkj->bij", Ac, Ac)
+            lam = ridge * np.maximum(np.trace(G, axis1=1, axis2=2) / p, 1e-12)
+            G[:, np.arange(p), np.arange(p)] += lam[:, None]
+            rhs = np.einsum("bki,bk->bi", Ac, sc)
+            g = np.linalg.solve(G, rhs[..., None])[..., 0]
+            grad[sl][:, self.mutable] = g / self.unit
+        return grad
+
+
+def clipped_score(goal, out):
+    """The goal's score with probabilities clipped away from 0 and 1 (slopes)."""
+    if goal.regression:
+        return np.asarray(out, dtype=float)
+    p = np.clip(out, _SCORE_CLIP, 1.0 - _SCORE_CLIP)
+    return np.log(p) - np.log1p(-p)
