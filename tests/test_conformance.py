@@ -11,6 +11,7 @@ searches' ``generate``.
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -22,6 +23,7 @@ from skcoop.partition import (
     IIDPartitioner,
     QuantitySkewPartitioner,
 )
+from skcoop.utils import feature_scale
 from skcoop.utils.estimator_checks import contract_checks
 from skcoop.views import ColumnMapper
 
@@ -127,3 +129,60 @@ def test_search_weights_mean_repetition(search, scale):
     assert weighted.X_ref_.shape[0] == int(np.sum(weight > 0))
     with pytest.raises(ValueError, match="[Nn]egative"):
         type(search)().fit(X, Y, sample_weight=-np.ones(len(Y)))
+
+
+class _BatchNoiseRegressor(RegressorMixin, BaseEstimator):
+    """A linear model whose output moves by a few ulps with its batch's size.
+
+    As a BLAS product does with the other rows of its batch: a row repeated
+    in a batch, or given once with a weight, is evaluated among other rows.
+    """
+
+    def __init__(self, coef=None):
+        self.coef = coef
+
+    def fit(self, X, y):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def predict(self, X):
+        out = np.asarray(X, dtype=float) @ self.coef
+        sign = 1.0 if len(out) % 2 else -1.0
+        return out * (1.0 + sign * 4 * np.finfo(float).eps)
+
+
+def test_search_weights_mean_repetition_in_regression():
+    """The search for a row does not depend on the rows searched with it.
+
+    Two causes made a repeated row and a weighted one differ: the tolerance
+    floor (1% of the scale of ``y_ref``) was the unweighted MAD, and on a
+    linear model half of the jump to the target lands exactly on the lower
+    edge of the interval, where an ulp of the model's output (the other
+    rows of its batch) decided whether the point counted.
+    """
+    rng = np.random.RandomState(0)
+    X_reg = rng.uniform(size=(12, 4))
+    y_reg = X_reg @ np.array([2.0, 1.0, -1.0, 0.5])
+    weight = rng.randint(0, 4, size=12)
+    keep = weight > 0
+    model = _BatchNoiseRegressor(np.array([1.0, -2.0, 0.5, 3.0])).fit(X_reg, y_reg)
+    X_rep, y_rep = np.repeat(X_reg, weight, axis=0), np.repeat(y_reg, weight)
+    repeated = BlackBoxSearch().fit(X_rep, y_rep)
+    weighted = BlackBoxSearch().fit(X_reg, y_reg, sample_weight=weight)
+    # the tolerance floor (1% of the scale of y_ref) is weighted as a repetition
+    floor = 0.01 * feature_scale(y_rep[:, None])[0]
+    assert weighted._y_floor(y_reg) == pytest.approx(floor)
+    assert repeated._y_floor(y_reg) == pytest.approx(floor)
+    # every row searched alone, and all in one batch (repeated, or once each)
+    alone = [
+        weighted.generate(model, X_reg[[i]], y_reg[[i]]).X[0]
+        for i in np.flatnonzero(keep)
+    ]
+    together = weighted.generate(model, X_reg[keep], y_reg[keep])
+    in_repeats = repeated.generate(model, X_rep, y_rep)
+    first = np.cumsum(weight)[keep] - weight[keep]
+    np.testing.assert_allclose(together.X, alone, atol=1e-9)
+    np.testing.assert_allclose(in_repeats.X[first], together.X, atol=1e-9)
+    np.testing.assert_allclose(
+        in_repeats.target_interval[first], together.target_interval, rtol=1e-12
+    )

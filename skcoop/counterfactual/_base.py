@@ -34,6 +34,8 @@ from ._weights import drop_zero_weight, weighted_scale
 
 __all__ = ["BaseCounterfactualSearch"]
 
+_EDGE_SLACK = 1e-9  # regression intervals widened by this much, relative
+
 
 _SEARCH_PARAMS_DOC = """
     alpha : float, default=0.5
@@ -514,12 +516,22 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 "Regression target intervals need low <= high (tolerance >= 0)."
             )
+        # an output on an edge counts whatever its last bits: on a linear
+        # model half of the jump to the center lands exactly on the lower
+        # edge, and the model's output there moves by an ulp with the other
+        # rows of its batch (a row repeated in the batch, or weighted)
+        slack = _EDGE_SLACK * np.maximum(np.abs(lower), np.abs(upper))
+        lower, upper = lower - slack, upper + slack
         return Goal(initial=initial, target=center, lower=lower, upper=upper)
 
     def _y_floor(self, y):
         ref = self.y_ref_
         if ref is not None and ref.dtype.kind in "fiu" and ref.size:
-            return 0.01 * float(feature_scale(np.asarray(ref, float)[:, None])[0])
+            ref = np.asarray(ref, float)[:, None]
+            weight = getattr(self, "_weight", None)  # weights mean repetition
+            if weight is not None:
+                return 0.01 * float(weighted_scale(ref, weight, "mad")[0])
+            return 0.01 * float(feature_scale(ref)[0])
         return 0.01 * np.maximum(np.abs(y), 1e-8)
 
     # -------------------------------------------------------------- helpers
