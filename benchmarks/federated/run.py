@@ -176,7 +176,11 @@ def prepare(dataset, setting, seed, cfg, tuned_params):
         n_rounds=1,
         random_state=seed,
     ).fit(Xc, yc, site=site, X_transfer=Xpub)
-    coop_rounds = coop.communication_rounds_ + 1  # + the tuning round of its KD
+    # upload + the 2 exchanges of its round (CooperativeConsolidator's count); its
+    # KD's T, w are those of kd_tuned, whose grid candidates are built from the
+    # uploaded models and travel with the first exchange (out with the peers'
+    # models, their federated scores back with the virtual instances): no round
+    coop_rounds = coop.communication_rounds_
     out["coop"] = (
         get_weights(coop.student_),
         coop_rounds,
