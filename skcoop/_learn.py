@@ -17,10 +17,10 @@ from sklearn.base import clone
 
 from ._steps import first_occurrence
 from .utils import (
+    RowsLesson,
     concat_rows,
-    continue_fit,
-    fit_member,
     is_pretrained,
+    learn_lesson,
     take,
     weight_kwargs,
     with_classes,
@@ -181,7 +181,12 @@ def learn(
     weights_routed,
     message=None,
 ):
-    """Refit a student from a clone (or continue it) on own + virtual rows."""
+    """Refit a student from a clone (or continue it) on own + virtual rows.
+
+    The lesson of cooperative distillation: the student's own rows and its
+    virtual rows (:class:`~skcoop.utils.RowsLesson`), learnt through the one
+    refit of every strategy, :func:`~skcoop.utils.learn_lesson`.
+    """
     n_virtual = 0 if store is None else len(store["y"])
     X_new = X_own if not n_virtual else concat_rows([X_own, store["X"]])
     y_new = (
@@ -192,17 +197,12 @@ def learn(
     fit_params = student_fit_params(
         name, template, params, len(y_own), n_virtual, settings, weights_routed
     )
+    lesson = RowsLesson(X_new, y_new, fit_params)
     if is_pretrained(template):
-        return continue_fit(
-            template.estimator,
-            X_new,
-            y_new,
-            name,
-            classes,
-            message=message,
-            fit_params=fit_params,
+        fitted = template.estimator
+        return learn_lesson(
+            name, fitted, fitted, lesson, resume=True, pretrained=True, message=message
         )
-    est = clone(template)
     if classes is not None:
-        est = with_classes(est, classes)
-    return fit_member(est, X_new, y_new, name, message=message, fit_params=fit_params)
+        template = with_classes(clone(template), classes)
+    return learn_lesson(name, template, None, lesson, resume=False, message=message)

@@ -254,6 +254,8 @@ def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=_quiet):
             ctx.classes,
             random_state=rng.randint(_SEED_MAX),
             transform=transform,
+            names=ctx.names,
+            pretrained=[is_pretrained(m.template) for m in members],
         )
         log(
             f"round {n_round + 1}: {type(distiller).__name__} refitted "

@@ -34,7 +34,7 @@ from ._utils import as_float32, onehot, weighted_rows
 __all__ = ["mutual_learning_fit", "mutual_learning_sites"]
 
 
-def _check_params(max_epochs, temperature, weight):
+def check_mutual_params(max_epochs, temperature, weight):
     if not isinstance(max_epochs, numbers.Integral) or max_epochs < 0:
         raise ValueError(
             f"max_epochs must be a non-negative integer. Got {max_epochs!r} instead."
@@ -115,7 +115,7 @@ def _accepts(method, name):
     return name in inspect.signature(method).parameters
 
 
-def _update_toward(
+def update_toward(
     estimator,
     X,
     y,
@@ -229,7 +229,7 @@ def mutual_learning_sites(
     estimators : list
         The same peers, updated.
     """
-    _check_params(max_epochs, temperature, weight)
+    check_mutual_params(max_epochs, temperature, weight)
     k = len(estimators)
     if not (len(X_parts) == len(y_parts) == k):
         raise ValueError(
@@ -261,7 +261,7 @@ def mutual_learning_sites(
             else:  # nobody to learn from yet: the labels only
                 targets.append(onehot(y_parts[j], classes))
         for j in range(k):
-            _update_toward(
+            update_toward(
                 estimators[j],
                 X_parts[j],
                 y_parts[j],
@@ -339,7 +339,7 @@ def mutual_learning_fit(
     >>> [peer.predict_proba(X[:3, :2]).shape for peer in peers[:1]]
     [(3, 3)]
     """
-    _check_params(max_epochs, temperature, weight)
+    check_mutual_params(max_epochs, temperature, weight)
     k = len(estimators)
     if k < 2:
         raise ValueError(f"Mutual learning needs at least two peers. Got {k} instead.")

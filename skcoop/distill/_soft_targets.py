@@ -37,8 +37,6 @@ __all__ = [
 METHODS = ("auto", "native", "replicate", "resample")
 
 
-
-
 def _check_inputs(y, soft_targets, weight, classes, sample_weight=None):
     """Validate the inputs shared by every soft-target fit.
 

@@ -1,13 +1,18 @@
 """Distillation strategies: how each member learns from the others.
 
 A strategy is a small scikit-learn style object whose parameters are
-grid-searchable through the ensemble (``distiller__temperature``). Its
-``distill`` method takes the member templates, the fitted members and each
-member's rows, and returns the newly fitted students.
+grid-searchable through the ensemble (``distiller__temperature``). It
+implements one protocol: :meth:`BaseDistiller.lessons` gives each student its
+lesson (soft targets on its own rows, :class:`SoftTargetLesson`), and
+:func:`skcoop.utils.learn_lesson`, the one refit of every strategy
+(cooperative distillation's too), turns a student's starting point and its
+lesson into the fitted student. :meth:`BaseDistiller.distill` chains the two,
+once (``n_steps = 1``) or epoch by epoch (mutual learning).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,11 +21,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from ..utils import aligned_proba, start_student
+from ..utils import aligned_proba, is_fitted, learn_lesson, starting_point
+from ._lesson import SoftTargetLesson
 from ._losses import soften
-from ._mutual import mutual_learning_sites
+from ._mutual import check_mutual_params
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
-from ._soft_targets import fit_soft_targets
 from ._utils import onehot
 
 __all__ = [
@@ -39,10 +44,74 @@ class BaseDistiller(BaseEstimator):
     """Base class of the distillation strategies.
 
     Subclasses set their parameters in ``__init__`` and implement
-    ``_distill`` with the arguments of :meth:`distill`, already checked.
+    ``_lessons`` with the arguments of :meth:`lessons`, already checked.
+    A strategy that trains its students together, step by step (mutual
+    learning), sets ``_step_by_step = True`` and gives its number of steps
+    in ``_n_steps``.
     """
 
     _parameter_constraints: dict = {}
+    _step_by_step = False
+
+    def _n_steps(self):
+        return 1
+
+    def _check(self, templates, members, X_parts, y_parts, sw_parts, classes):
+        self._validate_params()
+        k = len(templates)
+        if not (len(members) == len(X_parts) == len(y_parts) == k):
+            raise ValueError(
+                "templates, members, X_parts and y_parts must hold one entry per "
+                f"member. Got {k}, {len(members)}, {len(X_parts)} and "
+                f"{len(y_parts)} instead."
+            )
+        sw_parts = [None] * k if sw_parts is None else list(sw_parts)
+        if len(sw_parts) != k:
+            raise ValueError(
+                f"sw_parts must hold one entry per member ({k}). Got "
+                f"{len(sw_parts)} instead."
+            )
+        y_parts = [column_or_1d(y) for y in y_parts]
+        return sw_parts, y_parts, np.asarray(classes)
+
+    def lessons(
+        self,
+        teachers,
+        X_parts,
+        y_parts,
+        sw_parts,
+        classes,
+        random_state=None,
+        transform=None,
+    ):
+        """Each student's lesson from the teachers: the strategy's protocol.
+
+        Parameters
+        ----------
+        teachers : list of classifiers
+            Member ``j``'s current model (fitted, or not yet: it teaches
+            nothing then); student ``j`` is taught by every other one.
+        X_parts, y_parts, sw_parts, classes, random_state, transform
+            As in :meth:`distill`.
+
+        Returns
+        -------
+        lessons : list of SoftTargetLesson
+            One per student, in order.
+        """
+        sw_parts, y_parts, classes = self._check(
+            teachers, teachers, X_parts, y_parts, sw_parts, classes
+        )
+        transform = _identity if transform is None else transform
+        return self._lessons(
+            list(teachers),
+            list(X_parts),
+            y_parts,
+            sw_parts,
+            classes,
+            check_random_state(random_state),
+            transform,
+        )
 
     def distill(
         self,
@@ -54,8 +123,14 @@ class BaseDistiller(BaseEstimator):
         classes,
         random_state=None,
         transform=None,
+        *,
+        names=None,
+        pretrained=None,
     ):
         """Fit one student per member, each taught by the other members.
+
+        Each step, :meth:`lessons` from the current students, then each
+        student learns its lesson (:func:`skcoop.utils.learn_lesson`).
 
         Parameters
         ----------
@@ -73,7 +148,7 @@ class BaseDistiller(BaseEstimator):
         y_parts : list of array-like
             Labels of ``X_parts[j]``.
         sw_parts : list of (array-like or None), or None
-            Sample weights of ``X_parts[j]``.
+            Sample weights of ``X_parts[j]`` (a weight is a repetition).
         classes : array-like of shape (n_classes,)
             Sorted labels of all classes.
         random_state : int, RandomState instance or None, default=None
@@ -82,73 +157,90 @@ class BaseDistiller(BaseEstimator):
             ``transform(i, j, X)`` maps rows ``X`` of member ``j``'s feature
             space to member ``i``'s (so that teacher ``i`` can be run on
             student ``j``'s rows); identity when None.
+        names : list of str or None, default=None
+            Member names, for messages (positions when None).
+        pretrained : list of bool or None, default=None
+            Which members are pre-trained: they go on learning from where
+            they are whatever ``warm_start`` (the one policy for pre-trained
+            members, :func:`skcoop.utils.starting_point`).
 
         Returns
         -------
         students : list of fitted estimators
             One per member, in order.
         """
-        self._validate_params()
+        sw_parts, y_parts, classes = self._check(
+            templates, members, X_parts, y_parts, sw_parts, classes
+        )
         k = len(templates)
-        if not (len(members) == len(X_parts) == len(y_parts) == k):
-            raise ValueError(
-                "templates, members, X_parts and y_parts must hold one entry per "
-                f"member. Got {k}, {len(members)}, {len(X_parts)} and "
-                f"{len(y_parts)} instead."
-            )
-        sw_parts = [None] * k if sw_parts is None else list(sw_parts)
-        if len(sw_parts) != k:
-            raise ValueError(
-                f"sw_parts must hold one entry per member ({k}). Got "
-                f"{len(sw_parts)} instead."
-            )
-        y_parts = [column_or_1d(y) for y in y_parts]
-        classes = np.asarray(classes)
         transform = _identity if transform is None else transform
         rng = check_random_state(random_state)
-        return self._distill(
-            list(templates),
-            list(members),
-            list(X_parts),
-            y_parts,
-            sw_parts,
-            classes,
-            rng,
-            transform,
+        names = [str(j) for j in range(k)] if names is None else list(names)
+        pretrained = [False] * k if pretrained is None else list(pretrained)
+        resume = [self.warm_start or p for p in pretrained]
+        students = list(members)
+        if self._step_by_step:  # every step continues the students started here
+            students = [
+                self._start(templates[j], members[j], classes, resume[j], pretrained[j])
+                for j in range(k)
+            ]
+            resume, pretrained = [True] * k, [False] * k
+        for _ in range(self._n_steps()):
+            lessons = self._lessons(
+                students, list(X_parts), y_parts, sw_parts, classes, rng, transform
+            )
+            students = [
+                learn_lesson(
+                    names[j],
+                    templates[j],
+                    students[j],
+                    lessons[j],
+                    resume=resume[j],
+                    step_by_step=self._step_by_step,
+                    pretrained=pretrained[j],
+                )
+                for j in range(k)
+            ]
+        return students
+
+    def _start(self, template, member, classes, resume, pretrained):
+        """Starting point of a student of a joint loop (see ``starting_point``)."""
+        student, _, resumed = starting_point(
+            template, member, classes, resume=resume, step_by_step=True
         )
+        if pretrained and not resumed:
+            warnings.warn(
+                f"Pre-trained member ({type(member).__name__}) cannot go on "
+                "learning step by step (it needs partial_fit and every class), "
+                "so mutual learning starts it from scratch.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return student
 
     def _teacher_probas(self, members, j, X_j, classes, transform):
-        """Aligned outputs of every member but ``j`` on member ``j``'s rows."""
+        """Aligned outputs of every fitted member but ``j`` on ``j``'s rows."""
         return [
             aligned_proba(members[i], transform(i, j, X_j), classes)
             for i in range(len(members))
-            if i != j
+            if i != j and is_fitted(members[i])
         ]
 
-    def _fit_students(
-        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, targets
-    ):
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(templates))
+    def _soft_lessons(self, X_parts, y_parts, sw_parts, classes, rng, targets):
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(targets))
         return [
-            fit_soft_targets(
-                start_student(
-                    templates[j],
-                    members[j],
-                    classes,
-                    self.warm_start,
-                    step_by_step=False,
-                ),
+            SoftTargetLesson(
                 X_parts[j],
                 y_parts[j],
                 targets[j],
-                weight=self.weight,
                 classes=classes,
-                sample_weight=sw_parts[j],
+                weight=self.weight,
                 temperature=self.temperature,
-                random_state=seeds[j],
+                sample_weight=sw_parts[j],
                 method=self.method,
+                random_state=seeds[j],
             )
-            for j in range(len(templates))
+            for j in range(len(targets))
         ]
 
 
@@ -222,16 +314,12 @@ class SoftTargetDistiller(BaseDistiller):
             return onehot(y_j, classes)
         return np.mean([soften(p, self.temperature) for p in probas], axis=0)
 
-    def _distill(
-        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
-    ):
+    def _lessons(self, teachers, X_parts, y_parts, sw_parts, classes, rng, transform):
         targets = [
-            self.soft_targets(members, X_parts[j], y_parts[j], j, classes, transform)
-            for j in range(len(templates))
+            self.soft_targets(teachers, X_parts[j], y_parts[j], j, classes, transform)
+            for j in range(len(teachers))
         ]
-        return self._fit_students(
-            templates, members, X_parts, y_parts, sw_parts, classes, rng, targets
-        )
+        return self._soft_lessons(X_parts, y_parts, sw_parts, classes, rng, targets)
 
 
 class PartitionedDistiller(BaseDistiller):
@@ -297,16 +385,14 @@ class PartitionedDistiller(BaseDistiller):
         mask = qualified_teacher_mask(probas, y_j, classes)
         return qualified_soft_targets(probas, y_j, classes, self.temperature, mask)
 
-    def _distill(
-        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
-    ):
+    def _lessons(self, teachers, X_parts, y_parts, sw_parts, classes, rng, transform):
         targets = [
-            self.soft_targets(members, X_parts[j], y_parts[j], j, classes, transform)[0]
-            for j in range(len(templates))
+            self.soft_targets(teachers, X_parts[j], y_parts[j], j, classes, transform)[
+                0
+            ]
+            for j in range(len(teachers))
         ]
-        return self._fit_students(
-            templates, members, X_parts, y_parts, sw_parts, classes, rng, targets
-        )
+        return self._soft_lessons(X_parts, y_parts, sw_parts, classes, rng, targets)
 
 
 class MutualLearningDistiller(BaseDistiller):
@@ -371,23 +457,38 @@ class MutualLearningDistiller(BaseDistiller):
         self.warm_start = warm_start
         self.batch_size = batch_size
 
-    def _distill(
-        self, templates, members, X_parts, y_parts, sw_parts, classes, rng, transform
-    ):
-        students = [
-            start_student(template, member, classes, self.warm_start, True)
-            for template, member in zip(templates, members, strict=True)
-        ]
-        return mutual_learning_sites(
-            students,
-            X_parts,
-            y_parts,
-            classes=classes,
-            max_epochs=self.max_epochs,
-            temperature=self.temperature,
-            weight=self.weight,
-            sw_parts=sw_parts,
-            transform=transform,
-            batch_size=self.batch_size,
-            random_state=rng,
-        )
+    _step_by_step = True
+
+    def _n_steps(self):
+        return self.max_epochs
+
+    def _lessons(self, teachers, X_parts, y_parts, sw_parts, classes, rng, transform):
+        """Soft targets of one epoch, all from the same snapshot of the peers.
+
+        A peer with no fitted peer yet learns from its labels; the steps of
+        the epoch share ``rng`` in the order of the peers.
+        """
+        check_mutual_params(self.max_epochs, self.temperature, self.weight)
+        lessons = []
+        for j in range(len(teachers)):
+            probas = self._teacher_probas(teachers, j, X_parts[j], classes, transform)
+            targets = (
+                np.mean([soften(p, self.temperature) for p in probas], axis=0)
+                if probas
+                else onehot(y_parts[j], classes)
+            )
+            lessons.append(
+                SoftTargetLesson(
+                    X_parts[j],
+                    y_parts[j],
+                    targets,
+                    classes=classes,
+                    weight=self.weight,
+                    temperature=self.temperature,
+                    sample_weight=sw_parts[j],
+                    random_state=rng,
+                    step_by_step=True,
+                    batch_size=self.batch_size,
+                )
+            )
+        return lessons

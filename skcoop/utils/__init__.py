@@ -18,6 +18,7 @@ from ._distance import (
 )
 from ._docstring import Substitution
 from ._estimators import (
+    RowsLesson,
     align_proba,
     aligned_proba,
     concat_rows,
@@ -29,8 +30,10 @@ from ._estimators import (
     is_pretrained,
     is_skorch_net,
     is_torch_model,
+    learn_lesson,
     sample_weight_key,
     start_student,
+    starting_point,
     take,
     weight_kwargs,
     with_classes,
@@ -40,6 +43,7 @@ from ._progress import SearchProgress
 from ._warnings import warn_at_caller
 
 __all__ = [
+    "RowsLesson",
     "SearchProgress",
     "Substitution",
     "align_proba",
@@ -59,6 +63,7 @@ __all__ = [
     "is_pretrained",
     "is_skorch_net",
     "is_torch_model",
+    "learn_lesson",
     "mixed_changed",
     "mixed_kneighbors",
     "mixed_nearest",
@@ -66,6 +71,7 @@ __all__ = [
     "needs_tabular",
     "sample_weight_key",
     "start_student",
+    "starting_point",
     "take",
     "warn_at_caller",
     "weight_kwargs",

@@ -272,9 +272,9 @@ def is_pretrained(estimator):
 def continuation(member, classes, step_by_step=False):
     """How a fitted member can go on learning rows of ``classes``.
 
-    The one policy for pre-trained members, shared by cooperative
-    distillation (:func:`continue_fit`) and the KD strategies
-    (:func:`start_student`).
+    The one policy for fitted members that keep learning: pre-trained
+    members under every strategy, and the members a KD strategy continues
+    (``warm_start``); :func:`starting_point` applies it.
 
     Returns
     -------
@@ -297,6 +297,171 @@ def continuation(member, classes, step_by_step=False):
     return None
 
 
+def starting_point(template, fitted, classes, *, resume, step_by_step=False):
+    """The estimator a student learns its lesson on, and how it learns it.
+
+    Without ``resume``, or when :func:`continuation` finds no way for
+    ``fitted`` to go on learning ``classes``, a fresh clone of ``template``
+    (a skorch template is told the ensemble's classes by the caller, see
+    :func:`with_classes`). Otherwise a deep copy of ``fitted``,
+    made to continue: with ``warm_start`` switched on (a forest or boosting
+    model with ``n_estimators`` grows as many new estimators as it had).
+    ``fitted`` is never modified.
+
+    Returns
+    -------
+    student : estimator
+    how : {"fit", "partial_fit"}
+        ``"partial_fit"``: one step from where the student is (a step-by-step
+        caller gets it for a fresh clone too); ``"fit"``: a whole fit, which
+        continues from the student's state when ``warm_start`` is on.
+    resumed : bool
+        Whether ``student`` continues ``fitted``.
+    """
+    how = continuation(fitted, classes, step_by_step) if resume else None
+    if how is None:
+        student = clone(template)
+        return student, "partial_fit" if step_by_step else "fit", False
+    student = copy.deepcopy(fitted)
+    if how == "warm_start":
+        update = {"warm_start": True}
+        n_estimators = student.get_params(deep=False).get("n_estimators")
+        if isinstance(n_estimators, Integral):
+            update["n_estimators"] = 2 * n_estimators
+        student.set_params(**update)
+        return student, "fit", True
+    return student, "partial_fit", True
+
+
+class RowsLesson:
+    """A lesson of rows: the student's own rows plus the rows it was taught.
+
+    Parameters
+    ----------
+    X, y : array-like
+        Every row the student learns, its own first.
+    fit_params : dict or None
+        Fit keyword arguments (sample weights in the form the student takes).
+    """
+
+    def __init__(self, X, y, fit_params=None):
+        self.X = X
+        self.y = y
+        self.fit_params = dict(fit_params or {})
+
+    @property
+    def classes(self):
+        """The classes the lesson teaches."""
+        return np.unique(self.y)
+
+    def apply(self, student, how):
+        """Fit ``student`` on the rows (``how="fit"``) or step it forward."""
+        if how == "fit":
+            return student.fit(self.X, self.y, **self.fit_params)
+        known = getattr(student, "classes_", None)
+        extra = {}
+        if final_skorch_net(student) is None and known is not None:
+            extra = {"classes": np.asarray(known)}
+        student.partial_fit(self.X, self.y, **extra, **self.fit_params)
+        return student
+
+
+def _renamed(exc, msg):
+    """``exc`` of the same type with message ``msg`` (RuntimeError if it cannot)."""
+    try:
+        return type(exc)(msg)
+    except Exception:
+        return RuntimeError(msg)
+
+
+def learn_lesson(
+    name,
+    template,
+    fitted,
+    lesson,
+    *,
+    resume,
+    step_by_step=False,
+    pretrained=False,
+    message=None,
+):
+    """The one refit of a student: its lesson learnt from its starting point.
+
+    Every strategy ends here: cooperative distillation with a
+    :class:`RowsLesson` (own rows plus virtual rows), the KD strategies of
+    :mod:`skcoop.distill` with soft targets on the student's own rows, step
+    by step for mutual learning. The student starts as :func:`starting_point`
+    says (``resume``: go on from ``fitted``); a pre-trained member that
+    cannot go on learning is refitted from scratch with a warning. An error
+    names the member.
+
+    Parameters
+    ----------
+    name : str
+        The member's name, for messages.
+    template : estimator
+        Unfitted template of a fresh student.
+    fitted : estimator or None
+        The fitted member the student may continue.
+    lesson : object
+        What the student learns: ``lesson.classes`` (the classes it
+        teaches) and ``lesson.apply(student, how)`` (fit the student,
+        ``how`` being ``"fit"`` or ``"partial_fit"``).
+    resume : bool
+        Whether the student goes on from ``fitted`` where it can.
+    step_by_step : bool, default=False
+        One step of a joint loop (mutual learning): ``partial_fit`` only.
+    pretrained : bool, default=False
+        Whether ``fitted`` is a pre-trained member (warns when it must be
+        refitted from scratch).
+    message : str or None, default=None
+        Printed with the time taken.
+
+    Returns
+    -------
+    student : fitted estimator
+    """
+    start = time.perf_counter()
+    classes = lesson.classes
+    student, how, resumed = starting_point(
+        template,
+        fitted,
+        classes,
+        resume=resume and fitted is not None,
+        step_by_step=step_by_step,
+    )
+    if pretrained and resume and not resumed:
+        known = getattr(fitted, "classes_", None)
+        new = [] if known is None else np.setdiff1d(classes, known).tolist()
+        why = (
+            f"never saw the classes {new} it is now taught"
+            if new
+            else "can neither partial_fit nor warm_start"
+        )
+        warnings.warn(
+            f"Pre-trained member {name!r} ({type(fitted).__name__}) {why}, so "
+            "distillation refits it from scratch on its lesson (its site's "
+            "rows plus what it was taught).",
+            UserWarning,
+            stacklevel=2,
+        )
+    try:
+        student = lesson.apply(student, how)
+    except Exception as exc:
+        n_rows = len(getattr(lesson, "y", ()))
+        what = (
+            f"Pre-trained member {name!r} ({type(student).__name__}) failed to "
+            f"continue training on {n_rows} rows"
+            if pretrained
+            else f"Member {name!r} ({type(student).__name__}) failed to fit "
+            f"on its {n_rows} rows"
+        )
+        raise _renamed(exc, f"{what}: {exc}") from exc
+    if message is not None:
+        print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
+    return student
+
+
 def continue_fit(fitted, X, y, name, classes, message=None, fit_params=None):
     """Update a fitted (pre-trained) member on new rows, from where it is.
 
@@ -305,71 +470,27 @@ def continue_fit(fitted, X, y, name, classes, message=None, fit_params=None):
     refit from its current state with ``warm_start`` (a forest or boosting
     model with ``n_estimators`` grows as many new estimators, fitted on the
     new rows, as it had). A learner that can do neither is refitted from
-    scratch on the rows, with a warning.
+    scratch on the rows, with a warning. :func:`learn_lesson` with a
+    :class:`RowsLesson`.
     """
-    est = copy.deepcopy(fitted)
-    kwargs = dict(fit_params or {})
-    start = time.perf_counter()
-    known = getattr(est, "classes_", None)
-    how = continuation(est, np.unique(y))
-    try:
-        if how == "partial_fit":
-            extra = {}
-            if final_skorch_net(est) is None and known is not None:
-                extra = {"classes": np.asarray(known)}
-            est.partial_fit(X, y, **extra, **kwargs)
-        elif how == "warm_start":
-            update = {"warm_start": True}
-            n_estimators = est.get_params(deep=False).get("n_estimators")
-            if isinstance(n_estimators, Integral):
-                update["n_estimators"] = 2 * n_estimators
-            est.set_params(**update).fit(X, y, **kwargs)
-        else:
-            new = [] if known is None else np.setdiff1d(np.unique(y), known).tolist()
-            why = (
-                f"never saw the classes {new} it is now taught"
-                if new
-                else "can neither partial_fit nor warm_start"
-            )
-            warnings.warn(
-                f"Pre-trained member {name!r} ({type(est).__name__}) {why}, so "
-                "distillation refits it from scratch on its site's rows plus "
-                "its virtual rows.",
-                UserWarning,
-                stacklevel=2,
-            )
-            est = clone(fitted).fit(X, y, **kwargs)
-    except Exception as exc:
-        raise type(exc)(
-            f"Pre-trained member {name!r} ({type(est).__name__}) failed to "
-            f"continue training on {len(y)} rows: {exc}"
-        ) from exc
-    if message is not None:
-        print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
-    return est
+    return learn_lesson(
+        name,
+        fitted,
+        fitted,
+        RowsLesson(X, y, fit_params),
+        resume=True,
+        pretrained=True,
+        message=message,
+    )
 
 
 def start_student(template, member, classes, warm_start, step_by_step):
     """A fresh clone of ``template``, or a copy of the fitted ``member``.
 
-    With ``warm_start`` the member is copied when :func:`continuation` says
-    its learning can go on: a skorch net always; a scikit-learn learner that
-    already knows every class and either has ``partial_fit``
-    (``step_by_step``: mutual learning) or was built with ``warm_start=True``
-    (its next ``fit`` starts from its current state). The member itself is
-    never modified.
+    :func:`starting_point` without the way of learning: with ``warm_start``
+    the member is copied when :func:`continuation` says its learning can go
+    on. The member itself is never modified.
     """
-    if not warm_start:
-        return clone(template)
-    if is_skorch_net(member):
-        student = copy.deepcopy(member)
-        return student if step_by_step else student.set_params(warm_start=True)
-    known = getattr(member, "classes_", None)
-    if known is None or not np.array_equal(known, classes):
-        return clone(template)
-    how = continuation(member, classes, step_by_step)
-    if step_by_step:
-        continues = how == "partial_fit"
-    else:
-        continues = how is not None and getattr(member, "warm_start", False) is True
-    return copy.deepcopy(member) if continues else clone(template)
+    return starting_point(
+        template, member, classes, resume=warm_start, step_by_step=step_by_step
+    )[0]
