@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcoop.counterfactual import BisectionSearch, BlackBoxSearch
@@ -185,4 +187,45 @@ def test_search_weights_mean_repetition_in_regression():
     np.testing.assert_allclose(in_repeats.X[first], together.X, atol=1e-9)
     np.testing.assert_allclose(
         in_repeats.target_interval[first], together.target_interval, rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [DecisionTreeClassifier(max_depth=3, random_state=0), GaussianNB()],
+    ids=lambda m: type(m).__name__,
+)
+def test_search_anchors_count_a_repeated_row_once(model):
+    """A row given twice is one reference row with weight 2, not two anchors.
+
+    The anchors (nearest reference rows that meet the target) and the local
+    slopes read from the reference rows took a repeated row several times;
+    a row given once with a weight only once.
+    """
+    weight = np.random.RandomState(2).randint(0, 4, size=len(Y))
+    X_rep, y_rep = np.repeat(X, weight, axis=0), np.repeat(Y, weight)
+    model = model.fit(X_rep, y_rep)
+    order = np.random.RandomState(3).permutation(len(Y))
+    repeated = BlackBoxSearch().fit(X_rep, y_rep)
+    weighted = BlackBoxSearch().fit(X[order], Y[order], sample_weight=weight[order])
+    assert repeated.X_ref_.shape[0] == int(np.sum(weight > 0))
+    np.testing.assert_allclose(repeated.scale_, weighted.scale_, rtol=1e-12)
+    rows = np.flatnonzero(weight > 0)
+    a = repeated.generate(model, X[rows], 1 - Y[rows])
+    b = weighted.generate(model, X[rows], 1 - Y[rows])
+    np.testing.assert_allclose(a.X, b.X, atol=1e-9)
+    np.testing.assert_array_equal(a.success, b.success)
+
+
+def test_search_reference_rows_of_a_frame_count_repeats():
+    frame = FRAME.iloc[[0, 1, 0, 2, 1, 0]]
+    search = BlackBoxSearch().fit(frame, Y[[0, 1, 0, 2, 1, 0]])
+    weighted = BlackBoxSearch().fit(
+        FRAME.iloc[[0, 1, 2]], Y[[0, 1, 2]], sample_weight=[3, 2, 1]
+    )
+    assert search.X_ref_.shape[0] == 3
+    np.testing.assert_array_equal(search.X_ref_, weighted.X_ref_)
+    np.testing.assert_allclose(search.column_scale_, weighted.column_scale_)
+    assert not np.allclose(
+        search.column_scale_, BlackBoxSearch().fit(FRAME.iloc[[0, 1, 2]]).column_scale_
     )

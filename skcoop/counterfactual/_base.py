@@ -30,7 +30,7 @@ from ._model import (
 )
 from ._result import CounterfactualResult, quintessential_target
 from ._tabular import _TabularEncoder
-from ._weights import drop_zero_weight, weighted_scale
+from ._weights import reference_rows, weighted_scale
 
 __all__ = ["BaseCounterfactualSearch"]
 
@@ -127,7 +127,9 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             pick reference rows of the target class.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the reference rows, meaning repetition: weighted
-            scales, rows of weight 0 left out (see ``_weights.py``).
+            scales, rows of weight 0 left out. A row that comes several
+            times is one reference row, weighted by its count (see
+            ``_weights.py``).
 
         Returns
         -------
@@ -135,7 +137,7 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             The fitted search.
         """
         self._validate_params()
-        X_ref, y_ref, weight = drop_zero_weight(X_ref, y_ref, sample_weight)
+        X_ref, y_ref, weight = reference_rows(X_ref, y_ref, sample_weight)
         self._weight = weight
         columns = getattr(X_ref, "columns", None)
         self.feature_names_in_ = (

@@ -1,32 +1,117 @@
-"""Reference rows weighted as repetitions: the search's weighted scales.
+"""Reference rows weighted as repetitions: distinct rows, weighted scales.
 
-A search fitted with ``sample_weight`` treats a row of weight ``w`` as the
-row given ``w`` times: rows of weight 0 are left out, and the feature scales
-are weighted (the MAD by weighted medians that average their two middle
-values, as ``np.median`` does, and a weighted std).
+A search treats a row of weight ``w`` as the row given ``w`` times, and a
+row given ``n`` times as the row given once with weight ``n``: rows of
+weight 0 are left out, each distinct row (with its label) is kept once with
+its total weight, and the feature scales are weighted (the MAD by weighted
+medians that average their two middle values, as ``np.median`` does, and a
+weighted std). So the anchors (the nearest reference rows) and the local
+slopes read from the reference rows never count one row twice.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, _num_samples
+from scipy.sparse import issparse
+from sklearn.utils.validation import _check_sample_weight
 
 __all__ = []
 
 
-def drop_zero_weight(X_ref, y_ref, sample_weight):
-    """Reference rows of positive weight, and their weights (None: unweighted)."""
-    if sample_weight is None:
-        return X_ref, y_ref, None
-    weight = _check_sample_weight(
-        sample_weight, np.empty((_num_samples(X_ref), 0)), ensure_non_negative=True
-    )
-    keep = np.flatnonzero(weight > 0)
-    if keep.size == weight.size:
-        return X_ref, y_ref, weight
-    X_ref = X_ref.iloc[keep] if hasattr(X_ref, "iloc") else np.asarray(X_ref)[keep]
-    y_ref = None if y_ref is None else np.asarray(y_ref)[keep]
-    return X_ref, y_ref, weight[keep]
+def reference_rows(X_ref, y_ref, sample_weight):
+    """Each distinct reference row once, with its total weight.
+
+    Rows of weight 0 are left out; a row that comes ``n`` times with the same
+    label is kept once, at its first place, with the sum of its weights (``n``
+    without weights).
+
+    Returns
+    -------
+    X_ref, y_ref : the rows kept (a DataFrame keeps its index) and labels.
+    weight : ndarray of shape (n_kept,) or None
+        The total weight of each kept row; None when every row came once
+        and no weights were given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [4.0, 5.0]])
+    >>> X_kept, y_kept, weight = reference_rows(X, [0, 1, 0, 1], [1.0, 2.0, 3.0, 0.0])
+    >>> X_kept.tolist(), y_kept.tolist(), weight.tolist()
+    ([[0.0, 1.0], [2.0, 3.0]], [0, 1], [4.0, 2.0])
+    """
+    rows = _as_rows(X_ref)
+    n_labels = None if y_ref is None else np.shape(y_ref)
+    if rows is None or n_labels not in (None, (rows.shape[0],)):
+        return X_ref, y_ref, sample_weight  # the search's checks say what is wrong
+    n = rows.shape[0]
+    weight = None
+    keep = np.arange(n)
+    if sample_weight is not None:
+        weight = _check_sample_weight(
+            sample_weight, np.empty((n, 0)), ensure_non_negative=True
+        )
+        keep = np.flatnonzero(weight > 0)
+    y_kept = None if y_ref is None else np.asarray(y_ref)[keep]
+    first, group = _first_of_each_row(_take(rows, keep), y_kept)
+    if first.size == keep.size:  # every row once
+        if weight is None:
+            return X_ref, y_ref, None
+        if keep.size == n:
+            return X_ref, y_ref, weight
+        return _take(rows, keep), y_kept, weight[keep]
+    w = np.ones(keep.size) if weight is None else weight[keep]
+    total = np.bincount(group, weights=w)[group[first]]
+    kept = keep[first]
+    y_kept = None if y_ref is None else np.asarray(y_ref)[kept]
+    return _take(rows, kept), y_kept, total
+
+
+def _as_rows(X):
+    """A DataFrame as it is, other rows as a 2-D float array (None: neither)."""
+    if hasattr(X, "iloc"):
+        return X
+    if issparse(X):
+        return None
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return X if X.ndim == 2 else None
+
+
+def _take(X, rows):
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+def _first_of_each_row(X, y):
+    """The first place of each distinct (row, label), in order, and each row's group."""
+    labels = None if y is None else _codes(y)
+    if X.shape[0] == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    if hasattr(X, "iloc"):
+        frame = X.reset_index(drop=True)
+        frame.columns = range(frame.shape[1])
+        if labels is not None:
+            frame[frame.shape[1]] = labels
+        group = frame.groupby(
+            list(frame.columns), sort=False, dropna=False, observed=True
+        ).ngroup()
+        group = group.to_numpy()
+    else:
+        if labels is not None:
+            X = np.column_stack([X, labels])
+        group = np.unique(X, axis=0, return_inverse=True)[1].reshape(-1)
+    return np.sort(np.unique(group, return_index=True)[1]), group
+
+
+def _codes(y):
+    """An integer code per label (labels that do not sort: by first sight)."""
+    try:
+        return np.unique(y, return_inverse=True)[1].reshape(-1)
+    except TypeError:
+        seen = {}
+        return np.array([seen.setdefault(v, len(seen)) for v in y.tolist()])
 
 
 def weighted_scale(X, weight, kind):
