@@ -101,8 +101,21 @@ def _first_of_each_row(X, y):
     else:
         if labels is not None:
             X = np.column_stack([X, labels])
-        group = np.unique(X, axis=0, return_inverse=True)[1].reshape(-1)
+        group = _row_groups(np.ascontiguousarray(X, dtype=np.float64))
     return np.sort(np.unique(group, return_index=True)[1]), group
+
+
+def _row_groups(X):
+    """A group per row, equal for equal rows: a 64-bit hash of the row's bits,
+    checked for equality (rows sorted as a whole only on a collision)."""
+    bits = (X + 0.0).view(np.uint64)  # -0.0 and 0.0 are one value
+    odd = np.random.default_rng(0).integers(0, 2**62, size=X.shape[1], dtype=np.uint64)
+    h = (bits * (odd * np.uint64(2) + np.uint64(1))).sum(axis=1, dtype=np.uint64)
+    _, first, group = np.unique(h, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    if np.array_equal(X[first][group], X, equal_nan=True):
+        return group
+    return np.unique(X, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 def _codes(y):
