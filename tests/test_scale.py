@@ -230,3 +230,74 @@ def test_outputs_of_the_wrong_shape_are_refused(problem):
         )
     with pytest.raises(ValueError, match="one column per class"):
         search.generate(model, X[:120], y[:120], initial_output=np.zeros((120, 3)))
+
+
+# ------------------------------------------- evaluations of the default search
+@pytest.fixture(scope="module")
+def smooth_problem():
+    X, y = make_classification(
+        1500, 10, n_informative=6, n_redundant=2, n_classes=3, random_state=0
+    )
+    models = {
+        "logreg": make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y),
+        "naive_bayes": GaussianNB().fit(X, y),
+    }
+    return X, y, models
+
+
+@pytest.mark.parametrize("name", ["logreg", "naive_bayes"])
+def test_default_search_needs_few_evaluations(smooth_problem, name):
+    X, y, models = smooth_problem
+    model = models[name]
+    proba = model.predict_proba(X)
+    right = np.flatnonzero(proba.argmax(1) == y)[:300]
+    kwargs = {"initial_output": proba[right], "reference_output": proba}
+    fast = BlackBoxSearch().fit(X, y).generate(model, X[right], y[right], **kwargs)
+    slow = (
+        BlackBoxSearch(slopes="differences")
+        .fit(X, y)
+        .generate(model, X[right], y[right], **kwargs)
+    )
+    # as valid (the few rows missed are missed by both)
+    assert fast.success.mean() >= slow.success.mean() >= 0.99
+    assert np.median(fast.n_evaluations) <= 12
+    assert np.median(fast.n_evaluations) < np.median(slow.n_evaluations) / 5
+    # as close and as sparse, within 10%
+    assert np.median(fast.distance) <= 1.1 * np.median(slow.distance)
+    assert np.median(fast.n_changed) <= np.median(slow.n_changed)
+    # every evaluation is counted against its row
+    assert fast.n_rows_evaluated == fast.n_evaluations.sum()
+
+
+def test_tree_anchors_are_the_nearest_qualifying_rows():
+    from skcoop.counterfactual._goal import Goal
+    from skcoop.counterfactual._neighbors import ReferenceIndex
+
+    rng = np.random.default_rng(0)
+    X_ref = rng.normal(size=(300, 3))
+    out_c = rng.uniform(size=300)
+    X = rng.normal(size=(60, 3))
+    X[0] = X_ref[5]  # a copy of a reference row is never its own anchor
+    # thresholds from easy to met by three rows only (the scan) or none
+    lower = np.concatenate([rng.uniform(0, 0.99, 57), [0.995, 0.999, 1.5]])
+    goal = Goal(
+        initial=np.zeros(60),
+        target=lower,
+        lower=lower,
+        upper=np.full(60, np.inf),
+        class_index=np.zeros(60, dtype=int),
+        classes=np.array([0]),
+    )
+    search = BisectionSearch(scale=np.ones(3)).fit(X_ref)
+    index = ReferenceIndex(search)
+    candidates = np.arange(300)
+    best, ok = index.anchors(goal, X, 3, out_c, candidates, "all")
+    dist = np.abs(X[:, None, :] - X_ref[None, :, :]).sum(axis=2)
+    for i in range(60):
+        qualify = np.flatnonzero((out_c >= lower[i]) & (dist[i] > 1e-12))
+        want = qualify[np.argsort(dist[i, qualify])][:3]
+        np.testing.assert_array_equal(best[i, : want.size], want)
+        assert ok[i, : want.size].all() and not ok[i, want.size :].any()
+    assert 5 not in best[0]
+    # no qualifying row at all: the most confident ones, flagged
+    np.testing.assert_array_equal(best[-1], np.argsort(-out_c)[:3])

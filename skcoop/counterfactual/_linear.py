@@ -10,7 +10,7 @@ knapsack over features, followed by a line search on the model itself.
 
 import numpy as np
 
-__all__ = ["linear_search", "linear_step"]
+__all__ = ["knapsack_direction", "linear_search", "linear_step"]
 
 _FAR = 1e3  # how far an unbounded feature may move, in its scale units
 
@@ -119,34 +119,12 @@ def linear_step(
     cols = np.flatnonzero(ctx.units[ctx.shrinkable].any(axis=0))
     if cols.size == 0 or m == 0:
         return Z0.copy(), out0.copy(), goal.valid(out0, rows), np.ones(m, dtype=bool)
-    lower, upper = ctx.lower[rows], ctx.upper[rows]
     if ctx.gradient is not None:  # exact slopes (torch): one forward-backward
         s0, grad = ctx.gradient(Z0, rows)
         grad = grad[:, cols]
     else:
         s0, grad = _forward_differences(ctx, rows, Z0, out0, cols, rel_step)
-    # score change wanted from the origin, on the linear model at Z0
-    s_origin = s0 + (grad * (origin[:, cols] - Z0[:, cols])).sum(axis=1)
-    need = goal.score_target(rows) - s_origin
-    # knapsack: move along sign(grad * need); capacity to the bound
-    sign = np.sign(grad * need[:, None])
-    room = np.where(
-        sign > 0, upper[:, cols] - origin[:, cols], origin[:, cols] - lower[:, cols]
-    )
-    room = np.minimum(room, _FAR * ctx.scale[cols])  # unbounded features
-    gain_per_l1 = np.abs(grad) * ctx.scale[cols]
-    capacity = np.abs(grad) * room  # score change available per feature
-    order = np.argsort(-gain_per_l1, axis=1)
-    cap_sorted = np.take_along_axis(capacity, order, axis=1)
-    before = np.cumsum(cap_sorted, axis=1) - cap_sorted
-    use = np.clip(np.abs(need)[:, None] - before, 0.0, cap_sorted)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac_sorted = np.where(cap_sorted > 0, use / cap_sorted, 0.0)
-    frac = np.empty_like(frac_sorted)
-    np.put_along_axis(frac, order, frac_sorted, axis=1)
-    direction = np.zeros((m, d))
-    direction[:, cols] = sign * room * frac
-    has_dir = np.abs(direction).sum(axis=1) > 0
+    direction, has_dir = knapsack_direction(ctx, rows, Z0, s0, grad, cols, origin)
     grid = np.asarray(grid, dtype=float)
     trial = origin[:, None, :] + grid[None, :, None] * direction[:, None, :]
     t_rows = np.repeat(rows, grid.size)
@@ -178,3 +156,45 @@ def linear_step(
     Z = np.where(progress[:, None], Z, Z0)
     out_hi = np.where(progress, out_hi, out0)
     return Z, out_hi, progress & found & goal.valid(out_hi, rows), ~has_dir
+
+
+def knapsack_direction(ctx, rows, Z0, s0, grad, cols, origin):
+    """The L1-cheapest move from ``origin`` that meets the target on a linear model.
+
+    The linear model is the score ``s0`` at ``Z0`` with slopes ``grad`` in the
+    columns ``cols``; the move is a fractional knapsack over those features
+    (in order of slope times scale, each to its bound until enough).
+
+    Returns
+    -------
+    direction : ndarray of shape (m, d)
+        The move (zero outside ``cols``).
+    has_dir : ndarray of shape (m,), dtype=bool
+        Rows with a nonzero move.
+    """
+    goal = ctx.goal
+    m, d = rows.size, ctx.d
+    lower, upper = ctx.lower[rows], ctx.upper[rows]
+    # score change wanted from the origin, on the linear model at Z0
+    s_origin = s0 + (grad * (origin[:, cols] - Z0[:, cols])).sum(axis=1)
+    need = goal.score_target(rows) - s_origin
+    # knapsack: move along sign(grad * need); capacity to the bound
+    sign = np.sign(grad * need[:, None])
+    room = np.where(
+        sign > 0, upper[:, cols] - origin[:, cols], origin[:, cols] - lower[:, cols]
+    )
+    room = np.minimum(room, _FAR * ctx.scale[cols])  # unbounded features
+    gain_per_l1 = np.abs(grad) * ctx.scale[cols]
+    capacity = np.abs(grad) * room  # score change available per feature
+    order = np.argsort(-gain_per_l1, axis=1)
+    cap_sorted = np.take_along_axis(capacity, order, axis=1)
+    before = np.cumsum(cap_sorted, axis=1) - cap_sorted
+    use = np.clip(np.abs(need)[:, None] - before, 0.0, cap_sorted)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac_sorted = np.where(cap_sorted > 0, use / cap_sorted, 0.0)
+    frac = np.empty_like(frac_sorted)
+    np.put_along_axis(frac, order, frac_sorted, axis=1)
+    direction = np.zeros((m, d))
+    direction[:, cols] = sign * room * frac
+    has_dir = np.abs(direction).sum(axis=1) > 0
+    return direction, has_dir

@@ -26,7 +26,7 @@ from sklearn.neighbors import KDTree
 __all__ = ["ReferenceIndex"]
 
 _BIG = 1e12
-_SCORE_CLIP = 1e-6  # probabilities clipped to [1e-6, 1 - 1e-6] for the slopes
+_SCORE_CLIP = 1e-12  # probabilities clipped to [1e-12, 1 - 1e-12] (scores)
 
 
 class ReferenceIndex:
