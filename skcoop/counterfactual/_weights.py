@@ -13,7 +13,7 @@ slopes read from the reference rows never count one row twice.
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, _num_samples
 
 __all__ = []
 
@@ -41,8 +41,7 @@ def reference_rows(X_ref, y_ref, sample_weight):
     ([[0.0, 1.0], [2.0, 3.0]], [0, 1], [4.0, 2.0])
     """
     rows = _as_rows(X_ref)
-    n_labels = None if y_ref is None else np.shape(y_ref)
-    if rows is None or n_labels not in (None, (rows.shape[0],)):
+    if rows is None or not _one_label_per_row(y_ref, rows.shape[0]):
         return X_ref, y_ref, sample_weight  # the search's checks say what is wrong
     n = rows.shape[0]
     weight = None
@@ -65,6 +64,15 @@ def reference_rows(X_ref, y_ref, sample_weight):
     kept = keep[first]
     y_kept = None if y_ref is None else np.asarray(y_ref)[kept]
     return _take(rows, kept), y_kept, total
+
+
+def _one_label_per_row(y, n):
+    if y is None:
+        return True
+    try:
+        return _num_samples(y) == n and np.ndim(np.asarray(y)) == 1
+    except TypeError:
+        return False
 
 
 def _as_rows(X):
