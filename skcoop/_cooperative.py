@@ -20,13 +20,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
+from ._context import SHARED_DOCS
 from ._judge import ClassJudge
 from ._validation import check_label_types, check_member_kind
-from .utils import aligned_proba
+from .utils import Substitution, aligned_proba
 
 __all__ = ["CooperativeDistillationEnsemble"]
 
 
+@Substitution(**SHARED_DOCS)
 class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     """Heterogeneous classifiers that improve one another by cooperative distillation.
 
@@ -38,7 +40,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     ``alpha`` of the way to certainty, ``p' = p + alpha (1 - p)``. The point,
     labelled with the true class, is added to the student's rows, and each
     student is refitted from a clone. The paper teaches only the deficiency
-    ``R_{i->j} = S_i minus S_j`` (``scope="deficiency"``); by default every
+    ``R_{{i->j}} = S_i minus S_j`` (``scope="deficiency"``); by default every
     row of ``S_i`` is taught, which keeps members from getting worse on real
     sites (see ``scope``). Only virtual instances travel between sites; they
     lie near the teacher's rows by design, so they are not a formal privacy
@@ -64,53 +66,16 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         Rounds of distillation; each round's students are the next round's
         teachers, and virtual instances accumulate. ``0`` fits the members
         alone (a baseline).
-    pool : {"site", "union"}, default="site"
+    pool : {{"site", "union"}}, default="site"
         Where expertise is measured. ``"site"``: each teacher judges itself
         and its students on its own rows only (no raw row is sent);
         ``"union"``: on every row of ``X`` (simulations only).
-    scope : {"expertise", "deficiency"}, default="expertise"
-        The rows a teacher teaches each student. ``"expertise"``: every row
-        of its own where it is right, so that a student also learns where it
-        already agrees; ``"deficiency"``: only the rows where the student is
-        wrong (the paper's ``R_{i->j}``). On sites that see the same classes
-        with a shifted mix (real silos), rows only where a student errs teach
-        it to flip its answer there and make members worse; see
-        :ref:`real_sites`.
-    expertise : {"oof", "in_sample"}, default="oof"
-        How a teacher's own correctness is judged on its rows: out-of-fold
-        predictions (``oof_folds``-fold cross-validation inside its site, so
-        that a teacher is not called right where it merely overfits), or its
-        predictions after fitting on them (the paper). Students are judged on
-        the teacher's rows, which they never saw. The paper's settings are
-        ``scope="deficiency", expertise="in_sample"``.
-    oof_folds : int >= 2, default=3
-        Folds of ``expertise="oof"``.
-    prototype_k : int, default=None
-        Release guard (see :func:`skcoop.privacy.guard_release`): release,
-        instead of each counterfactual, the mean of its ``k`` nearest rows of
-        the same class on the teacher's site (a class with fewer than ``k``
-        rows releases nothing). None: off.
-    min_distance : float, default=None
-        Release guard: move each released row toward its class's centroid
-        until it lies at least ``min_distance`` times the site's median
-        nearest-neighbour distance from every row of the teacher's site;
-        rows that cannot get there, or that the teacher then gets wrong,
-        are dropped. None: off. Guarded and dropped rows are counted in
-        ``transfer_report_``.
-    acceptance : float in (0, 0.5] or None, default=None
-        The acceptance step: each site holds out this fraction of its rows;
-        after the rounds, each member keeps distillation only if, distilled,
-        it scores at least as well as alone on every site's holdout pooled
-        (each site reports a score, never a row), and is then refitted on
-        all its own rows. ``acceptance_`` says what each member kept and
-        why. None: every member keeps distillation.
+    {distillation_params}
     dedupe : bool, default=True
         Drop duplicate virtual instances (same row and label) a student
         receives, across teachers and rounds.
-    virtual_weight : float > 0, default=1.0
-        Sample weight of virtual rows for members whose ``fit`` takes
-        ``sample_weight``.
-    voting : {"soft", "hard"}, default="soft"
+    {virtual_weight_param}
+    voting : {{"soft", "hard"}}, default="soft"
         ``"soft"`` averages the members' probabilities; ``"hard"`` takes the
         majority of their predicted labels.
     weights : array-like of shape (n_estimators,), default=None
@@ -129,7 +94,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         ``scope``, ``expertise``, ``oof_folds``, ``dedupe``,
         ``virtual_weight``, ``counterfactual``) do not apply to a KD
         strategy: set to other than their defaults, they raise an error.
-    counterfactual : {"auto", "blackbox", "gradient", "bisection", "exact"} \
+    counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search \
 object, default="auto"
         How teachers search counterfactuals (see
@@ -142,7 +107,7 @@ object, default="auto"
         object from
         :mod:`skcoop.counterfactual` is cloned for each teacher, and its
         ``alpha`` is set to the ensemble's.
-    fill : {"mean", "median", "impute", "zero"}, default="mean"
+    fill : {{"mean", "median", "impute", "zero"}}, default="mean"
         How the columns a student has and its teacher lacks are filled in a
         virtual row, from the student's own rows: a per-column statistic,
         a prediction from the shared columns, or the paper's zeros (see
@@ -169,12 +134,7 @@ object, default="auto"
     ----------
     estimators_ : list of estimators
         The distilled members (members that sat the fit out are left out).
-    named_estimators_ : :class:`~sklearn.utils.Bunch`
-        The distilled members by name.
-    initial_estimators_ : list of estimators
-        The members fitted on their own rows, before distillation.
-    named_initial_estimators_ : :class:`~sklearn.utils.Bunch`
-        The same, by name.
+    {fitted_members_attrs}
     virtual_instances_ : :class:`~sklearn.utils.Bunch`
         Per member, the virtual instances it received: a Bunch with ``X``
         (rows in the member's own columns and the input's form), ``y``,
@@ -182,22 +142,12 @@ object, default="auto"
         searched from) and ``round``.
     transfer_report_ : dict of ndarray
         One entry per (round, teacher, student, class) with ``qualifying``
-        rows (the teaching set: ``R_{teacher->student}``, or the teacher's
+        rows (the teaching set: ``R_{{teacher->student}}``, or the teacher's
         expertise set with ``scope="expertise"``), counterfactuals
         ``found``, rows the release guard ``guarded`` (moved) and
         ``dropped``, and rows ``kept`` after deduplication.
         ``pandas.DataFrame(transfer_report_)`` makes it a table.
-    acceptance_ : dict of ndarray or None
-        With ``acceptance``: per member, its pooled held-out score
-        ``alone`` and ``distilled`` (accuracy; minus the mean squared error
-        for regression), the candidate ``kept``, the ``reason`` and
-        ``n_holdout`` rows judged on. None without it.
-    sat_out_ : list of str
-        Members that owned no row in this fit.
-    member_columns_ : :class:`~sklearn.utils.Bunch`
-        Columns each member sees (None: all).
-    n_rows_ : :class:`~sklearn.utils.Bunch`
-        Rows each member owns.
+    {fitted_sites_attrs}
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int

@@ -17,12 +17,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
+from ._context import SHARED_DOCS
 from ._judge import ToleranceJudge
 from ._validation import check_member_kind
+from .utils import Substitution
 
 __all__ = ["CooperativeDistillationRegressor"]
 
 
+@Substitution(**SHARED_DOCS)
 class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
     """Heterogeneous regressors that improve one another by cooperative distillation.
 
@@ -57,59 +60,22 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
         teacher's prediction toward the true value.
     n_rounds : int, default=1
         Rounds of distillation; ``0`` fits the members alone (a baseline).
-    pool : {"site", "union"}, default="site"
+    pool : {{"site", "union"}}, default="site"
         Where expertise is measured (see
         :class:`CooperativeDistillationEnsemble`).
-    scope : {"expertise", "deficiency"}, default="expertise"
-        The rows a teacher teaches each student. ``"expertise"``: every row
-        of its own where it is right, so that a student also learns where it
-        already agrees; ``"deficiency"``: only the rows where the student is
-        wrong (the paper's ``R_{i->j}``). On sites that see the same classes
-        with a shifted mix (real silos), rows only where a student errs teach
-        it to flip its answer there and make members worse; see
-        :ref:`real_sites`.
-    expertise : {"oof", "in_sample"}, default="oof"
-        How a teacher's own correctness is judged on its rows: out-of-fold
-        predictions (``oof_folds``-fold cross-validation inside its site, so
-        that a teacher is not called right where it merely overfits), or its
-        predictions after fitting on them (the paper). Students are judged on
-        the teacher's rows, which they never saw. The paper's settings are
-        ``scope="deficiency", expertise="in_sample"``.
-    oof_folds : int >= 2, default=3
-        Folds of ``expertise="oof"``.
-    prototype_k : int, default=None
-        Release guard (see :func:`skcoop.privacy.guard_release`): release,
-        instead of each counterfactual, the mean of its ``k`` nearest rows of
-        the same class on the teacher's site (a class with fewer than ``k``
-        rows releases nothing). None: off.
-    min_distance : float, default=None
-        Release guard: move each released row toward its class's centroid
-        until it lies at least ``min_distance`` times the site's median
-        nearest-neighbour distance from every row of the teacher's site;
-        rows that cannot get there, or that the teacher then gets wrong,
-        are dropped. None: off. Guarded and dropped rows are counted in
-        ``transfer_report_``.
-    acceptance : float in (0, 0.5] or None, default=None
-        The acceptance step: each site holds out this fraction of its rows;
-        after the rounds, each member keeps distillation only if, distilled,
-        it scores at least as well as alone on every site's holdout pooled
-        (each site reports a score, never a row), and is then refitted on
-        all its own rows. ``acceptance_`` says what each member kept and
-        why. None: every member keeps distillation.
+    {distillation_params}
     dedupe : bool, default=True
         Drop duplicate virtual instances a student receives.
-    virtual_weight : float > 0, default=1.0
-        Sample weight of virtual rows for members whose ``fit`` takes
-        ``sample_weight``.
+    {virtual_weight_param}
     weights : array-like of shape (n_estimators,), default=None
         Weight of each member in the mean prediction.
-    counterfactual : {"auto", "blackbox", "gradient", "bisection", "exact"} \
+    counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search \
 object, default="auto"
         How teachers search counterfactuals (see
         :func:`skcoop.counterfactual.make_search`; ``"bisection"`` is for
         classifiers only).
-    fill : {"mean", "median", "impute", "zero"}, default="mean"
+    fill : {{"mean", "median", "impute", "zero"}}, default="mean"
         How a student's columns that its teacher lacks are filled in a
         virtual row (see :class:`~skcoop.views.ColumnMapper`).
     partition : object with ``split(X, y)``, default=None
@@ -126,12 +92,7 @@ object, default="auto"
     ----------
     estimators_ : list of estimators
         The distilled members.
-    named_estimators_ : :class:`~sklearn.utils.Bunch`
-        The distilled members by name.
-    initial_estimators_ : list of estimators
-        The members fitted on their own rows, before distillation.
-    named_initial_estimators_ : :class:`~sklearn.utils.Bunch`
-        The same, by name.
+    {fitted_members_attrs}
     tolerances_ : :class:`~sklearn.utils.Bunch`
         The error bound of each member in the last round.
     virtual_instances_ : :class:`~sklearn.utils.Bunch`
@@ -140,17 +101,7 @@ object, default="auto"
     transfer_report_ : dict of ndarray
         One entry per (round, teacher, student) with ``qualifying`` rows,
         counterfactuals ``found`` and ``kept``; ``class`` is ``"all"``.
-    acceptance_ : dict of ndarray or None
-        With ``acceptance``: per member, its pooled held-out score
-        ``alone`` and ``distilled`` (accuracy; minus the mean squared error
-        for regression), the candidate ``kept``, the ``reason`` and
-        ``n_holdout`` rows judged on. None without it.
-    sat_out_ : list of str
-        Members that owned no row in this fit.
-    member_columns_ : :class:`~sklearn.utils.Bunch`
-        Columns each member sees (None: all).
-    n_rows_ : :class:`~sklearn.utils.Bunch`
-        Rows each member owns.
+    {fitted_sites_attrs}
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
