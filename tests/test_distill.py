@@ -246,6 +246,22 @@ def test_resampling_draws_rows_by_sample_weight():
     np.testing.assert_array_equal(y_new, "c")  # q and the label agree on row 2
 
 
+def test_resampling_reads_integer_weights_as_repetitions():
+    # issue 14: a weight is a repetition; weight=0 makes the labels the own ones
+    X, y, q, classes = _soft_example()
+    sw = np.array([2, 0, 1, 3])
+    X_new, y_new = resample_soft_targets(
+        X, y, q, weight=0.0, classes=classes, sample_weight=sw, random_state=0
+    )
+    np.testing.assert_array_equal(X_new, np.repeat(X, sw, axis=0))
+    np.testing.assert_array_equal(y_new, np.repeat(y, sw))
+    # fractional weights: as many rows as given, drawn in proportion
+    X_frac, _ = resample_soft_targets(
+        X, y, q, weight=0.0, classes=classes, sample_weight=sw / 2, random_state=0
+    )
+    assert len(X_frac) == len(y) and not np.any(np.all(X_frac == X[1], axis=1))
+
+
 def test_sample_weight_key():
     assert sample_weight_key(DecisionTreeClassifier()) == "sample_weight"
     assert sample_weight_key(KNeighborsClassifier()) is None

@@ -74,7 +74,7 @@ def _torch_epoch(
     if sample_weight is None:
         order = rng.permutation(len(y_index))
     else:
-        order = weighted_rows(sample_weight, rng)
+        order = rng.permutation(weighted_rows(sample_weight, rng))
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         batches = [multi_indexing(X, idx) for X in Xs]

@@ -12,9 +12,10 @@ A KD student is asked to match ``(1 - w) onehot(y) + w q`` where ``q`` is the
     own weight); replicas of weight zero are dropped. The weighted class
     totals equal the soft-label totals exactly.
 ``"resample"``
-    any other learner: each row is kept once (or drawn in proportion to its
-    ``sample_weight``) with a label drawn from ``(1 - w) onehot(y) + w q``, so
-    class totals match in expectation.
+    any other learner: each row is kept once (as many times as an integer
+    ``sample_weight``, a weight being a repetition; rows are drawn in
+    proportion to fractional weights) with a label drawn from
+    ``(1 - w) onehot(y) + w q``, so class totals match in expectation.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -154,15 +155,17 @@ def resample_soft_targets(
 ):
     """Rows with labels drawn from the mixed soft target.
 
-    Without ``sample_weight`` every row is kept once; with it, ``n_samples``
-    rows are drawn with replacement in proportion to it. Each kept row gets a
+    Without ``sample_weight`` every row is kept once; with integer weights
+    each row is kept as many times as its weight (a weight is a repetition);
+    with other weights ``n_samples`` rows are drawn with replacement in
+    proportion to them. Each kept row gets a
     label drawn from ``(1 - w) onehot(y) + w q``, so the expected class totals
     equal the (weighted) soft-label totals.
 
     Returns
     -------
     X_new : same type as X
-    y_new : ndarray of shape (n_samples,)
+    y_new : ndarray of shape (n_kept,)
     """
     y_index, soft_targets, classes, sample_weight = _check_inputs(
         y, soft_targets, weight, classes, sample_weight

@@ -18,8 +18,16 @@ def as_float32(X):
 
 
 def weighted_rows(sample_weight, rng):
-    """``len(sample_weight)`` row indices drawn with replacement, in proportion."""
+    """Row indices that read sample weights as repetitions.
+
+    Integer weights: each row as many times as its weight, in order (a row
+    of weight 0 is left out), so that a weighted fit sees the rows a fit on
+    the repeated rows sees. Other weights: ``len(sample_weight)`` rows drawn
+    with replacement in proportion to them.
+    """
     p = np.asarray(sample_weight, dtype=np.float64)
+    if np.all(p == np.round(p)):
+        return np.repeat(np.arange(len(p)), p.astype(np.int64))
     return rng.choice(len(p), size=len(p), replace=True, p=p / p.sum())
 
 
