@@ -11,6 +11,7 @@ importing torch.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import inspect
 import sys
 import time
 import warnings
@@ -180,14 +181,13 @@ def aligned_proba(estimator, X, classes):
 
 # --------------------------------------------------------------- fitting
 def sample_weight_key(estimator):
-    """Name under which ``estimator.fit`` takes sample weights, or None.
+    """Name under which the final learner of ``estimator`` takes sample weights.
 
     ``"sample_weight"`` for a learner that accepts it, ``"step__sample_weight"``
     for a :class:`~sklearn.pipeline.Pipeline` whose last step does (nested
-    pipelines give ``"outer__inner__sample_weight"``), None otherwise. With
-    metadata routing enabled, request ``sample_weight`` on the final step
-    (``set_fit_request(sample_weight=True)``) and pass it to the pipeline as
-    ``sample_weight`` instead.
+    pipelines give ``"outer__inner__sample_weight"``), None otherwise. Weights
+    mean repetition only when every step that can take them does:
+    :func:`weight_kwargs` passes them to each such step.
 
     Examples
     --------
@@ -213,12 +213,63 @@ def sample_weight_key(estimator):
 
 
 def weight_kwargs(estimator, sample_weight):
-    """Keyword arguments passing ``sample_weight`` to ``estimator.fit``.
+    """Keyword arguments passing ``sample_weight`` to every step that takes it.
 
-    Returns None when the estimator takes no sample weight.
+    A learner gets ``sample_weight``; a :class:`~sklearn.pipeline.Pipeline`
+    gets ``step__sample_weight`` for each of its steps whose ``fit`` takes
+    sample weights (nested pipelines recursively), so that a scaler before
+    the learner is fitted on the same weighted rows and a weight means
+    repetition for the whole pipeline. (Without metadata routing,
+    scikit-learn's ``Pipeline.fit(X, y, learner__sample_weight=w)`` weights
+    the learner only.) With metadata routing enabled, pass ``sample_weight``
+    itself: the steps' requests (``set_fit_request``) decide where it goes.
+
+    Returns None when the final learner takes no sample weight.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+    >>> from skcoop.utils import weight_kwargs
+    >>> pipe = make_pipeline(
+    ...     PolynomialFeatures(), StandardScaler(), LogisticRegression())
+    >>> sorted(weight_kwargs(pipe, [1.0, 2.0]))
+    ['logisticregression__sample_weight', 'standardscaler__sample_weight']
     """
-    key = sample_weight_key(estimator)
-    return None if key is None else {key: sample_weight}
+    if sample_weight_key(estimator) is None:
+        return None
+    return {key: sample_weight for key in _weighted_steps(estimator, last=True)}
+
+
+def _weighted_steps(estimator, last):
+    """Keys of the steps of ``estimator`` that take sample weights.
+
+    A step before the last is fitted through ``fit_transform``, which must
+    take the weights too.
+    """
+    if isinstance(estimator, Pipeline):
+        steps = [
+            (name, step)
+            for name, step in estimator.steps
+            if step is not None
+            and not (isinstance(step, str) and step == "passthrough")
+        ]
+        return [
+            f"{name}__{key}"
+            for i, (name, step) in enumerate(steps)
+            for key in _weighted_steps(step, last and i == len(steps) - 1)
+        ]
+    if not has_fit_parameter(estimator, "sample_weight"):
+        return []
+    if not last and hasattr(estimator, "fit_transform"):
+        params = inspect.signature(estimator.fit_transform).parameters
+        takes = "sample_weight" in params or any(
+            p.kind == p.VAR_KEYWORD for p in params.values()
+        )
+        if not takes:
+            return []
+    return ["sample_weight"]
 
 
 def fit_member(estimator, X, y, name, message=None, fit_params=None):
