@@ -11,8 +11,8 @@ torch and skorch are needed only by :class:`KDNeuralNetClassifier`,
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._joint import mutual_learning_fit, mutual_learning_sites
 from ._losses import kd_loss, kl_soft_term, soften
-from ._mutual import mutual_learning_fit, mutual_learning_sites
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
 from ._soft_targets import (
     fit_soft_targets,

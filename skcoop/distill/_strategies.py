@@ -178,28 +178,58 @@ class BaseDistiller(BaseEstimator):
         names = [str(j) for j in range(k)] if names is None else list(names)
         pretrained = [False] * k if pretrained is None else list(pretrained)
         resume = [self.warm_start or p for p in pretrained]
-        students = list(members)
-        if self._step_by_step:  # every step continues the students started here
+        if self._step_by_step:  # a joint loop over students started here
             students = [
                 self._start(templates[j], members[j], classes, resume[j], pretrained[j])
                 for j in range(k)
             ]
-            resume, pretrained = [True] * k, [False] * k
+            return self._joint_steps(
+                students,
+                list(X_parts),
+                y_parts,
+                sw_parts,
+                classes,
+                rng,
+                transform,
+                names,
+            )
+        lessons = self._lessons(
+            list(members), list(X_parts), y_parts, sw_parts, classes, rng, transform
+        )
+        return [
+            learn_lesson(
+                names[j],
+                templates[j],
+                members[j],
+                lessons[j],
+                resume=resume[j],
+                pretrained=pretrained[j],
+            )
+            for j in range(k)
+        ]
+
+    def _joint_steps(
+        self, students, X_parts, y_parts, sw_parts, classes, rng, transform, names
+    ):
+        """Steps of a joint loop: lessons from one snapshot, one step each.
+
+        The students are stepped in place (they were started by the loop).
+        """
         for _ in range(self._n_steps()):
             lessons = self._lessons(
-                students, list(X_parts), y_parts, sw_parts, classes, rng, transform
+                students, X_parts, y_parts, sw_parts, classes, rng, transform
             )
             students = [
                 learn_lesson(
                     names[j],
-                    templates[j],
+                    students[j],
                     students[j],
                     lessons[j],
-                    resume=resume[j],
-                    step_by_step=self._step_by_step,
-                    pretrained=pretrained[j],
+                    resume=True,
+                    step_by_step=True,
+                    copy=False,
                 )
-                for j in range(k)
+                for j in range(len(students))
             ]
         return students
 
@@ -400,8 +430,10 @@ class MutualLearningDistiller(BaseDistiller):
 
     Every epoch, each member makes one pass over its own rows toward
     ``(1 - weight) onehot(y) + weight q`` with ``q`` the mean tempered output
-    of the other members on those rows, all taken from the same snapshot
-    (:func:`mutual_learning_sites`). Members must train iteratively: skorch
+    of the other members on those rows, all taken from the same snapshot:
+    an epoch is one round of lessons, each learnt as one step
+    (:func:`skcoop.utils.learn_lesson`; :func:`mutual_learning_sites` runs
+    the same loop on given peers). Members must train iteratively: skorch
     nets, or scikit-learn learners with ``partial_fit``.
 
     Parameters

@@ -10,14 +10,15 @@ importing torch.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
 import inspect
 import sys
 import time
 import warnings
+from copy import deepcopy
 from numbers import Integral
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
@@ -239,6 +240,8 @@ def weight_kwargs(estimator, sample_weight):
     """
     if sample_weight_key(estimator) is None:
         return None
+    if isinstance(estimator, Pipeline) and get_config()["enable_metadata_routing"]:
+        return {"sample_weight": sample_weight}
     return {key: sample_weight for key in _weighted_steps(estimator, last=True)}
 
 
@@ -348,7 +351,7 @@ def continuation(member, classes, step_by_step=False):
     return None
 
 
-def starting_point(template, fitted, classes, *, resume, step_by_step=False):
+def starting_point(template, fitted, classes, *, resume, step_by_step=False, copy=True):
     """The estimator a student learns its lesson on, and how it learns it.
 
     Without ``resume``, or when :func:`continuation` finds no way for
@@ -357,7 +360,8 @@ def starting_point(template, fitted, classes, *, resume, step_by_step=False):
     :func:`with_classes`). Otherwise a deep copy of ``fitted``,
     made to continue: with ``warm_start`` switched on (a forest or boosting
     model with ``n_estimators`` grows as many new estimators as it had).
-    ``fitted`` is never modified.
+    ``fitted`` is never modified, unless ``copy=False`` (a joint loop
+    stepping the students it started).
 
     Returns
     -------
@@ -373,7 +377,7 @@ def starting_point(template, fitted, classes, *, resume, step_by_step=False):
     if how is None:
         student = clone(template)
         return student, "partial_fit" if step_by_step else "fit", False
-    student = copy.deepcopy(fitted)
+    student = deepcopy(fitted) if copy else fitted
     if how == "warm_start":
         update = {"warm_start": True}
         n_estimators = student.get_params(deep=False).get("n_estimators")
@@ -435,6 +439,7 @@ def learn_lesson(
     step_by_step=False,
     pretrained=False,
     message=None,
+    copy=True,
 ):
     """The one refit of a student: its lesson learnt from its starting point.
 
@@ -467,6 +472,9 @@ def learn_lesson(
         refitted from scratch).
     message : str or None, default=None
         Printed with the time taken.
+    copy : bool, default=True
+        Continue a deep copy of ``fitted`` (False: ``fitted`` itself, for a
+        joint loop stepping the students it started).
 
     Returns
     -------
@@ -480,6 +488,7 @@ def learn_lesson(
         classes,
         resume=resume and fitted is not None,
         step_by_step=step_by_step,
+        copy=copy,
     )
     if pretrained and resume and not resumed:
         known = getattr(fitted, "classes_", None)
