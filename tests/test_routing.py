@@ -129,3 +129,92 @@ def test_no_routing_grid_search_slices_site_with_groups():
     with pytest.warns(EmptySiteWarning):
         grid.fit(X, y, site=site, groups=site)
     assert grid.best_score_ > 0.85
+
+
+# ------------------------------------------- sample_weight in Pipeline members
+def test_weight_kwargs_reaches_every_step_that_takes_weights():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from skcoop.utils import weight_kwargs
+
+    w = np.ones(3)
+    pipe = make_pipeline(StandardScaler(), PolynomialFeatures(), LogisticRegression())
+    assert sorted(weight_kwargs(pipe, w)) == [
+        "logisticregression__sample_weight",
+        "standardscaler__sample_weight",
+    ]
+    nested = Pipeline(
+        [("outer", Pipeline([("scale", StandardScaler()), ("nb", GaussianNB())]))]
+    )
+    assert sorted(weight_kwargs(nested, w)) == [
+        "outer__nb__sample_weight",
+        "outer__scale__sample_weight",
+    ]
+    skipped = Pipeline([("scale", "passthrough"), ("nb", GaussianNB())])
+    assert list(weight_kwargs(skipped, w)) == ["nb__sample_weight"]
+    # the final learner takes none: weights cannot mean repetition
+    assert (
+        weight_kwargs(make_pipeline(StandardScaler(), KNeighborsClassifier()), w)
+        is None
+    )
+    assert weight_kwargs(GaussianNB(), w) == {"sample_weight": w}
+
+
+def _pipeline_ensemble(**params):
+    return CooperativeDistillationEnsemble(
+        [
+            ("lr", make_pipeline(StandardScaler(), LogisticRegression())),
+            ("nb", GaussianNB()),
+        ],
+        random_state=0,
+        **params,
+    )
+
+
+def _weighted_iris():
+    X, y = load_iris(return_X_y=True)
+    rows = np.arange(0, 150, 3)
+    X, y = X[rows], y[rows]
+    w = np.random.RandomState(0).randint(0, 4, size=len(y))
+    w[:2] = 1  # every class keeps rows at each site
+    return X, y, np.arange(len(y)) % 2, w
+
+
+def test_pipeline_member_weights_mean_repetition():
+    X, y, site, w = _weighted_iris()
+    weighted = _pipeline_ensemble().fit(X, y, site=site, sample_weight=w)
+    repeated = _pipeline_ensemble().fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w), site=np.repeat(site, w)
+    )
+    scaler = weighted.named_initial_estimators_["lr"][0]
+    own = site == 0
+    np.testing.assert_allclose(scaler.mean_, np.average(X[own], axis=0, weights=w[own]))
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-8
+    )
+
+
+def test_routing_pipeline_member_steps_take_weights_as_requested(routing):
+    X, y, site, w = _weighted_iris()
+    own = site == 0
+
+    def member(scaler_request):
+        return make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=scaler_request),
+            LogisticRegression().set_fit_request(sample_weight=True),
+        )
+
+    for request, weights in [(True, w[own]), (False, None)]:
+        ens = CooperativeDistillationEnsemble(
+            [
+                ("lr", member(request)),
+                ("nb", GaussianNB().set_fit_request(sample_weight=True)),
+            ],
+            random_state=0,
+        ).fit(X, y, site=site, sample_weight=w)  # out-of-fold judge included
+        scaler = ens.named_initial_estimators_["lr"][0]
+        np.testing.assert_allclose(
+            scaler.mean_, np.average(X[own], axis=0, weights=weights)
+        )
