@@ -82,3 +82,41 @@ def test_pretrained_members_with_soft_target_kd(digits_sites):
     student = ens.named_estimators_["lr"]
     assert student is not lr.estimator and not np.allclose(student.coef_, coef)
     np.testing.assert_array_equal(lr.estimator.coef_, coef)
+
+
+def test_one_policy_for_pretrained_members_under_every_strategy(digits_sites):
+    # issue 10: a pre-trained member goes on learning from where it is under
+    # a KD strategy too (warm_start or not), as under cooperative distillation
+    Xtr, Xte, ytr, yte, site = digits_sites
+    seen = np.arange(len(ytr)) % 10 == 0
+    forest = _pretrained(Xtr, ytr, seen, RandomForestClassifier(10, random_state=0))
+    nb = _pretrained(Xtr, ytr, seen, GaussianNB())
+    ens = CooperativeDistillationEnsemble(
+        [("forest", forest), ("nb", nb)],
+        distiller=SoftTargetDistiller(),
+        random_state=0,
+    ).fit(Xtr, ytr, site=np.where(site == 0, 0, 1))
+    # the forest grew as many trees as it had, fitted on the soft targets
+    student = ens.named_estimators_["forest"]
+    assert len(student.estimators_) == 20
+    assert student.estimators_[0] is not forest.estimator.estimators_[0]
+    assert len(forest.estimator.estimators_) == 10
+    # naive Bayes went on counting (partial_fit), its pre-training kept
+    counted = ens.named_estimators_["nb"].class_count_.sum()
+    assert counted > nb.estimator.class_count_.sum()
+
+
+def test_pretrained_member_kd_cannot_continue_warns(digits_sites):
+    Xtr, Xte, ytr, yte, site = digits_sites
+    site2 = np.where(site == 0, 0, 1)
+    lr = _pretrained(Xtr, ytr, site2 == 0, LogisticRegression(max_iter=500))
+    ens = CooperativeDistillationEnsemble(
+        [("lr", lr), ("nb", GaussianNB())],
+        distiller=SoftTargetDistiller(),
+        random_state=0,
+    )
+    with pytest.warns(
+        UserWarning, match=r"'lr' .* never saw the classes \[5, 6, 7, 8, 9\]"
+    ):
+        ens.fit(Xtr, ytr, site=site2)
+    assert set(ens.named_estimators_["lr"].classes_) == set(range(10))

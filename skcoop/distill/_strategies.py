@@ -12,7 +12,6 @@ once (``n_steps = 1``) or epoch by epoch (mutual learning).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -180,7 +179,15 @@ class BaseDistiller(BaseEstimator):
         resume = [self.warm_start or p for p in pretrained]
         if self._step_by_step:  # a joint loop over students started here
             students = [
-                self._start(templates[j], members[j], classes, resume[j], pretrained[j])
+                starting_point(
+                    templates[j],
+                    members[j],
+                    classes,
+                    resume=resume[j],
+                    step_by_step=True,
+                    name=names[j],
+                    pretrained=pretrained[j],
+                )[0]
                 for j in range(k)
             ]
             return self._joint_steps(
@@ -232,21 +239,6 @@ class BaseDistiller(BaseEstimator):
                 for j in range(len(students))
             ]
         return students
-
-    def _start(self, template, member, classes, resume, pretrained):
-        """Starting point of a student of a joint loop (see ``starting_point``)."""
-        student, _, resumed = starting_point(
-            template, member, classes, resume=resume, step_by_step=True
-        )
-        if pretrained and not resumed:
-            warnings.warn(
-                f"Pre-trained member ({type(member).__name__}) cannot go on "
-                "learning step by step (it needs partial_fit and every class), "
-                "so mutual learning starts it from scratch.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return student
 
     def _teacher_probas(self, members, j, X_j, classes, transform):
         """Aligned outputs of every fitted member but ``j`` on ``j``'s rows."""

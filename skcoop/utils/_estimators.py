@@ -351,7 +351,17 @@ def continuation(member, classes, step_by_step=False):
     return None
 
 
-def starting_point(template, fitted, classes, *, resume, step_by_step=False, copy=True):
+def starting_point(
+    template,
+    fitted,
+    classes,
+    *,
+    resume,
+    step_by_step=False,
+    copy=True,
+    name=None,
+    pretrained=False,
+):
     """The estimator a student learns its lesson on, and how it learns it.
 
     Without ``resume``, or when :func:`continuation` finds no way for
@@ -361,7 +371,8 @@ def starting_point(template, fitted, classes, *, resume, step_by_step=False, cop
     made to continue: with ``warm_start`` switched on (a forest or boosting
     model with ``n_estimators`` grows as many new estimators as it had).
     ``fitted`` is never modified, unless ``copy=False`` (a joint loop
-    stepping the students it started).
+    stepping the students it started). A ``pretrained`` member (named
+    ``name``) that cannot go on learning starts from scratch with a warning.
 
     Returns
     -------
@@ -374,6 +385,21 @@ def starting_point(template, fitted, classes, *, resume, step_by_step=False, cop
         Whether ``student`` continues ``fitted``.
     """
     how = continuation(fitted, classes, step_by_step) if resume else None
+    if how is None and resume and pretrained:
+        known = getattr(fitted, "classes_", None)
+        new = [] if known is None else np.setdiff1d(classes, known).tolist()
+        why = (
+            f"never saw the classes {new} it is now taught"
+            if new
+            else "can neither partial_fit" + ("" if step_by_step else " nor warm_start")
+        )
+        warnings.warn(
+            f"Pre-trained member {name!r} ({type(fitted).__name__}) {why}, so "
+            "distillation starts it from scratch on its lesson (its site's "
+            "rows and what it is taught).",
+            UserWarning,
+            stacklevel=3,
+        )
     if how is None:
         student = clone(template)
         return student, "partial_fit" if step_by_step else "fit", False
@@ -482,29 +508,16 @@ def learn_lesson(
     """
     start = time.perf_counter()
     classes = lesson.classes
-    student, how, resumed = starting_point(
+    student, how, _ = starting_point(
         template,
         fitted,
         classes,
         resume=resume and fitted is not None,
         step_by_step=step_by_step,
         copy=copy,
+        name=name,
+        pretrained=pretrained,
     )
-    if pretrained and resume and not resumed:
-        known = getattr(fitted, "classes_", None)
-        new = [] if known is None else np.setdiff1d(classes, known).tolist()
-        why = (
-            f"never saw the classes {new} it is now taught"
-            if new
-            else "can neither partial_fit nor warm_start"
-        )
-        warnings.warn(
-            f"Pre-trained member {name!r} ({type(fitted).__name__}) {why}, so "
-            "distillation refits it from scratch on its lesson (its site's "
-            "rows plus what it was taught).",
-            UserWarning,
-            stacklevel=2,
-        )
     try:
         student = lesson.apply(student, how)
     except Exception as exc:
