@@ -25,18 +25,6 @@ from skcoop.distill import (
 
 SW = "check_sample_weight_equivalence_on_dense_data"
 
-PIPELINE_REASON = (
-    "Without metadata routing a Pipeline member gets sample_weight on its last "
-    "step only: its StandardScaler is fitted unweighted, so the member itself "
-    "is not weight-equivalent (scikit-learn's Pipeline behaves the same)."
-)
-SEARCH_REASON = (
-    "The members take the weights, the folds of the out-of-fold judge group "
-    "repeated rows and the search's scales are weighted, but the black-box "
-    "search on two ridge teachers finds counterfactuals that differ by about "
-    "1e-3 for a batch holding repeated rows (search engine, "
-    "skcoop.counterfactual)."
-)
 KD_TREE_REASON = (
     "A KD student learns soft targets as replicated rows weighted by the "
     "teacher's probabilities; a weight is a repetition there, but a decision "
@@ -141,10 +129,6 @@ def _expected_failed_checks(est):
         return {SW: KD_TREE_REASON}
     if not isinstance(distiller, str) and "SGDClassifier" in names:
         return {SW: SGD_REASON}
-    if "Pipeline" in names:
-        return {SW: PIPELINE_REASON}
-    if names == ["Ridge", "Ridge"]:
-        return {SW: SEARCH_REASON}
     return {}
 
 
