@@ -195,8 +195,9 @@ def _numeric(X):
                 cols.append(
                     np.array(
                         [
-                            np.nan if v is None or v != v else
-                            float(np.searchsorted(cats, str(v)))
+                            np.nan
+                            if v is None or v != v
+                            else float(np.searchsorted(cats, str(v)))
                             for v in values
                         ]
                     )

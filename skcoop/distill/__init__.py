@@ -12,6 +12,7 @@ torch and skorch are needed only by :class:`KDNeuralNetClassifier`,
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._joint import mutual_learning_fit, mutual_learning_sites
+from ._lesson import SoftTargetLesson
 from ._losses import kd_loss, kl_soft_term, soften
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
 from ._soft_targets import (
@@ -32,6 +33,7 @@ __all__ = [
     "MutualLearningDistiller",
     "PartitionedDistiller",
     "SoftTargetDistiller",
+    "SoftTargetLesson",
     "fit_soft_targets",
     "kd_loss",
     "kl_soft_term",
