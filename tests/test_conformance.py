@@ -12,12 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcoop.counterfactual import BisectionSearch, BlackBoxSearch
+from skcoop import CooperativeDistillationEnsemble
+from skcoop.counterfactual import BisectionSearch, BlackBoxSearch, ExactSearch
+from skcoop.distill import (
+    MutualLearningDistiller,
+    PartitionedDistiller,
+    SoftTargetDistiller,
+)
 from skcoop.partition import (
     ClassExclusionPartitioner,
     DirichletPartitioner,
@@ -41,6 +47,7 @@ MODEL = LogisticRegression().fit(X, Y)
 def _searches():
     yield BlackBoxSearch()
     yield BisectionSearch()
+    yield ExactSearch()
     try:
         from skcoop.counterfactual import GradientSearch
 
@@ -86,6 +93,19 @@ def _search(search, X, y):
     return search.fit(X, y).generate(MODEL, X[:5], y[:5]).X
 
 
+def _distill(distiller, X, y):
+    """A KD strategy's work: the ensemble's fit with it (its parameters checked)."""
+    first = ("lr", LogisticRegression())
+    if isinstance(distiller, MutualLearningDistiller):  # peers step by step
+        first = ("sgd", SGDClassifier(loss="log_loss", random_state=0))
+    ens = CooperativeDistillationEnsemble(
+        [first, ("nb", GaussianNB())],
+        distiller=distiller,
+        random_state=0,
+    )
+    return ens.fit(X, y, site=np.arange(len(y)) % 2).predict_proba(X)
+
+
 CASES = [
     (ColumnMapper([0, 1], [0, 2]), _map, (X[:, [0, 2]], X[:, [0, 1]])),
     (
@@ -100,11 +120,48 @@ CASES = [
     (FeatureViewPartitioner(n_sites=2, random_state=0), _split_columns, (FRAME, Y)),
     (BlackBoxSearch(), _search, (X, Y)),
     (BisectionSearch(), _search, (X, Y)),
+    (ExactSearch(), _search, (X, Y)),
+    (SoftTargetDistiller(), _distill, (X, Y)),
+    (PartitionedDistiller(), _distill, (X, Y)),
+    (MutualLearningDistiller(max_epochs=2), _distill, (X, Y)),
 ]
 
 
+def _consolidate(consolidator, X, y):
+    """A federated consolidation: fit on the clients' rows (and a transfer set)."""
+    if hasattr(consolidator, "estimators"):  # cooperative, then KD
+        consolidator.fit(X[:40], y[:40], site=np.arange(40) % 2, X_transfer=X[40:])
+    else:
+        consolidator.fit(X[40:])
+    return consolidator.predict_proba(X)
+
+
+def _consolidator_cases():
+    """The federated consolidators (torch and skorch), with small students."""
+    try:
+        import skorch  # noqa: F401
+        import torch  # noqa: F401
+
+        from skcoop.federated import (
+            CooperativeConsolidator,
+            KDConsolidator,
+            make_mlp_net,
+        )
+    except ImportError:  # pragma: no cover
+        return []
+    Xf = X.astype(np.float32)
+    teachers = [LogisticRegression().fit(X[:30], Y[:30]), GaussianNB().fit(X, Y)]
+    student = make_mlp_net(4, 2, hidden=4, max_epochs=2, random_state=0)
+    kd = KDConsolidator(teachers, n_classes=2, student=student, random_state=0)
+    members = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    coop = CooperativeConsolidator(
+        members, kd=KDConsolidator([], n_classes=2, student=student), random_state=0
+    )
+    return [(kd, _consolidate, (Xf, Y)), (coop, _consolidate, (Xf, Y))]
+
+
 def _contract_params():
-    for i, (est, call, data) in enumerate(CASES):
+    for i, (est, call, data) in enumerate(CASES + _consolidator_cases()):
         for check in contract_checks(est, call, data):
             yield pytest.param(
                 est, check, id=f"{type(est).__name__}-{i}-{check.__name__}"

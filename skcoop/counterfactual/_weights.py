@@ -82,10 +82,14 @@ def _as_rows(X):
     if issparse(X):
         return None
     try:
-        X = np.asarray(X, dtype=float)
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":  # complex, strings: check_array decides
+            X = X.astype(float) if X.dtype.kind == "O" else None
     except (TypeError, ValueError):
         return None
-    return X if X.ndim == 2 else None
+    if X is None or X.ndim != 2:
+        return None
+    return X.astype(float, copy=False)
 
 
 def _take(X, rows):
