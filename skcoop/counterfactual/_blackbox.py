@@ -219,6 +219,8 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         self.n_screen = n_screen
 
     def _search(self, ctx):
+        if self.slopes == "reference":
+            return self._search_reference(ctx)
         Z = ctx.X.copy()
         anchors, _ = nearest_anchors(ctx, self.n_anchors)
         Z[ctx.goal.already] = step_toward_anchor(
@@ -226,9 +228,6 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         )
         rows = np.flatnonzero(~ctx.goal.already)
         if rows.size == 0:
-            return Z
-        if self.slopes == "reference":
-            Z[rows] = self._search_reference(ctx, rows, anchors)
             return Z
         if self.linearize:
             V, V_out, V_ok = linear_search(
@@ -248,8 +247,18 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         Z[rows] = polish(ctx, rows, V, V_out, V_ok, self.n_rounds)
         return Z
 
-    def _search_reference(self, ctx, rows, anchors):
+    def _search_reference(self, ctx):
         """Few evaluations: slopes and anchors read from the reference rows."""
+        Z = ctx.X.copy()
+        # anchors only for the rows that use them (a k-d tree query each)
+        already = np.flatnonzero(ctx.goal.already)
+        if already.size:
+            ends = np.zeros((ctx.n, ctx.d))
+            ends[already] = nearest_anchors(ctx, 1, already)[0][:, 0]
+            Z[already] = step_toward_anchor(ctx, ends, self.min_step, self.n_iter)
+        rows = np.flatnonzero(~ctx.goal.already)
+        if rows.size == 0:
+            return Z
         src = ctx.X[rows]
         if self.linearize:
             V, V_out, V_ok = reference_search(ctx, rows, self.n_linear, self.n_screen)
@@ -276,7 +285,8 @@ class BlackBoxSearch(BaseCounterfactualSearch):
         miss = np.flatnonzero(~V_ok)
         if miss.size:
             r = rows[miss]
-            A = anchor_search(ctx, r, anchors[r], self.n_iter)
+            anchors, _ = nearest_anchors(ctx, self.n_anchors, r)
+            A = anchor_search(ctx, r, anchors, self.n_iter)
             keep_better(ctx, rows, (V, V_out, V_ok), A, self.sparsity_weight, miss)
             # still invalid: forward differences in every feature, as with
             # slopes="differences"
@@ -285,4 +295,5 @@ class BlackBoxSearch(BaseCounterfactualSearch):
                 L = linear_search(ctx, rows[lost], self.n_linear)
                 keep_better(ctx, rows, (V, V_out, V_ok), L, self.sparsity_weight, lost)
             V[miss] = polish(ctx, r, V[miss], V_out[miss], V_ok[miss], self.n_rounds)
-        return V
+        Z[rows] = V
+        return Z

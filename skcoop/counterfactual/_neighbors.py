@@ -26,6 +26,8 @@ from sklearn.neighbors import KDTree
 __all__ = ["ReferenceIndex"]
 
 _BIG = 1e12
+_PER_CENTRE = 8  # reference rows per centre of a local linear model
+_MAX_CENTRES = 4096
 _SCORE_CLIP = 1e-12  # probabilities clipped to [1e-12, 1 - 1e-12] (scores)
 
 
@@ -44,6 +46,7 @@ class ReferenceIndex:
         self.unit = search.scale_[self.mutable]
         self.ref = search.X_ref_[:, self.mutable] / self.unit
         self._trees = {}
+        self._models = None  # centres and their slopes (built on first use)
 
     def scaled(self, Z):
         """Rows in the trees' space: mutable features in scale units."""
@@ -168,24 +171,27 @@ class ReferenceIndex:
         return best, ok
 
     # --------------------------------------------------------------- slopes
-    def slopes(self, score_ref, Z, n_neighbors=None, ridge=1e-3):
-        """Slopes of the score at each point of ``Z`` from its nearest reference rows.
+    def slopes(self, ref_scores, Z, columns, n_neighbors=None, ridge=1e-3):
+        """Slopes of the scores at each point of ``Z``, from local linear models.
 
-        A linear model (with intercept) of ``score_ref`` on the
-        ``n_neighbors`` reference rows nearest each point (scaled L1), by
-        ridge-regularised least squares in scale units; the slopes are
-        returned per original unit, zero for immutable features.
+        The reference rows get local linear models once per batch: at
+        ``M`` centres (every ``_PER_CENTRE``-th reference row, at most
+        ``_MAX_CENTRES``), a linear model with intercept of each score on
+        the ``n_neighbors`` nearest reference rows (scaled L1), by
+        ridge-regularised least squares in scale units. A point takes the
+        model of its nearest centre; slopes are per original unit, zero for
+        immutable features.
 
         Parameters
         ----------
-        score_ref : callable
-            ``score_ref(points, ref_rows)`` returns, for the positions
-            ``points`` (shape (b,)) in ``Z`` and reference rows ``ref_rows``
-            (shape (b, k)), the score of each point's goal on those rows.
+        ref_scores : ndarray of shape (n_ref, n_scores)
+            The scores on the reference rows (a column per class, or one).
         Z : ndarray of shape (m, d)
             Points to linearise at.
+        columns : ndarray of shape (m,)
+            The score (column of ``ref_scores``) of each point.
         n_neighbors : int, default=None
-            Reference rows per fit; by default ``2 * d_mutable + 10``.
+            Reference rows per model; by default ``2 * d_mutable + 10``.
         ridge : float, default=1e-3
             Ridge penalty relative to the mean squared spread of the
             neighbours' features.
@@ -199,25 +205,31 @@ class ReferenceIndex:
         n_ref, p = self.ref.shape
         if m == 0 or p == 0 or n_ref < 2:
             return grad
-        k = min(n_ref, n_neighbors or 2 * p + 10)
-        tree = self.tree("all", np.arange(n_ref))
-        Q = self.scaled(Z)
-        block = int(max(1, min(m, 2**22 // (k * (p + 1)))))
-        for start in range(0, m, block):
-            sl = slice(start, min(m, start + block))
-            _, ind = tree.query(Q[sl], k=k, sort_results=False)
-            A = self.ref[ind] - Q[sl, None, :]  # (b, k, p)
-            s = score_ref(np.arange(sl.start, sl.stop), ind)  # (b, k)
-            A_mean = A.mean(axis=1, keepdims=True)
-            Ac = A - A_mean
-            sc = s - s.mean(axis=1, keepdims=True)
-            G = np.einsum("bki,bkj->bij", Ac, Ac)
-            lam = ridge * np.maximum(np.trace(G, axis1=1, axis2=2) / p, 1e-12)
-            G[:, np.arange(p), np.arange(p)] += lam[:, None]
-            rhs = np.einsum("bki,bk->bi", Ac, sc)
-            g = np.linalg.solve(G, rhs[..., None])[..., 0]
-            grad[sl][:, self.mutable] = g / self.unit
+        if self._models is None:
+            self._models = self._fit_models(ref_scores, n_neighbors, ridge)
+        centres, models = self._models
+        _, near = centres.query(self.scaled(Z), k=1)
+        grad[:, self.mutable] = models[near[:, 0], np.asarray(columns)]
         return grad
+
+    def _fit_models(self, ref_scores, n_neighbors, ridge):
+        """Centres (a k-d tree) and their slopes, shape (M, n_scores, p)."""
+        n_ref, p = self.ref.shape
+        ref_scores = np.asarray(ref_scores, dtype=float).reshape(n_ref, -1)
+        k = min(n_ref, n_neighbors or 2 * p + 10)
+        step = max(1, n_ref // _MAX_CENTRES, _PER_CENTRE if n_ref > k else 1)
+        at = np.arange(0, n_ref, step)
+        _, ind = self.tree("all", np.arange(n_ref)).query(self.ref[at], k=k)
+        A = self.ref[ind] - self.ref[at][:, None, :]  # (M, k, p)
+        A -= A.mean(axis=1, keepdims=True)
+        S = ref_scores[ind]  # (M, k, n_scores)
+        S = S - S.mean(axis=1, keepdims=True)
+        G = np.matmul(A.transpose(0, 2, 1), A)
+        lam = ridge * np.maximum(np.trace(G, axis1=1, axis2=2) / p, 1e-12)
+        G[:, np.arange(p), np.arange(p)] += lam[:, None]
+        rhs = np.matmul(A.transpose(0, 2, 1), S)  # (M, p, n_scores)
+        g = np.linalg.solve(G, rhs).transpose(0, 2, 1) / self.unit
+        return KDTree(self.ref[at], metric="manhattan"), g
 
 
 def clipped_score(goal, out):

@@ -132,19 +132,10 @@ def line_search(
 def reference_slopes(ctx, Z, rows):
     """Slopes of each row's score at ``Z`` from the reference rows' stored outputs."""
     goal = ctx.goal
-    raw = ctx.reference_output()
-    if goal.regression:
-        s_ref = clipped_score(goal, np.asarray(raw, float).reshape(-1))
-
-        def score_ref(points, ind):
-            return s_ref[ind]
-    else:
-        cls = goal.class_index[rows]
-
-        def score_ref(points, ind):
-            return clipped_score(goal, raw[ind, cls[points][:, None]])
-
-    return ctx.reference_index().slopes(score_ref, Z)
+    raw = np.asarray(ctx.reference_output(), dtype=float)
+    scores = clipped_score(goal, raw.reshape(raw.shape[0], -1))
+    columns = np.zeros(rows.size, int) if goal.regression else goal.class_index[rows]
+    return ctx.reference_index().slopes(scores, Z, columns)
 
 
 def reference_search(ctx, rows, n_steps=3, n_screen=4):

@@ -24,7 +24,7 @@ __all__ = [
 
 
 # ----------------------------------------------------------------- anchors
-def nearest_anchors(ctx, k):
+def nearest_anchors(ctx, k, rows=None):
     """The ``k`` nearest reference rows of each instance's target that meet it.
 
     Distance is scaled L1 over the mutable features. Reference rows are those
@@ -42,6 +42,9 @@ def nearest_anchors(ctx, k):
     of every candidate, a block of rows at a time within scikit-learn's
     ``working_memory``.
 
+    ``rows`` (default: all) limits the search to those instances; the
+    results then have one entry per row of ``rows``.
+
     Returns
     -------
     anchors : ndarray of shape (n, k, d)
@@ -57,14 +60,16 @@ def nearest_anchors(ctx, k):
     k = max(1, min(k, n_ref))
     raw = ctx.reference_output()
     index = ctx.reference_index()
-    anchors = np.empty((ctx.n, k, ctx.d))
-    ok = np.zeros((ctx.n, k), dtype=bool)
+    rows = np.arange(ctx.n) if rows is None else np.asarray(rows)
+    n = rows.size
+    anchors = np.empty((n, k, ctx.d))
+    ok = np.zeros((n, k), dtype=bool)
     if goal.regression:
-        batches = [(np.arange(ctx.n), np.arange(n_ref), None)]
+        batches = [(np.arange(n), np.arange(n_ref), None)]
     else:
         batches = []
-        for c in np.unique(goal.class_index):
-            queries = np.flatnonzero(goal.class_index == c)
+        for c in np.unique(goal.class_index[rows]):
+            queries = np.flatnonzero(goal.class_index[rows] == c)
             candidates = np.arange(n_ref)
             if search.y_ref_ is not None:
                 same = np.flatnonzero(search.y_ref_ == goal.classes[c])
@@ -77,7 +82,7 @@ def nearest_anchors(ctx, k):
             out_c = raw[candidates, c]
             key = ("class", c) if candidates.size < n_ref else "all"
         best, found = index.anchors(
-            goal.subset(queries), ctx.X[queries], k, out_c, candidates, key
+            goal.subset(rows[queries]), ctx.X[rows[queries]], k, out_c, candidates, key
         )
         kk = best.shape[1]
         if kk < k:  # too few reference rows: repeat the last
@@ -85,10 +90,10 @@ def nearest_anchors(ctx, k):
             found = np.concatenate([found, np.repeat(found[:, -1:], k - kk, 1)], 1)
         anchors[queries] = X_ref[candidates[best]]
         ok[queries] = found
-    flat_rows = np.repeat(np.arange(ctx.n), k)
+    flat_rows = np.repeat(rows, k)
     flat = anchors.reshape(-1, ctx.d)
     ctx.project(flat, flat_rows)
-    return flat.reshape(ctx.n, k, ctx.d), ok
+    return flat.reshape(n, k, ctx.d), ok
 
 
 # ---------------------------------------------------------------- segments
