@@ -104,7 +104,9 @@ def test_chunks_bound_the_batch_and_keep_the_rows(problem):
 
 def test_chunk_rows_examples():
     assert chunk_rows(10, 20, 4) == 10
-    assert chunk_rows(10**6, 20, 4, working_memory=1) == 14
+    assert chunk_rows(10**6, 20, 4, working_memory=1) == 5
+    # a measured share per row replaces the estimate
+    assert chunk_rows(10**6, 20, 4, working_memory=1, per_row=2**10) == 256
     assert chunk_rows(10**6, 784, 10, working_memory=1) == 1
 
 
@@ -114,8 +116,9 @@ def test_progress_calls_back_per_chunk(problem):
     with config_context(working_memory=0.15):
         _run(X, y, model, progress=seen.append)
     size = chunk_rows(120, 6, 2, working_memory=0.15)
-    assert seen == list(range(size, 120, size)) + [120] or seen[-1] == 120
-    assert seen == sorted(seen) and len(seen) == -(-120 // size)
+    # the first chunk from the estimate, the next ones from what it held
+    assert seen[0] == size and seen[-1] == 120 and len(seen) > 1
+    assert np.all(np.diff(seen) > 0)
 
 
 def test_progress_log_lines():
@@ -301,3 +304,44 @@ def test_tree_anchors_are_the_nearest_qualifying_rows():
     assert 5 not in best[0]
     # no qualifying row at all: the most confident ones, flagged
     np.testing.assert_array_equal(best[-1], np.argsort(-out_c)[:3])
+
+
+def test_chunks_follow_the_memory_each_row_needs(problem):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y, model = problem
+    forest = RandomForestClassifier(20, random_state=0).fit(X, y)
+    chunks = {}
+    for name, teacher in {"logreg": model, "forest": forest}.items():
+        seen = []
+        with config_context(working_memory=0.4):
+            BlackBoxSearch().fit(X, y).generate(
+                teacher, X[:120], y[:120], progress=seen.append
+            )
+        chunks[name] = len(seen)
+    # the forest needs many evaluations (a large cache) per row: more chunks
+    assert chunks["forest"] > chunks["logreg"] >= 1
+
+
+def test_output_cache_finds_rows_by_their_bits():
+    from skcoop.counterfactual._goal import OutputCache
+
+    cache = OutputCache(regression=True)
+
+    class Model:
+        calls = []
+
+        def predict(self, Z):
+            self.calls.append(len(Z))
+            return Z.sum(axis=1)
+
+    model = Model()
+    Z = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0]])
+    out, fresh = cache.lookup(model, Z)
+    np.testing.assert_array_equal(out, [3.0, 7.0, 3.0])
+    assert model.calls == [2] and fresh.tolist() == [0, 1]
+    # -0.0 and 0.0 differ in their bits: evaluated apart, both kept
+    out, fresh = cache.lookup(model, np.array([[3.0, 4.0], [0.0, 1.0], [-0.0, 1.0]]))
+    np.testing.assert_array_equal(out, [7.0, 1.0, 1.0])
+    assert model.calls == [2, 2] and fresh.tolist() == [1, 2]
+    assert cache.size == 4 and cache.nbytes >= 4 * (2 + 1 + 2) * 8

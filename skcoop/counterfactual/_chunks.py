@@ -17,29 +17,34 @@ from ._neighbors import ReferenceIndex
 __all__ = ["check_output", "chunk_rows", "search_in_chunks"]
 
 
-def chunk_rows(n_rows, n_features, n_outputs, working_memory=None):
+def chunk_rows(n_rows, n_features, n_outputs, working_memory=None, per_row=None):
     """Rows searched together so that one chunk stays within a memory budget.
 
-    The budget is ``working_memory`` MiB (scikit-learn's
-    ``sklearn.get_config()["working_memory"]`` by default, 1024). A row's
-    share is its candidate matrices (forward differences and reversions:
-    about ``3 * d * (d + 16)`` floats) and its output cache (about
-    ``4 * d + 64`` evaluated rows of ``d + n_outputs`` floats plus a key).
+    The budget is a quarter of ``working_memory`` MiB (scikit-learn's
+    ``sklearn.get_config()["working_memory"]`` by default, 1024): the rest
+    is left to the model's own temporaries on a batch of candidates (a
+    forest's per-tree outputs, kNN's distance blocks) and to the caller. A
+    row's share is ``per_row`` bytes when given (measured on the previous
+    chunk), else an estimate: its candidate matrices (forward differences
+    and reversions: about ``3 * d * (d + 16)`` floats) and its output cache
+    (about ``4 * d + 64`` evaluated rows of ``d + n_outputs`` floats plus
+    their index).
 
     Examples
     --------
     >>> from skcoop.counterfactual._chunks import chunk_rows
     >>> chunk_rows(1_000_000, 20, 4, working_memory=64)
-    924
+    355
     >>> chunk_rows(100, 20, 4)
     100
     """
     if working_memory is None:
         working_memory = get_config()["working_memory"]
     d = max(int(n_features), 1)
-    per_row = 8 * (3 * d * (d + 16) + (4 * d + 64) * (d + n_outputs + 24))
-    budget = int(working_memory * 2**20)
-    return int(max(1, min(n_rows, budget // per_row)))
+    if per_row is None:
+        per_row = 8 * (3 * d * (d + 16) + (4 * d + 64) * (d + n_outputs + 2))
+    budget = int(working_memory * 2**20) // 4
+    return int(max(1, min(n_rows, budget // max(int(per_row), 1))))
 
 
 def check_output(output, n_rows, regression, name):
@@ -65,8 +70,11 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
     """Search the rows chunk by chunk, each chunk within the memory budget.
 
     Chunks hold :func:`chunk_rows` rows (from scikit-learn's
-    ``working_memory``); each has its own :class:`SearchContext` and
-    output cache, so memory does not grow with the number of rows. The
+    ``working_memory``): the first from an estimate, each next one from the
+    bytes per row the previous one held (a forest that needs many
+    evaluations per row gets smaller chunks than a logistic regression).
+    Each has its own :class:`SearchContext` and output cache, so memory
+    does not grow with the number of rows. The
     reference rows' outputs are computed (or taken) once for all chunks.
 
     Returns the counterfactual rows, the goal's output at them and the
@@ -79,10 +87,13 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
     if n == 0:
         return Z_cf, achieved, n_evaluations
     n_out = 1 if goal.regression else len(goal.classes)
-    size = chunk_rows(n, Z.shape[1], n_out)
+    d = Z.shape[1]
+    size = chunk_rows(n, d, n_out)
     index = ReferenceIndex(search)  # its k-d trees serve every chunk
-    for start in range(0, n, size):
+    start = 0
+    while start < n:
         idx = np.arange(start, min(n, start + size))
+        start = idx[-1] + 1
         sub = goal.subset(idx)
         cache = OutputCache(goal.regression)
         cache.seed(Z[idx], raw[idx])
@@ -101,4 +112,10 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
         ref_raw = ctx.ref_output  # computed at most once
         if progress is not None:
             progress(int(idx[-1]) + 1)
+        # the next chunk sized from what this one held: its cache (past the
+        # seeded rows) and its candidate matrices, at most 4 times larger
+        seeded = idx.size + (0 if ref_raw is None else ref_raw.shape[0])
+        held = cache.nbytes * max(cache.size - seeded, 0) / max(cache.size, 1)
+        per_row = held / idx.size + 8 * 3 * d * (d + 16)
+        size = min(4 * size, chunk_rows(n - start, d, n_out, per_row=per_row))
     return Z_cf, achieved, n_evaluations

@@ -129,21 +129,31 @@ class OutputCache:
     """Raw model outputs of the candidate rows seen so far.
 
     One cache lives for one chunk of one ``generate`` call, so its size is
-    part of the chunk's memory budget. Seeded with the outputs the caller
-    already has (source rows, reference rows), it makes a known row cost no
-    model call and no row cost two. A row is found by a 64-bit hash of its
-    bits (computed for all rows at once) in a dict, then checked for
-    equality with the stored row. Always on, so that results never depend
-    on timing: a cached output and a fresh one can differ in the last bit.
+    part of the chunk's memory budget (:attr:`nbytes`). Seeded with the
+    outputs the caller already has (source rows, reference rows), it makes
+    a known row cost no model call and no row cost two. A row is found by a
+    64-bit hash of its bits (computed for all rows at once) in a sorted
+    array of hashes, then checked for equality with the stored row. Always
+    on, so that results never depend on timing: a cached output and a fresh
+    one can differ in the last bit.
     """
 
     def __init__(self, regression):
         self.regression = regression
-        self.index = {}  # hash -> position in Z, raw
+        self.keys = np.zeros(0, dtype=np.uint64)  # sorted hashes
+        self.where = np.zeros(0, dtype=np.intp)  # position of each in Z, raw
         self.Z = None
         self.raw = None
         self.size = 0
         self._mult = None
+
+    @property
+    def nbytes(self):
+        """Bytes held: rows, outputs and the sorted index."""
+        held = self.keys.nbytes + self.where.nbytes
+        if self.Z is not None:
+            held += self.Z.nbytes + self.raw.nbytes
+        return held
 
     def _hash(self, Z):
         bits = Z.view(np.uint64)
@@ -159,7 +169,7 @@ class OutputCache:
             self.Z = np.empty((max(m, 1024), Z.shape[1]))
             self.raw = np.empty((max(m, 1024),) + raw.shape[1:])
         if self.size + m > self.Z.shape[0]:
-            cap = max(2 * self.Z.shape[0], self.size + m)
+            cap = max(self.Z.shape[0] * 3 // 2, self.size + m)
             for name in ("Z", "raw"):
                 old = getattr(self, name)
                 grown = np.empty((cap,) + old.shape[1:])
@@ -177,7 +187,19 @@ class OutputCache:
             return
         h = self._hash(Z) if h is None else h
         pos = self._store(Z, np.asarray(raw, dtype=float))
-        self.index.update(zip(h.tolist(), pos.tolist()))
+        order = np.argsort(h, kind="stable")
+        at = np.searchsorted(self.keys, h[order], side="right")
+        self.keys = np.insert(self.keys, at, h[order])
+        self.where = np.insert(self.where, at, pos[order])
+
+    def _find(self, h):
+        """Position in ``Z`` of the last row stored under each hash (-1: none)."""
+        if self.keys.size == 0:
+            return np.full(h.shape, -1, dtype=np.intp)
+        at = np.searchsorted(self.keys, h, side="right") - 1
+        found = at >= 0
+        found[found] = self.keys[at[found]] == h[found]
+        return np.where(found, self.where[np.maximum(at, 0)], -1)
 
     def lookup(self, oracle, Z):
         """Raw outputs of ``Z``; only rows never seen call the model (once each).
@@ -186,8 +208,7 @@ class OutputCache:
         """
         Z = np.ascontiguousarray(Z, dtype=np.float64)
         h = self._hash(Z)
-        get = self.index.get
-        pos = np.fromiter((get(x, -1) for x in h.tolist()), np.intp, Z.shape[0])
+        pos = self._find(h)
         hit = pos >= 0
         if hit.any():
             hit[hit] = np.all(self.Z[pos[hit]] == Z[hit], axis=1)
