@@ -30,11 +30,9 @@ from ._model import (
 )
 from ._result import CounterfactualResult, quintessential_target
 from ._tabular import _TabularEncoder
-from ._weights import reference_rows, weighted_scale
+from ._weights import reference_rows, tolerance_floor, weighted_scale, widen_edges
 
 __all__ = ["BaseCounterfactualSearch"]
-
-_EDGE_SLACK = 1e-9  # regression intervals widened by this much, relative
 
 
 _SEARCH_PARAMS_DOC = """
@@ -518,23 +516,11 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 "Regression target intervals need low <= high (tolerance >= 0)."
             )
-        # an output on an edge counts whatever its last bits: on a linear
-        # model half of the jump to the center lands exactly on the lower
-        # edge, and the model's output there moves by an ulp with the other
-        # rows of its batch (a row repeated in the batch, or weighted)
-        slack = _EDGE_SLACK * np.maximum(np.abs(lower), np.abs(upper))
-        lower, upper = lower - slack, upper + slack
+        lower, upper = widen_edges(lower, upper)
         return Goal(initial=initial, target=center, lower=lower, upper=upper)
 
     def _y_floor(self, y):
-        ref = self.y_ref_
-        if ref is not None and ref.dtype.kind in "fiu" and ref.size:
-            ref = np.asarray(ref, float)[:, None]
-            weight = getattr(self, "_weight", None)  # weights mean repetition
-            if weight is not None:
-                return 0.01 * float(weighted_scale(ref, weight, "mad")[0])
-            return 0.01 * float(feature_scale(ref)[0])
-        return 0.01 * np.maximum(np.abs(y), 1e-8)
+        return tolerance_floor(self.y_ref_, getattr(self, "_weight", None), y)
 
     # -------------------------------------------------------------- helpers
     def _check_model(self, model):

@@ -15,6 +15,8 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils.validation import _check_sample_weight, _num_samples
 
+from ..utils import feature_scale
+
 __all__ = []
 
 
@@ -169,3 +171,33 @@ def weighted_scale(X, weight, kind):
     dev = np.abs(X - median)
     mad = 1.4826 * np.atleast_1d(_weighted_percentile(dev, weight, 50, average=True))
     return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
+
+
+def tolerance_floor(y_ref, weight, y):
+    """The least tolerance of a regression target: 1% of the scale of ``y_ref``.
+
+    The scale is the MAD of ``y_ref`` weighted as repetitions (``weight``,
+    None: unweighted); without numeric ``y_ref``, 1% of ``|y|``.
+    """
+    if y_ref is not None and y_ref.dtype.kind in "fiu" and y_ref.size:
+        ref = np.asarray(y_ref, float)[:, None]
+        if weight is not None:
+            return 0.01 * float(weighted_scale(ref, weight, "mad")[0])
+        return 0.01 * float(feature_scale(ref)[0])
+    return 0.01 * np.maximum(np.abs(y), 1e-8)
+
+
+_EDGE_SLACK = 1e-9  # regression intervals widened by this much, relative
+
+
+def widen_edges(lower, upper):
+    """A regression target interval widened by ``1e-9`` of its size, relative.
+
+    An output on an edge then counts whatever its last bits. On a linear
+    model half of the jump to the target's center lands exactly on the
+    lower edge, and the model's output there moves by an ulp with the other
+    rows of its batch (a row repeated in the batch, or given once with a
+    weight): without the slack, that ulp sent the search down another path.
+    """
+    slack = _EDGE_SLACK * np.maximum(np.abs(lower), np.abs(upper))
+    return lower - slack, upper + slack
