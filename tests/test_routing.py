@@ -218,3 +218,45 @@ def test_routing_pipeline_member_steps_take_weights_as_requested(routing):
         np.testing.assert_allclose(
             scaler.mean_, np.average(X[own], axis=0, weights=weights)
         )
+
+
+def test_routing_column_transformer_member_weights_mean_repetition(routing):
+    """Inside a ColumnTransformer only routing reaches a scaler (scikit-learn)."""
+    import pandas as pd
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=60),
+            "b": rng.normal(size=60),
+            "town": pd.Categorical(rng.choice(["x", "y", "z"], 60)),
+        }
+    )
+    y = ((frame["a"] + (frame["town"] == "x")) > 0.3).to_numpy().astype(int)
+    site = np.arange(60) % 2
+    w = rng.randint(0, 4, size=60)
+    w[:4] = 1
+
+    def ensemble():
+        def member(C):
+            columns = make_column_transformer(
+                (OneHotEncoder(), ["town"]),
+                remainder=StandardScaler().set_fit_request(sample_weight=True),
+            )
+            learner = LogisticRegression(C=C).set_fit_request(sample_weight=True)
+            return make_pipeline(columns, learner)
+
+        return CooperativeDistillationEnsemble(
+            [("lr", member(1.0)), ("strong", member(0.1))], random_state=0
+        )
+
+    weighted = ensemble().fit(frame, y, site=site, sample_weight=w)
+    rows = np.repeat(np.arange(60), w)
+    repeated = ensemble().fit(
+        frame.iloc[rows].reset_index(drop=True), y[rows], site=site[rows]
+    )
+    np.testing.assert_allclose(
+        weighted.predict_proba(frame), repeated.predict_proba(frame), atol=1e-8
+    )
