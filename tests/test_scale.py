@@ -91,9 +91,9 @@ def test_bisection_evaluations_per_row_are_few(problem):
 def test_chunks_bound_the_batch_and_keep_the_rows(problem):
     X, y, model = problem
     one, rec_one = _run(X, y, model)
-    size = chunk_rows(120, 6, 2, working_memory=0.15)
+    size = chunk_rows(120, 6, 2, working_memory=0.3)
     assert 1 < size < 120
-    with config_context(working_memory=0.15):
+    with config_context(working_memory=0.3):
         many, rec_many = _run(X, y, model)
     np.testing.assert_allclose(one.X, many.X, atol=1e-9)
     np.testing.assert_array_equal(one.success, many.success)
@@ -104,18 +104,18 @@ def test_chunks_bound_the_batch_and_keep_the_rows(problem):
 
 def test_chunk_rows_examples():
     assert chunk_rows(10, 20, 4) == 10
-    assert chunk_rows(10**6, 20, 4, working_memory=1) == 5
+    assert chunk_rows(10**6, 20, 4, working_memory=1) == 2
     # a measured share per row replaces the estimate
-    assert chunk_rows(10**6, 20, 4, working_memory=1, per_row=2**10) == 256
+    assert chunk_rows(10**6, 20, 4, working_memory=1, per_row=2**10) == 128
     assert chunk_rows(10**6, 784, 10, working_memory=1) == 1
 
 
 def test_progress_calls_back_per_chunk(problem):
     X, y, model = problem
     seen = []
-    with config_context(working_memory=0.15):
+    with config_context(working_memory=0.3):
         _run(X, y, model, progress=seen.append)
-    size = chunk_rows(120, 6, 2, working_memory=0.15)
+    size = chunk_rows(120, 6, 2, working_memory=0.3)
     # the first chunk from the estimate, the next ones from what it held
     assert seen[0] == size and seen[-1] == 120 and len(seen) > 1
     assert np.all(np.diff(seen) > 0)
@@ -314,7 +314,7 @@ def test_chunks_follow_the_memory_each_row_needs(problem):
     chunks = {}
     for name, teacher in {"logreg": model, "forest": forest}.items():
         seen = []
-        with config_context(working_memory=0.4):
+        with config_context(working_memory=0.8):
             BlackBoxSearch().fit(X, y).generate(
                 teacher, X[:120], y[:120], progress=seen.append
             )

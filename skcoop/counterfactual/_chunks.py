@@ -20,10 +20,11 @@ __all__ = ["check_output", "chunk_rows", "search_in_chunks"]
 def chunk_rows(n_rows, n_features, n_outputs, working_memory=None, per_row=None):
     """Rows searched together so that one chunk stays within a memory budget.
 
-    The budget is a quarter of ``working_memory`` MiB (scikit-learn's
-    ``sklearn.get_config()["working_memory"]`` by default, 1024): the rest
-    is left to the model's own temporaries on a batch of candidates (a
-    forest's per-tree outputs, kNN's distance blocks) and to the caller. A
+    The budget is an eighth of ``working_memory`` MiB (scikit-learn's
+    ``sklearn.get_config()["working_memory"]`` by default, 1024, so 128
+    MiB): the rest is left to the model's own temporaries on a batch of
+    candidates (a forest's per-tree outputs, kNN's distance blocks) and to
+    the caller, so that a search holds about as much as the model's fit. A
     row's share is ``per_row`` bytes when given (measured on the previous
     chunk), else an estimate: its candidate matrices (forward differences
     and reversions: about ``3 * d * (d + 16)`` floats) and its output cache
@@ -34,7 +35,7 @@ def chunk_rows(n_rows, n_features, n_outputs, working_memory=None, per_row=None)
     --------
     >>> from skcoop.counterfactual._chunks import chunk_rows
     >>> chunk_rows(1_000_000, 20, 4, working_memory=64)
-    355
+    177
     >>> chunk_rows(100, 20, 4)
     100
     """
@@ -43,7 +44,7 @@ def chunk_rows(n_rows, n_features, n_outputs, working_memory=None, per_row=None)
     d = max(int(n_features), 1)
     if per_row is None:
         per_row = 8 * (3 * d * (d + 16) + (4 * d + 64) * (d + n_outputs + 2))
-    budget = int(working_memory * 2**20) // 4
+    budget = int(working_memory * 2**20) // 8
     return int(max(1, min(n_rows, budget // max(int(per_row), 1))))
 
 
@@ -90,15 +91,14 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
     d = Z.shape[1]
     size = chunk_rows(n, d, n_out)
     index = ReferenceIndex(search)  # its k-d trees serve every chunk
+    entries = 4 * d + 64  # evaluated rows per row, measured after a chunk
     start = 0
     while start < n:
         idx = np.arange(start, min(n, start + size))
         start = idx[-1] + 1
         sub = goal.subset(idx)
-        cache = OutputCache(goal.regression)
+        cache = OutputCache(goal.regression, capacity=idx.size * (1 + entries))
         cache.seed(Z[idx], raw[idx])
-        if ref_raw is not None:
-            cache.seed(search.X_ref_, ref_raw)
         ctx = SearchContext(
             search, oracle, Z[idx], sub, cache=cache, ref_output=ref_raw, index=index
         )
@@ -113,9 +113,8 @@ def search_in_chunks(search, oracle, Z, goal, raw, ref_raw, progress=None):
         if progress is not None:
             progress(int(idx[-1]) + 1)
         # the next chunk sized from what this one held: its cache (past the
-        # seeded rows) and its candidate matrices, at most 4 times larger
-        seeded = idx.size + (0 if ref_raw is None else ref_raw.shape[0])
-        held = cache.nbytes * max(cache.size - seeded, 0) / max(cache.size, 1)
-        per_row = held / idx.size + 8 * 3 * d * (d + 16)
+        # source rows) and its candidate matrices, at most 4 times larger
+        entries = 1.25 * (cache.size - idx.size) / idx.size + 1
+        per_row = 8 * (entries * (d + n_out + 2) + 3 * d * (d + 16))
         size = min(4 * size, chunk_rows(n - start, d, n_out, per_row=per_row))
     return Z_cf, achieved, n_evaluations

@@ -138,8 +138,9 @@ class OutputCache:
     one can differ in the last bit.
     """
 
-    def __init__(self, regression):
+    def __init__(self, regression, capacity=1024):
         self.regression = regression
+        self.capacity = int(max(capacity, 1))  # rows allocated at first
         self.keys = np.zeros(0, dtype=np.uint64)  # sorted hashes
         self.where = np.zeros(0, dtype=np.intp)  # position of each in Z, raw
         self.Z = None
@@ -166,15 +167,14 @@ class OutputCache:
     def _store(self, Z, raw):
         m = Z.shape[0]
         if self.Z is None:
-            self.Z = np.empty((max(m, 1024), Z.shape[1]))
-            self.raw = np.empty((max(m, 1024),) + raw.shape[1:])
+            self.Z = np.empty((max(m, self.capacity), Z.shape[1]))
+            self.raw = np.empty((max(m, self.capacity),) + raw.shape[1:])
         if self.size + m > self.Z.shape[0]:
+            # realloc in place: large blocks move by remapping pages, so
+            # growing does not hold the old and the new copy at once
             cap = max(self.Z.shape[0] * 3 // 2, self.size + m)
-            for name in ("Z", "raw"):
-                old = getattr(self, name)
-                grown = np.empty((cap,) + old.shape[1:])
-                grown[: self.size] = old[: self.size]
-                setattr(self, name, grown)
+            self.Z.resize((cap,) + self.Z.shape[1:], refcheck=False)
+            self.raw.resize((cap,) + self.raw.shape[1:], refcheck=False)
         self.Z[self.size : self.size + m] = Z
         self.raw[self.size : self.size + m] = raw
         self.size += m
@@ -191,6 +191,16 @@ class OutputCache:
         at = np.searchsorted(self.keys, h[order], side="right")
         self.keys = np.insert(self.keys, at, h[order])
         self.where = np.insert(self.where, at, pos[order])
+
+    def add_known(self, Z, raw):
+        """Record known outputs of the rows of ``Z`` not in the cache yet."""
+        Z = np.ascontiguousarray(Z, dtype=np.float64)
+        h = self._hash(Z)
+        pos = self._find(h)
+        new = pos < 0
+        new[~new] = np.any(self.Z[pos[~new]] != Z[~new], axis=1)
+        if new.any():
+            self.seed(Z[new], np.asarray(raw)[new], h[new])
 
     def _find(self, h):
         """Position in ``Z`` of the last row stored under each hash (-1: none)."""
@@ -363,7 +373,6 @@ class SearchContext:
         if self.ref_output is None:
             X_ref = self.search.X_ref_
             self.ref_output = raw_output(self.oracle, X_ref, self.goal.regression)
-            self.cache.seed(X_ref, self.ref_output)
         return self.ref_output
 
     def reference_index(self):

@@ -90,6 +90,9 @@ def nearest_anchors(ctx, k, rows=None):
             found = np.concatenate([found, np.repeat(found[:, -1:], k - kk, 1)], 1)
         anchors[queries] = X_ref[candidates[best]]
         ok[queries] = found
+        # the chosen rows' outputs are known: their evaluation costs nothing
+        chosen = np.unique(candidates[best])
+        ctx.cache.add_known(X_ref[chosen], raw[chosen])
     flat_rows = np.repeat(rows, k)
     flat = anchors.reshape(-1, ctx.d)
     ctx.project(flat, flat_rows)
