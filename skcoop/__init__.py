@@ -12,12 +12,14 @@ to the second as a labelled virtual instance.
 from ._cooperative import CooperativeDistillationEnsemble
 from ._members import EmptySiteWarning
 from ._regressor import CooperativeDistillationRegressor
+from ._strategy import CounterfactualDistiller
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CooperativeDistillationEnsemble",
     "CooperativeDistillationRegressor",
+    "CounterfactualDistiller",
     "EmptySiteWarning",
     "__version__",
 ]

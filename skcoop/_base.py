@@ -10,7 +10,7 @@ vote) live in ``_cooperative.py`` and ``_regressor.py``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -41,10 +41,9 @@ from sklearn.utils.validation import (
 
 from . import _members as mb
 from . import _persist
-from ._acceptance import accepted_rounds
-from ._context import FitContext, Member, Settings
+from ._context import FitContext, Member
 from ._learn import student_fit_params
-from ._rounds import cooperative_rounds, kd_rounds
+from ._strategy import COUNTERFACTUAL_CONSTRAINTS, make_strategy
 from ._validation import (
     check_frame_at_fit,
     check_frame_at_predict,
@@ -53,22 +52,6 @@ from ._validation import (
 )
 from .utils import fit_member, take, with_classes
 from .views import column_keys, resolve_columns
-
-# parameters of cooperative (counterfactual) distillation: with a KD
-# distiller they do not apply, and a value other than the default raises
-_COOPERATIVE_PARAMS = (
-    "alpha",
-    "pool",
-    "dedupe",
-    "virtual_weight",
-    "counterfactual",
-    "scope",
-    "expertise",
-    "oof_folds",
-    "prototype_k",
-    "min_distance",
-    "acceptance",
-)
 
 
 def _is_per_row(value, n_samples):
@@ -86,21 +69,8 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
 
     _parameter_constraints: dict = {
         "estimators": [list],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
+        **COUNTERFACTUAL_CONSTRAINTS,
         "n_rounds": [Interval(Integral, 0, None, closed="left")],
-        "pool": [StrOptions({"site", "union"})],
-        "scope": [StrOptions({"deficiency", "expertise"})],
-        "expertise": [StrOptions({"in_sample", "oof"})],
-        "oof_folds": [Interval(Integral, 2, None, closed="left")],
-        "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
-        "acceptance": [Interval(Real, 0, 0.5, closed="right"), None],
-        "min_distance": [Interval(Real, 0, None, closed="neither"), None],
-        "dedupe": ["boolean"],
-        "virtual_weight": [Interval(Real, 0, None, closed="neither")],
-        "counterfactual": [
-            StrOptions({"auto", "blackbox", "gradient", "bisection", "exact"}),
-            HasMethods(["fit", "generate"]),
-        ],
         "fill": [StrOptions({"mean", "median", "impute", "zero"})],
         "partition": [None, HasMethods(["split"])],
         "weights": ["array-like", None],
@@ -292,55 +262,35 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         """The task's judge of who is right on a row (set by each task)."""
         raise NotImplementedError
 
-    def _check_member_rows(self, names, rows, y):
+    def _check_member_rows(self, names, rows, y, strategy):
         """Checks of each member's own rows (k-nearest-neighbour members)."""
         templates = dict(zip(*mb.split_specs(self.estimators)[:2]))
         for name, r in zip(names, rows):
             check_member_neighbors(name, templates[name], len(r))
 
-    def _one_class_templates(self, templates, rows, y):
+    def _one_class_templates(self, templates, rows, y, strategy):
         """Templates of members whose rows hold one class (classifier only)."""
         return templates
 
-    def _settings(self):
-        """The distillation settings of this fit."""
-        return Settings(
-            alpha=self.alpha,
-            counterfactual=self.counterfactual,
-            scope=self.scope,
-            expertise=self.expertise,
-            oof_folds=self.oof_folds,
-            dedupe=self.dedupe,
-            virtual_weight=self.virtual_weight,
-            fill=self.fill,
-            prototype_k=self.prototype_k,
-            min_distance=self.min_distance,
-        )
+    def _strategy(self):
+        """The distillation strategy of this fit (the regressor: counterfactual).
 
-    def _check_distiller(self):
-        """A KD distiller: settings of counterfactual distillation must be unset."""
-        distiller = getattr(self, "distiller", "counterfactual")
-        if isinstance(distiller, str):
-            return None
+        ``distiller="counterfactual"`` is a ``CounterfactualDistiller`` built
+        from the ensemble's own settings; a strategy object holds its own,
+        and the ensemble's must then be left at their defaults.
+        """
         defaults = {
             name: p.default
             for name, p in inspect.signature(type(self).__init__).parameters.items()
         }
-        changed = [
-            name
-            for name in _COOPERATIVE_PARAMS
-            if name in defaults and getattr(self, name) != defaults[name]
-        ]
-        if changed:
-            raise ValueError(
-                f"{', '.join(f'{n}={getattr(self, n)!r}' for n in changed)} "
-                "only apply to cooperative (counterfactual) distillation, but "
-                f"distiller={distiller!r} was given. Leave them at their "
-                "defaults, or set distiller='counterfactual'."
-            )
-        return distiller
+        names = [name for name in COUNTERFACTUAL_CONSTRAINTS if name in defaults]
+        return make_strategy(
+            getattr(self, "distiller", "counterfactual"),
+            {name: getattr(self, name) for name in names},
+            defaults,
+        )
 
-    def _build_context(self, X, y, site, sample_weight, fit_params, rng):
+    def _build_context(self, X, y, site, sample_weight, fit_params, rng, strategy):
         """Validate members and sites; the frozen state of this fit."""
         names, templates, columns = self._validate_members()
         n = _num_samples(X)
@@ -354,9 +304,9 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
             ]
         cols = self._member_columns(X, columns)
         self._check_member_rows(
-            [names[m] for m in active], [rows[m] for m in active], y
+            [names[m] for m in active], [rows[m] for m in active], y, strategy
         )
-        templates = self._one_class_templates(templates, rows, y)
+        templates = self._one_class_templates(templates, rows, y, strategy)
         self._check_weights(names, active)
         params, weights_routed = self._route_params(names, sample_weight, fit_params)
         all_keys = column_keys(X, range(self.n_features_in_))
@@ -379,9 +329,9 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
             X=X,
             y=y,
             judge=self._make_judge(),
-            settings=self._settings(),
+            settings=strategy.settings(self.fill),
             classes=getattr(self, "classes_", None),
-            pool=self.pool,
+            pool=strategy.pool,
             weights_routed=weights_routed,
             sample_weight=sample_weight,
             sat_out=[names[m] for m in range(len(names)) if m not in active],
@@ -460,47 +410,27 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
 
     def _fit_cooperative(self, X, y, site, sample_weight, fit_params):
         """The whole fit after input validation: a driver over the steps."""
-        distiller = self._check_distiller()
+        strategy = self._strategy()
         rng = check_random_state(self.random_state)
-        ctx = self._build_context(X, y, site, sample_weight, fit_params, rng)
+        ctx = self._build_context(X, y, site, sample_weight, fit_params, rng, strategy)
         initial = self._fit_initial(ctx)
-        log = self._log if self.verbose else (lambda message: None)
-        message = self._fit_message(len(ctx.members))
-        accepted = None
-        if distiller is None and self.acceptance is not None:
-            students, virtual, report, bounds, accepted = accepted_rounds(
-                ctx,
-                initial,
-                rng,
-                self.n_rounds,
-                self.acceptance,
-                fit_initial=self._fit_initial,
-                n_jobs=self.n_jobs,
-                log=log,
-                message=message,
-            )
-        elif distiller is None:
-            students, virtual, report, bounds = cooperative_rounds(
-                ctx,
-                initial,
-                rng,
-                self.n_rounds,
-                n_jobs=self.n_jobs,
-                log=log,
-                message=message,
-                progress=bool(self.verbose),
-            )
-        else:
-            students = kd_rounds(
-                ctx, clone(distiller), initial, rng, self.n_rounds, log=log
-            )
-            virtual, report, bounds = [None] * len(initial), [], None
-        students = mb.unwrap_one_class(ctx.names, students)
-        self._set_fitted(ctx, initial, students, virtual, report, bounds)
+        done = strategy.rounds(
+            ctx,
+            initial,
+            rng,
+            self.n_rounds,
+            fit_initial=self._fit_initial,
+            n_jobs=self.n_jobs,
+            log=self._log if self.verbose else (lambda message: None),
+            message=self._fit_message(len(ctx.members)),
+            progress=bool(self.verbose),
+        )
+        students = mb.unwrap_one_class(ctx.names, done.students)
+        self._set_fitted(ctx, initial, students, done.virtual, done.report, done.bounds)
         self.acceptance_ = None
-        if accepted is not None:
+        if done.accepted is not None:
             self.acceptance_ = {
-                key: np.asarray([entry[key] for entry in accepted])
+                key: np.asarray([entry[key] for entry in done.accepted])
                 for key in (
                     "member",
                     "alone",

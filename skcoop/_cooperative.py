@@ -22,6 +22,7 @@ from . import _members as mb
 from ._base import _BaseCooperative
 from ._context import SHARED_DOCS
 from ._judge import ClassJudge
+from ._strategy import CounterfactualDistiller
 from ._validation import check_label_types, check_member_kind
 from .utils import Substitution, aligned_proba
 
@@ -82,7 +83,11 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         Voting weight of each member (members that sit a fit out drop theirs).
     distiller : "counterfactual" or distillation strategy, default="counterfactual"
         How members learn from one another. ``"counterfactual"``: cooperative
-        distillation, as above. A strategy from :mod:`skcoop.distill`
+        distillation, as above, with the ensemble's settings;
+        :class:`~skcoop.CounterfactualDistiller` is the same strategy holding
+        its settings itself (grid-searchable as ``distiller__alpha``; the
+        ensemble's must then stay at their defaults). A strategy from
+        :mod:`skcoop.distill`
         (:class:`~skcoop.distill.SoftTargetDistiller` for vanilla KD,
         :class:`~skcoop.distill.MutualLearningDistiller`,
         :class:`~skcoop.distill.PartitionedDistiller`) replaces it: each
@@ -92,8 +97,9 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         over ``distiller`` itself compares strategies ("tuned KD"). The
         settings of cooperative distillation (``alpha``, ``pool``,
         ``scope``, ``expertise``, ``oof_folds``, ``dedupe``,
-        ``virtual_weight``, ``counterfactual``) do not apply to a KD
-        strategy: set to other than their defaults, they raise an error.
+        ``virtual_weight``, ``counterfactual``, ``prototype_k``,
+        ``min_distance``, ``acceptance``) do not apply to a KD strategy: set
+        to other than their defaults, they raise an error.
     counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search \
 object, default="auto"
@@ -196,7 +202,11 @@ object, default="auto"
     _parameter_constraints: dict = {
         **_BaseCooperative._parameter_constraints,
         "voting": [StrOptions({"soft", "hard"})],
-        "distiller": [StrOptions({"counterfactual"}), HasMethods(["distill"])],
+        "distiller": [
+            StrOptions({"counterfactual"}),
+            HasMethods(["distill"]),
+            CounterfactualDistiller,
+        ],
     }
 
     def __init__(
@@ -250,16 +260,16 @@ object, default="auto"
         check_member_kind(name, est, "classifier")
         mb.check_member_method(name, est, "predict_proba")
 
-    def _check_member_rows(self, names, rows, y):
-        super()._check_member_rows(names, rows, y)
-        if not isinstance(getattr(self, "distiller", "counterfactual"), str):
+    def _check_member_rows(self, names, rows, y, strategy):
+        super()._check_member_rows(names, rows, y, strategy)
+        if not strategy.one_class_students:
             # KD strategies teach every member as a teacher too
             for name, r in zip(names, rows):
                 mb.check_member_classes(name, y[r])
 
-    def _one_class_templates(self, templates, rows, y):
+    def _one_class_templates(self, templates, rows, y, strategy):
         """Members of one-class sites learn as students only (``OneClassMember``)."""
-        if not isinstance(getattr(self, "distiller", "counterfactual"), str):
+        if not strategy.one_class_students:
             return templates
         return mb.wrap_one_class(templates, rows, y, self.classes_)
 

@@ -18,7 +18,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from skcoop import CooperativeDistillationEnsemble, CooperativeDistillationRegressor
+from skcoop import (
+    CooperativeDistillationEnsemble,
+    CooperativeDistillationRegressor,
+    CounterfactualDistiller,
+)
 from skcoop.distill import (
     MutualLearningDistiller,
     PartitionedDistiller,
@@ -34,6 +38,7 @@ TRUSTED = [
     "skcoop.distill._strategies.SoftTargetDistiller",
     "skcoop.distill._strategies.PartitionedDistiller",
     "skcoop.distill._strategies.MutualLearningDistiller",
+    "skcoop._strategy.CounterfactualDistiller",
     "sklearn.utils._bunch.Bunch",
     "sklearn.tree._tree.Tree",
     "sklearn.compose._column_transformer._RemainderColsList",
@@ -158,6 +163,19 @@ def test_distillers_round_trip(distiller, frame):
         ).fit(X, y, site=np.arange(len(y)) % 2)
     loaded = _round_trip(ens, X)
     np.testing.assert_array_equal(loaded.predict_proba(X), ens.predict_proba(X))
+
+
+def test_counterfactual_distiller_round_trips():
+    X, y = _data(True)
+    ens = CooperativeDistillationEnsemble(
+        _classifier_members(False),
+        distiller=CounterfactualDistiller(alpha=0.3),
+        random_state=0,
+    ).fit(X, y, site=np.arange(len(y)) % 3)
+    loaded = _round_trip(ens, X)
+    assert loaded.get_params()["distiller__alpha"] == 0.3
+    np.testing.assert_array_equal(loaded.predict_proba(X), ens.predict_proba(X))
+    _assert_same_virtual(ens, loaded)
 
 
 def test_pickle_keeps_frames():
