@@ -273,7 +273,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         return templates
 
     def _strategy(self):
-        """The distillation strategy of this fit (the regressor: counterfactual).
+        """The distillation strategy of this fit.
 
         ``distiller="counterfactual"`` is a ``CounterfactualDistiller`` built
         from the ensemble's own settings; a strategy object holds its own,
@@ -285,7 +285,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         }
         names = [name for name in COUNTERFACTUAL_CONSTRAINTS if name in defaults]
         return make_strategy(
-            getattr(self, "distiller", "counterfactual"),
+            self.distiller,
             {name: getattr(self, name) for name in names},
             defaults,
         )

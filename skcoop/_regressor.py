@@ -19,6 +19,7 @@ from . import _members as mb
 from ._base import _BaseCooperative
 from ._context import SHARED_DOCS
 from ._judge import ToleranceJudge
+from ._strategy import CounterfactualDistiller
 from ._validation import check_member_kind
 from .utils import Substitution
 
@@ -69,6 +70,14 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
     {virtual_weight_param}
     weights : array-like of shape (n_estimators,), default=None
         Weight of each member in the mean prediction.
+    distiller : "counterfactual" or CounterfactualDistiller, \
+default="counterfactual"
+        How members learn from one another: cooperative distillation, with
+        the settings above (``"counterfactual"``) or with those of a
+        :class:`~skcoop.CounterfactualDistiller`, which are then
+        grid-searchable as ``distiller__alpha`` (the ensemble's must stay at
+        their defaults). The KD strategies of :mod:`skcoop.distill` are for
+        classifiers.
     counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search \
 object, default="auto"
@@ -134,6 +143,7 @@ object, default="auto"
         **_BaseCooperative._parameter_constraints,
         "tolerance": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "tolerance_quantile": [Interval(Real, 0, 1, closed="neither")],
+        "distiller": [StrOptions({"counterfactual"}), CounterfactualDistiller],
     }
 
     def __init__(
@@ -154,6 +164,7 @@ object, default="auto"
         dedupe=True,
         virtual_weight=1.0,
         weights=None,
+        distiller="counterfactual",
         counterfactual="auto",
         fill="mean",
         partition=None,
@@ -176,6 +187,7 @@ object, default="auto"
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
         self.weights = weights
+        self.distiller = distiller
         self.counterfactual = counterfactual
         self.fill = fill
         self.partition = partition
@@ -191,7 +203,7 @@ object, default="auto"
         """Searches that only classifiers can use are refused."""
         from .counterfactual import BisectionSearch
 
-        cf = self.counterfactual
+        cf = self._strategy().counterfactual
         if (isinstance(cf, str) and cf == "bisection") or type(cf) is BisectionSearch:
             raise ValueError(
                 "counterfactual='bisection' searches toward a confident row of "

@@ -12,14 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcoop import CooperativeDistillationEnsemble, CounterfactualDistiller
+from skcoop import (
+    CooperativeDistillationEnsemble,
+    CooperativeDistillationRegressor,
+    CounterfactualDistiller,
+)
 from skcoop.distill import SoftTargetDistiller
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -40,18 +45,22 @@ def _data():
     return X, y, np.arange(len(y)) % 2
 
 
-def _with_object(estimators, **kwargs):
-    """The ensemble with its counterfactual settings moved into the object."""
-    moved = {k: kwargs.pop(k) for k in SETTINGS if k in kwargs}
-    if "distiller" not in kwargs:
+def _with_object(cls):
+    """``cls`` with its counterfactual settings moved into the object."""
+
+    def make(estimators, **kwargs):
+        moved = {k: kwargs.pop(k) for k in SETTINGS if k in kwargs}
         kwargs["distiller"] = CounterfactualDistiller(**moved)
-    return CooperativeDistillationEnsemble(estimators, **kwargs)
+        return cls(estimators, **kwargs)
+
+    return make
 
 
-@pytest.mark.parametrize("kind", ["classifier", "mixed"])
+@pytest.mark.parametrize("kind", sorted(pinned.FITS))
 def test_pins_hold_with_the_strategy_object(kind, monkeypatch):
-    # the classifier's pins rebuilt with distiller=CounterfactualDistiller(...)
-    monkeypatch.setattr(pinned, "CooperativeDistillationEnsemble", _with_object)
+    # the pins rebuilt with distiller=CounterfactualDistiller(...)
+    for cls in (CooperativeDistillationEnsemble, CooperativeDistillationRegressor):
+        monkeypatch.setattr(pinned, cls.__name__, _with_object(cls))
     pinned.test_pinned_fit(kind)
 
 
@@ -121,6 +130,26 @@ def test_a_setting_on_the_ensemble_and_an_object_raises(param, value):
         ValueError, match=rf"{param}=.*set on the ensemble, but distiller=Counterf"
     ):
         ens.fit(X, y, site=site)
+
+
+def test_regressor_takes_the_object_and_refuses_its_bisection():
+    X, y = load_diabetes(return_X_y=True)
+    X, y, site = X[:120], y[:120], np.arange(120) % 2
+    members = [
+        ("ridge", Ridge()),
+        ("tree", DecisionTreeRegressor(max_depth=3, random_state=0)),
+    ]
+    reg = CooperativeDistillationRegressor(
+        members, distiller=CounterfactualDistiller(alpha=0.3), random_state=0
+    )
+    assert reg.get_params()["distiller__alpha"] == 0.3
+    held = reg.fit(X, y, site=site)
+    plain = CooperativeDistillationRegressor(members, alpha=0.3, random_state=0)
+    plain = plain.fit(X, y, site=site)
+    np.testing.assert_array_equal(held.predict(X), plain.predict(X))
+    reg.set_params(distiller__counterfactual="bisection")
+    with pytest.raises(ValueError, match="classification only"):
+        reg.fit(X, y, site=site)
 
 
 def test_the_objects_settings_are_validated():
