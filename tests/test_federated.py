@@ -260,29 +260,3 @@ def test_weights_round_trip_through_numpy():
     set_weights(other, w)
     for name, value in get_weights(other).items():
         np.testing.assert_array_equal(value, w[name])
-
-
-def test_batched_loading_fits_exactly_as_row_by_row(tiny):
-    # make_mlp_net hands skorch's DataLoader whole batches (BatchDataset): the
-    # same rows in the same order as skorch's Dataset, so the same fit
-    from skorch.dataset import Dataset
-    from torch.utils.data import default_collate
-
-    row_by_row = dict(
-        dataset=Dataset,
-        iterator_train__collate_fn=default_collate,
-        iterator_valid__collate_fn=default_collate,
-    )
-    X, y = tiny["X"][:200], tiny["y"][:200]
-    probas = []
-    for kwargs in ({}, row_by_row):
-        net = make_mlp_net(64, 10, max_epochs=3, random_state=0, **kwargs)
-        net.fit(X, y)
-        # the KD student's X is a SliceDict (rows + the teacher's targets)
-        student = make_mlp_net(64, 10, max_epochs=3, random_state=1, **kwargs)
-        kd = KDConsolidator([net], 10, student=student, random_state=0)
-        kd.fit(tiny["X_public"][:100])
-        probas.append((net.predict_proba(tiny["X_test"]), kd.predict_proba(X)))
-    assert make_mlp_net(4, 2).dataset.__name__ == "BatchDataset"
-    np.testing.assert_array_equal(probas[0][0], probas[1][0])
-    np.testing.assert_array_equal(probas[0][1], probas[1][1])

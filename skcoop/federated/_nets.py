@@ -1,9 +1,7 @@
 """The small torch model of the federated runs and its weights as numpy.
 
 torch is imported here, so this module loads only on use (see the package's
-``__getattr__``). The nets load their training rows a batch at a time
-(``BatchDataset``), which leaves the fit unchanged and cuts a third of
-its time on these small models.
+``__getattr__``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -12,40 +10,8 @@ from collections import OrderedDict
 
 import numpy as np
 import torch
-from scipy import sparse
-from skorch.dataset import Dataset
-from skorch.utils import multi_indexing
-from torch.utils.data import default_collate, default_convert
 
 __all__ = ["MLPModule", "get_weights", "make_mlp_net", "set_weights"]
-
-
-class BatchDataset(Dataset):
-    """skorch's ``Dataset`` that hands the ``DataLoader`` a whole batch at once.
-
-    The ``DataLoader`` calls ``__getitems__`` with a batch's row indices (the
-    same rows in the same order as row by row); the rows are taken with one
-    fancy index instead of one ``__getitem__`` and a collate per row, which
-    was a quarter of a small net's fit time. Pair it with
-    :func:`batch_passthrough` as the iterators' ``collate_fn``. The tensors
-    are equal to those of the row-by-row path, so the fit is unchanged.
-    """
-
-    def __getitems__(self, indices):
-        if self.X_is_ndframe or sparse.issparse(self.X):
-            return default_collate([self[i] for i in indices])
-        rows = np.asarray(indices)
-        Xb = multi_indexing(self.X, rows, self.X_indexing)
-        if self.y is None:
-            yb = torch.zeros((len(rows), 1))  # skorch's placeholder, per row
-        else:
-            yb = multi_indexing(self.y, rows, self.y_indexing)
-        return default_convert((Xb, yb))
-
-
-def batch_passthrough(batch):
-    """``collate_fn`` for :class:`BatchDataset`: the batch is already made."""
-    return batch
 
 
 class MLPModule(torch.nn.Module):
@@ -110,10 +76,7 @@ def make_mlp_net(
         Return a :class:`~skcoop.distill.KDNeuralNetClassifier` (a student
         trained with the KD loss) instead of a ``NeuralNetClassifier``.
     **kwargs
-        Passed to the skorch class (``temperature``, ``alpha`` for KD);
-        they override the defaults, among them ``dataset=BatchDataset``
-        with ``iterator_*__collate_fn=batch_passthrough`` (whole batches
-        per fetch, the same fit as skorch's row-by-row loading).
+        Passed to the skorch class (``temperature``, ``alpha`` for KD).
 
     Returns
     -------
@@ -132,7 +95,8 @@ def make_mlp_net(
     else:
         from skorch import NeuralNetClassifier as cls
 
-    params = dict(
+    net = cls(
+        MLPModule,
         module__n_features=n_features,
         module__n_classes=n_classes,
         module__hidden=hidden,
@@ -143,11 +107,8 @@ def make_mlp_net(
         batch_size=batch_size,
         train_split=None,
         verbose=0,
-        dataset=BatchDataset,
-        iterator_train__collate_fn=batch_passthrough,
-        iterator_valid__collate_fn=batch_passthrough,
+        **kwargs,
     )
-    net = cls(MLPModule, **dict(params, **kwargs))
     torch.manual_seed(random_state)
     return net.initialize()
 
