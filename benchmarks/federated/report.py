@@ -126,6 +126,13 @@ def plot_curves(df, out_dir):
     return names
 
 
+def _simulations(meta):
+    n = len(meta.get("parts", [])) or 1
+    return (
+        "one Flower simulation" if n == 1 else f"{n} Flower simulations (one a process)"
+    )
+
+
 def write(df, meta, out_dir):
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     plots = plot_curves(df, out_dir)
@@ -141,7 +148,7 @@ def write(df, meta, out_dir):
         "accuracy of the same MLP trained centrally on all clients' rows).",
         "",
         f"Wall time {meta['wall_s']:.0f} s: pre-training and consolidation "
-        f"{meta['prep_s']:.0f} s; one Flower simulation for all {meta['n_jobs']} FedAvg "
+        f"{meta['prep_s']:.0f} s; {_simulations(meta)} for all {meta['n_jobs']} FedAvg "
         f"runs {meta['simulation_total_s']:.0f} s: {meta['simulation_rounds']} rounds (each "
         "round packs every running job into one message per client; median round "
         f"{meta['simulation_median_round_s']:.2f} s) and {meta['simulation_fixed_s']:.0f} s "

@@ -1,7 +1,7 @@
 """Federated training with KD pre-consolidation on Flower (issue 15).
 
-    nice python benchmarks/federated/run.py --quick     # aims at 2 min on 2 cores
-                                                         # (255 s at load 12-18)
+    nice python benchmarks/federated/run.py --quick     # under 2 min on 2 cores
+                                                         # (101 s at load 4.5-5.5)
     nice python benchmarks/federated/run.py             # full: 5 seeds
 
 For each dataset (sklearn digits; a Fashion-MNIST subset when the Debian
@@ -393,7 +393,9 @@ def merge(folders, out_dir):
     ):
         meta[key] = sum(m[key] for m in metas)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report.write(pd.concat(frames, ignore_index=True), meta, out_dir)
+    df = pd.concat(frames, ignore_index=True)
+    df.to_csv(out_dir / "federated.csv", index=False)
+    report.write(df, meta, out_dir)
 
 
 if __name__ == "__main__":
