@@ -264,7 +264,8 @@ def run_child(kind, cfg, timeout):
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout}s"}
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1][:200]}
+        lines = done.stderr.strip().splitlines() or [f"exit {done.returncode}"]
+        return {"error": lines[-1][:200]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
