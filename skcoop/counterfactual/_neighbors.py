@@ -106,13 +106,39 @@ class ReferenceIndex:
         n_qualify = np.searchsorted(
             sorted_out, goal.upper, side="right"
         ) - np.searchsorted(sorted_out, goal.lower, side="left")
-        todo = np.flatnonzero(n_qualify >= k)
-        scan = np.flatnonzero(n_qualify < k)
-        tree = self.tree(key, candidates) if todo.size else None
+        ready = np.flatnonzero(n_qualify >= k)
+        scan = [np.flatnonzero(n_qualify < k)]
         Q = self.scaled(X)
+        # rows in bands of their threshold: a band's tree holds only the
+        # candidates that meet its lowest threshold (exact for its rows), so
+        # rows with a high threshold search few rows, not every candidate
+        order = ready[np.argsort(goal.lower[ready], kind="stable")]
+        for band in np.array_split(order, min(4, max(order.size, 1))):
+            if band.size == 0:
+                continue
+            keep = (out_c >= goal.lower[band].min()) & (out_c <= goal.upper[band].max())
+            if keep.sum() > 0.5 * size:
+                tree, members = self.tree(key, candidates), np.arange(size)
+            else:
+                members = np.flatnonzero(keep)
+                tree = KDTree(self.ref[candidates[members]], metric="manhattan")
+            scan.append(
+                self._query(tree, members, Q, band, k, out_c, lower, upper, best, ok)
+            )
+        scan = np.concatenate(scan)
+        if scan.size:
+            b, o = self._scan(goal, X, scan, k, out_c, candidates, regression)
+            best[scan], ok[scan] = b, o
+        return best, ok
+
+    def _query(self, tree, members, Q, todo, k, out_c, lower, upper, best, ok):
+        """Nearest qualifying candidates from a tree (in place); rows left over."""
+        size = members.size
+        scan = []
         want = min(size, 4 * k + 1)
         while todo.size:
             dist, ind = tree.query(Q[todo], k=want, sort_results=True)
+            ind = members[ind]
             out = out_c[ind]
             good = (out >= lower[todo]) & (out <= upper[todo]) & (dist > 1e-12)
             have = good.sum(axis=1)
@@ -126,16 +152,13 @@ class ReferenceIndex:
                 best[todo[row], : got.size] = got
                 ok[todo[row], : got.size] = True
             short = done & (have < k)
-            scan = np.concatenate([scan, todo[short]])
+            scan.append(todo[short])
             todo = todo[~done]
             if want >= size or want >= 4096:
-                scan = np.concatenate([scan, todo])
+                scan.append(todo)
                 break
             want = min(size, 8 * want)
-        if scan.size:
-            b, o = self._scan(goal, X, scan, k, out_c, candidates, regression)
-            best[scan], ok[scan] = b, o
-        return best, ok
+        return np.concatenate(scan) if scan else np.zeros(0, dtype=np.intp)
 
     def _scan(self, goal, X, rows, k, out_c, candidates, regression):
         """Anchors by a scan of every candidate, a block of rows at a time."""
