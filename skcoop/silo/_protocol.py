@@ -164,7 +164,7 @@ def teach(
     tolerance_quantile=0.5,
     trusted=None,
     received=None,
-    fill="mean",
+    fill="impute",
     dedupe=True,
 ):
     """Teach every peer from this site's own rows: the teacher's half of a round.
@@ -399,7 +399,7 @@ def learn(
     received,
     *,
     virtual_weight=1.0,
-    fill="mean",
+    fill="impute",
     dedupe=True,
     sample_weight=None,
     classes=None,
