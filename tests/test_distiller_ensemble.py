@@ -79,3 +79,34 @@ def test_invalid_distiller():
     X, y = load_iris(return_X_y=True)
     with pytest.raises(ValueError, match="distiller"):
         CooperativeDistillationEnsemble(_members(), distiller="kd").fit(X, y)
+
+
+@pytest.mark.parametrize("distiller", [SoftTargetDistiller(), PartitionedDistiller()])
+def test_kd_pipeline_student_weights_mean_repetition(distiller):
+    """A Pipeline student's scaler is weighted too: weights equal repeated rows.
+
+    With the weights on the last step only, the two fits differed by about
+    0.008 in probability.
+    """
+    X, y = load_iris(return_X_y=True)
+    w = np.random.RandomState(0).randint(0, 3, len(y))
+    site = np.arange(len(y)) % 2
+
+    def make():
+        return CooperativeDistillationEnsemble(
+            [
+                ("pipe", make_pipeline(StandardScaler(), LogisticRegression())),
+                ("nb", GaussianNB()),
+            ],
+            distiller=distiller,
+            random_state=0,
+        )
+
+    weighted = make().fit(X, y, site=site, sample_weight=w)
+    rows = np.repeat(np.arange(len(y)), w)
+    repeated = make().fit(X[rows], y[rows], site=site[rows])
+    np.testing.assert_allclose(
+        weighted.named_estimators_["pipe"].predict_proba(X),
+        repeated.named_estimators_["pipe"].predict_proba(X),
+        atol=1e-7,
+    )

@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import column_or_1d
 
-from ..utils import final_skorch_net, sample_weight_key
+from ..utils import final_skorch_net, sample_weight_key, weight_kwargs
 from ._losses import check_weight, soften
 from ._utils import as_float32, weighted_rows
 
@@ -358,7 +358,8 @@ def fit_soft_targets(
         X_rep, y_rep, w_rep = _replicate(
             X, y_index, soft_targets, weight, classes, sample_weight
         )
-        return estimator.fit(X_rep, y_rep, **{sw_key: w_rep})
+        # every step of a Pipeline that takes weights gets them (a scaler too)
+        return estimator.fit(X_rep, y_rep, **weight_kwargs(estimator, w_rep))
     X_new, y_new = _resample(
         X, y_index, soft_targets, weight, classes, sample_weight, rng
     )
