@@ -9,7 +9,29 @@ one model call however many instances they belong to.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import lru_cache
+
 import numpy as np
+
+
+@lru_cache(maxsize=64)
+def _multipliers(n_columns):
+    """Odd 64-bit multipliers, one per column, the same in every process."""
+    odd = np.random.default_rng(0).integers(0, 2**62, size=n_columns, dtype=np.uint64)
+    mult = odd * np.uint64(2) + np.uint64(1)
+    mult.setflags(write=False)
+    return mult
+
+
+def row_hash(Z):
+    """A 64-bit hash of each row's bits (float64, C-contiguous rows).
+
+    Equal rows get equal hashes; rows that differ in any bit (0.0 and -0.0
+    included) almost surely do not. Callers check equality on a match.
+    """
+    bits = Z.view(np.uint64)
+    return (bits * _multipliers(bits.shape[1])).sum(axis=1, dtype=np.uint64)
+
 
 _EPS = 1e-300  # probabilities are clipped to [_EPS, _ONE] before the logit
 _ONE = np.nextafter(1.0, 0.0)
@@ -146,7 +168,6 @@ class OutputCache:
         self.Z = None
         self.raw = None
         self.size = 0
-        self._mult = None
 
     @property
     def nbytes(self):
@@ -155,14 +176,6 @@ class OutputCache:
         if self.Z is not None:
             held += self.Z.nbytes + self.raw.nbytes
         return held
-
-    def _hash(self, Z):
-        bits = Z.view(np.uint64)
-        if self._mult is None or self._mult.size != bits.shape[1]:
-            rng = np.random.default_rng(0)
-            odd = rng.integers(0, 2**62, size=bits.shape[1], dtype=np.uint64)
-            self._mult = odd * np.uint64(2) + np.uint64(1)
-        return (bits * self._mult).sum(axis=1, dtype=np.uint64)
 
     def _store(self, Z, raw):
         m = Z.shape[0]
@@ -185,7 +198,7 @@ class OutputCache:
         Z = np.ascontiguousarray(Z, dtype=np.float64)
         if Z.shape[0] == 0:
             return
-        h = self._hash(Z) if h is None else h
+        h = row_hash(Z) if h is None else h
         pos = self._store(Z, np.asarray(raw, dtype=float))
         order = np.argsort(h, kind="stable")
         at = np.searchsorted(self.keys, h[order], side="right")
@@ -195,7 +208,7 @@ class OutputCache:
     def add_known(self, Z, raw):
         """Record known outputs of the rows of ``Z`` not in the cache yet."""
         Z = np.ascontiguousarray(Z, dtype=np.float64)
-        h = self._hash(Z)
+        h = row_hash(Z)
         pos = self._find(h)
         new = pos < 0
         new[~new] = np.any(self.Z[pos[~new]] != Z[~new], axis=1)
@@ -217,7 +230,7 @@ class OutputCache:
         Returns the outputs and the positions of the rows that were evaluated.
         """
         Z = np.ascontiguousarray(Z, dtype=np.float64)
-        h = self._hash(Z)
+        h = row_hash(Z)
         pos = self._find(h)
         hit = pos >= 0
         if hit.any():

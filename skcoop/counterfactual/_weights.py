@@ -16,6 +16,7 @@ from scipy.sparse import issparse
 from sklearn.utils.validation import _check_sample_weight, _num_samples
 
 from ..utils import feature_scale
+from ._goal import row_hash
 
 __all__ = []
 
@@ -122,9 +123,7 @@ def _first_of_each_row(X, y):
 def _row_groups(X):
     """A group per row, equal for equal rows: a 64-bit hash of the row's bits,
     checked for equality (rows sorted as a whole only on a collision)."""
-    bits = (X + 0.0).view(np.uint64)  # -0.0 and 0.0 are one value
-    odd = np.random.default_rng(0).integers(0, 2**62, size=X.shape[1], dtype=np.uint64)
-    h = (bits * (odd * np.uint64(2) + np.uint64(1))).sum(axis=1, dtype=np.uint64)
+    h = row_hash(X + 0.0)  # -0.0 and 0.0 are one value
     _, first, group = np.unique(h, return_index=True, return_inverse=True)
     group = group.reshape(-1)
     if np.array_equal(X[first][group], X, equal_nan=True):
