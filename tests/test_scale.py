@@ -345,3 +345,74 @@ def test_output_cache_finds_rows_by_their_bits():
     np.testing.assert_array_equal(out, [7.0, 1.0, 1.0])
     assert model.calls == [2, 2] and fresh.tolist() == [1, 2]
     assert cache.size == 4 and cache.nbytes >= 4 * (2 + 1 + 2) * 8
+
+
+def test_capped_trees_keep_anchors_qualifying(monkeypatch):
+    """Past the cap, anchors come from a sample of the qualifying rows."""
+    from skcoop.counterfactual import _neighbors
+    from skcoop.counterfactual._goal import Goal
+    from skcoop.counterfactual._neighbors import ReferenceIndex
+
+    sizes = []
+
+    class CountingTree(_neighbors.KDTree):
+        def __init__(self, data, *args, **kwargs):
+            sizes.append(len(data))
+            super().__init__(data, *args, **kwargs)
+
+    monkeypatch.setattr(_neighbors, "KDTree", CountingTree)
+    monkeypatch.setattr(_neighbors, "_MAX_TREE_ROWS", 50)
+    rng = np.random.default_rng(0)
+    X_ref = rng.normal(size=(600, 3))
+    out_c = rng.uniform(size=600)
+    X = rng.normal(size=(80, 3))
+    lower = np.concatenate([rng.uniform(0, 0.9, 77), [0.998, 0.999, 1.5]])
+    goal = Goal(
+        initial=np.zeros(80),
+        target=lower,
+        lower=lower,
+        upper=np.full(80, np.inf),
+        class_index=np.zeros(80, dtype=int),
+        classes=np.array([0]),
+    )
+    search = BisectionSearch(scale=np.ones(3)).fit(X_ref)
+    index = ReferenceIndex(search)
+    best, ok = index.anchors(goal, X, 3, out_c, np.arange(600), "all")
+    again = ReferenceIndex(search).anchors(goal, X, 3, out_c, np.arange(600), "all")
+    np.testing.assert_array_equal(best, again[0])  # a fixed sample
+    assert sizes and max(sizes) <= 50
+    n_qualify = (out_c[None, :] >= lower[:, None]).sum(axis=1)
+    # every row with three qualifying rows gets three, all qualifying
+    has = n_qualify >= 3
+    assert ok[has].all()
+    assert (out_c[best[has]] >= lower[has, None]).all()
+    # rare high thresholds are answered exactly: the scan keeps the top rows
+    dist = np.abs(X[:, None, :] - X_ref[None, :, :]).sum(axis=2)
+    for i in np.flatnonzero((n_qualify < 3) & (n_qualify > 0)):
+        qualify = np.flatnonzero(out_c >= lower[i])
+        want = qualify[np.argsort(dist[i, qualify])]
+        np.testing.assert_array_equal(best[i, : want.size], want)
+    np.testing.assert_array_equal(best[-1], np.argsort(-out_c)[:3])
+
+
+def test_capped_reference_rows_keep_the_search_close(problem, monkeypatch):
+    """A tenth of the reference rows in the trees: as valid, a little farther."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from skcoop.counterfactual import _neighbors
+
+    X, y, _ = problem
+    for model in [
+        RandomForestClassifier(20, random_state=0).fit(X, y),
+        KNeighborsClassifier().fit(X, y),
+    ]:
+        full = BlackBoxSearch().fit(X, y).generate(model, X[:120], y[:120])
+        with monkeypatch.context() as patch:
+            patch.setattr(_neighbors, "_MAX_TREE_ROWS", 40)
+            patch.setattr(_neighbors, "_MAX_SLOPE_ROWS", 100)
+            capped = BlackBoxSearch().fit(X, y).generate(model, X[:120], y[:120])
+        assert (capped.X != full.X).any()  # the cap is in force
+        assert capped.success.all() and full.success.all()
+        assert np.median(capped.distance) <= 1.35 * np.median(full.distance)
+        assert np.median(capped.n_evaluations) <= np.median(full.n_evaluations) + 5
