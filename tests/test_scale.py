@@ -416,3 +416,16 @@ def test_capped_reference_rows_keep_the_search_close(problem, monkeypatch):
         assert capped.success.all() and full.success.all()
         assert np.median(capped.distance) <= 1.35 * np.median(full.distance)
         assert np.median(capped.n_evaluations) <= np.median(full.n_evaluations) + 5
+
+
+def test_nearest_centre_is_the_euclidean_argmin_in_blocks():
+    from skcoop.counterfactual._neighbors import _nearest_centre
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(50, 4))
+    Q = rng.normal(size=(300, 4))
+    want = np.argmin(((Q[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_array_equal(_nearest_centre(Q, centres), want)
+    # blocks of a few rows (a tiny working memory) give the same answer
+    with config_context(working_memory=0.001):
+        np.testing.assert_array_equal(_nearest_centre(Q, centres), want)

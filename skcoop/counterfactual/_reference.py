@@ -132,8 +132,11 @@ def line_search(
 def reference_slopes(ctx, Z, rows):
     """Slopes of each row's score at ``Z`` from the reference rows' stored outputs."""
     goal = ctx.goal
-    raw = np.asarray(ctx.reference_output(), dtype=float)
-    scores = clipped_score(goal, raw.reshape(raw.shape[0], -1))
+
+    def scores():  # needed once per batch, when the local models are fitted
+        raw = np.asarray(ctx.reference_output(), dtype=float)
+        return clipped_score(goal, raw.reshape(raw.shape[0], -1))
+
     columns = np.zeros(rows.size, int) if goal.regression else goal.class_index[rows]
     return ctx.reference_index().slopes(scores, Z, columns)
 
