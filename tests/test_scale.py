@@ -272,8 +272,22 @@ def test_default_search_needs_few_evaluations(smooth_problem, name):
     assert fast.n_rows_evaluated == fast.n_evaluations.sum()
 
 
-def test_tree_anchors_are_the_nearest_qualifying_rows():
+def _threshold_goal(lower):
+    """A one-class goal: each row's output must reach its ``lower``."""
     from skcoop.counterfactual._goal import Goal
+
+    n = lower.size
+    return Goal(
+        initial=np.zeros(n),
+        target=lower,
+        lower=lower,
+        upper=np.full(n, np.inf),
+        class_index=np.zeros(n, dtype=int),
+        classes=np.array([0]),
+    )
+
+
+def test_tree_anchors_are_the_nearest_qualifying_rows():
     from skcoop.counterfactual._neighbors import ReferenceIndex
 
     rng = np.random.default_rng(0)
@@ -283,14 +297,7 @@ def test_tree_anchors_are_the_nearest_qualifying_rows():
     X[0] = X_ref[5]  # a copy of a reference row is never its own anchor
     # thresholds from easy to met by three rows only (the scan) or none
     lower = np.concatenate([rng.uniform(0, 0.99, 57), [0.995, 0.999, 1.5]])
-    goal = Goal(
-        initial=np.zeros(60),
-        target=lower,
-        lower=lower,
-        upper=np.full(60, np.inf),
-        class_index=np.zeros(60, dtype=int),
-        classes=np.array([0]),
-    )
+    goal = _threshold_goal(lower)
     search = BisectionSearch(scale=np.ones(3)).fit(X_ref)
     index = ReferenceIndex(search)
     candidates = np.arange(300)
@@ -350,7 +357,6 @@ def test_output_cache_finds_rows_by_their_bits():
 def test_capped_trees_keep_anchors_qualifying(monkeypatch):
     """Past the cap, anchors come from a sample of the qualifying rows."""
     from skcoop.counterfactual import _neighbors
-    from skcoop.counterfactual._goal import Goal
     from skcoop.counterfactual._neighbors import ReferenceIndex
 
     sizes = []
@@ -367,14 +373,7 @@ def test_capped_trees_keep_anchors_qualifying(monkeypatch):
     out_c = rng.uniform(size=600)
     X = rng.normal(size=(80, 3))
     lower = np.concatenate([rng.uniform(0, 0.9, 77), [0.998, 0.999, 1.5]])
-    goal = Goal(
-        initial=np.zeros(80),
-        target=lower,
-        lower=lower,
-        upper=np.full(80, np.inf),
-        class_index=np.zeros(80, dtype=int),
-        classes=np.array([0]),
-    )
+    goal = _threshold_goal(lower)
     search = BisectionSearch(scale=np.ones(3)).fit(X_ref)
     index = ReferenceIndex(search)
     best, ok = index.anchors(goal, X, 3, out_c, np.arange(600), "all")
