@@ -55,7 +55,8 @@ def reference_rows(X_ref, y_ref, sample_weight):
         )
         keep = np.flatnonzero(weight > 0)
     y_kept = None if y_ref is None else np.asarray(y_ref)[keep]
-    first, group = _first_of_each_row(_take(rows, keep), y_kept)
+    every = keep.size == n  # no copy of the rows when all are kept
+    first, group = _first_of_each_row(rows if every else _take(rows, keep), y_kept)
     if first.size == keep.size:  # every row once
         if weight is None:
             return X_ref, y_ref, None
@@ -126,7 +127,13 @@ def _row_groups(X):
     h = row_hash(X + 0.0)  # -0.0 and 0.0 are one value
     _, first, group = np.unique(h, return_index=True, return_inverse=True)
     group = group.reshape(-1)
-    if np.array_equal(X[first][group], X, equal_nan=True):
+    # equal hashes, equal rows? checked in blocks (no second copy of X)
+    rep = first[group]
+    step = max(1, (16 * 2**20) // (8 * max(X.shape[1], 1)))
+    if all(
+        np.array_equal(X[rep[i : i + step]], X[i : i + step], equal_nan=True)
+        for i in range(0, X.shape[0], step)
+    ):
         return group
     return np.unique(X, axis=0, return_inverse=True)[1].reshape(-1)
 

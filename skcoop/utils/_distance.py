@@ -92,8 +92,14 @@ def feature_scale(X):
     X = np.asarray(X, dtype=float)
     if X.shape[0] == 0:
         return np.ones(X.shape[1])
-    mad = 1.4826 * np.median(np.abs(X - np.median(X, axis=0)), axis=0)
-    std = X.std(axis=0)
+    # a column at a time: no temporary the size of X (a million rows)
+    mad = np.empty(X.shape[1])
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        deviation = np.abs(column - np.median(column))
+        mad[j] = 1.4826 * np.median(deviation)
+    # the std only where a MAD is 0 (binary, mostly constant columns)
+    std = X.std(axis=0) if not np.all(mad > 0) else np.ones(X.shape[1])
     return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
 
 
