@@ -428,3 +428,19 @@ def test_nearest_centre_is_the_euclidean_argmin_in_blocks():
     # blocks of a few rows (a tiny working memory) give the same answer
     with config_context(working_memory=0.001):
         np.testing.assert_array_equal(_nearest_centre(Q, centres), want)
+
+
+def test_row_groups_over_several_blocks():
+    """Equal rows share a group, distinct rows do not, across check blocks."""
+    from skcoop.counterfactual._weights import _row_groups
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 50, size=(1000, 7)).astype(float)
+    X = base[rng.integers(0, 1000, size=320_000)]  # > one 16 MB block at d=7
+    X[::1000, 0] = -0.0 * X[::1000, 0]  # -0.0 and 0.0 are one value
+    group = _row_groups(X)
+    _, want = np.unique(X + 0.0, axis=0, return_inverse=True)
+    want = want.reshape(-1)
+    # the same partition: a one-to-one map between the two labellings
+    pairs = np.unique(np.column_stack([group, want]), axis=0)
+    assert len(pairs) == len(np.unique(group)) == len(np.unique(want))
