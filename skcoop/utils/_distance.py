@@ -98,8 +98,10 @@ def feature_scale(X):
         column = X[:, j]
         deviation = np.abs(column - np.median(column))
         mad[j] = 1.4826 * np.median(deviation)
-    # the std only where a MAD is 0 (binary, mostly constant columns)
-    std = X.std(axis=0) if not np.all(mad > 0) else np.ones(X.shape[1])
+    if np.all(mad > 0):
+        return mad
+    # the std only where some MAD is 0 (binary, mostly constant columns)
+    std = X.std(axis=0)
     return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
 
 
