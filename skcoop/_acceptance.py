@@ -19,6 +19,7 @@ from sklearn.model_selection import train_test_split
 
 from ._rounds import cooperative_rounds, refit
 from .utils import take
+from .utils._stable import RTOL
 
 __all__ = []
 
@@ -116,7 +117,7 @@ def choose(judge, members, candidates, holdouts):
         alone, distilled = scores["alone"], scores["distilled"]
         if np.isnan(distilled) or np.isnan(alone):
             kept, why = "distilled", "no held-out row to judge on"
-        elif distilled >= alone:
+        elif distilled >= alone - RTOL * max(abs(alone), abs(distilled)):
             kept, why = "distilled", "distilled scored at least as well as alone"
         else:
             kept, why = "alone", "distillation lowered the held-out score"

@@ -25,6 +25,7 @@ from ._judge import ClassJudge
 from ._strategy import CounterfactualDistiller
 from ._validation import check_label_types, check_member_kind
 from .utils import Substitution, aligned_proba
+from .utils._stable import stable_argmax
 
 __all__ = ["CooperativeDistillationEnsemble"]
 
@@ -371,7 +372,7 @@ object, default="auto"
             proba = np.average(
                 self._collect_probas(X), axis=0, weights=self._vote_weights()
             )
-            return self.classes_[np.argmax(proba, axis=1)]
+            return self.classes_[stable_argmax(proba, scale=1.0)]
         votes = np.asarray(
             self._member_outputs(X, lambda est, Xm: self._le.transform(est.predict(Xm)))
         ).T
@@ -380,4 +381,4 @@ object, default="auto"
         counts = np.zeros((votes.shape[0], len(self.classes_)))
         for m in range(votes.shape[1]):
             counts[np.arange(votes.shape[0]), votes[:, m]] += w[m]
-        return self.classes_[np.argmax(counts, axis=1)]
+        return self.classes_[stable_argmax(counts)]

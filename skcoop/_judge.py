@@ -12,6 +12,7 @@ member right when its error is within the teacher's tolerance.
 import numpy as np
 
 from .utils import aligned_proba
+from .utils._stable import RTOL, stable_argmax
 
 __all__ = []
 
@@ -20,7 +21,9 @@ def weighted_quantile(values, q, weights=None):
     """Smallest value whose weighted share of values at or below it reaches ``q``.
 
     The inverted-CDF quantile: with integer weights it equals the plain
-    quantile of the values repeated by their weights.
+    quantile of the values repeated by their weights. A cumulative weight
+    that reaches ``q`` in exact arithmetic reaches it whatever order the
+    weights were summed in (a margin of ``RTOL`` of the total).
 
     Examples
     --------
@@ -36,7 +39,7 @@ def weighted_quantile(values, q, weights=None):
     weights = np.ones_like(values) if weights is None else np.asarray(weights, float)
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(weights[order])
-    idx = np.searchsorted(cum, q * cum[-1], side="left")
+    idx = np.searchsorted(cum, q * cum[-1] - RTOL * cum[-1], side="left")
     return float(values[order][min(idx, len(values) - 1)])
 
 
@@ -55,8 +58,12 @@ class ClassJudge:
         self.classes = np.asarray(classes)
 
     def predict(self, model, X):
-        """Class positions the model predicts on ``X`` (aligned to ``classes``)."""
-        return np.argmax(aligned_proba(model, X, self.classes), axis=1)
+        """Class positions the model predicts on ``X`` (aligned to ``classes``).
+
+        Classes whose probabilities tie within ``RTOL`` go to the first one,
+        so that the last bits of a probability never decide right or wrong.
+        """
+        return stable_argmax(aligned_proba(model, X, self.classes), scale=1.0)
 
     def errors(self, model, X, y):
         """0 where the model is right, 1 where it is wrong."""
@@ -106,13 +113,21 @@ class ToleranceJudge:
         return np.abs(self.predict(model, X) - np.asarray(y, dtype=float))
 
     def bound(self, errors, sample_weight=None):
-        """The teacher's tolerance, from its own errors on its own rows."""
+        """The teacher's tolerance, from its own errors on its own rows.
+
+        The quantile is one of the errors, so rows meet it exactly: the bound
+        carries a margin of ``RTOL`` of the errors' scale, and an error equal
+        to it in exact arithmetic is within it whatever its last bits.
+        """
         if self.tolerance != "auto":
-            return float(self.tolerance)
-        return weighted_quantile(errors, self.quantile, sample_weight)
+            return float(self.tolerance) * (1.0 + RTOL)
+        errors = np.asarray(errors, dtype=float)
+        q = weighted_quantile(errors, self.quantile, sample_weight)
+        scale = float(np.abs(errors).max()) if errors.size else 0.0
+        return q + RTOL * max(abs(q), scale)
 
     def right(self, errors, bound):
-        """Whether each error is within ``bound``."""
+        """Whether each error is within ``bound`` (which carries the margin)."""
         return np.asarray(errors) <= bound
 
     def groups(self, y):

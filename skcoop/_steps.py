@@ -10,6 +10,8 @@ teaching scope, and the deduplication of virtual rows. The per-site steps of
 
 import numpy as np
 
+from .utils._stable import snap
+
 __all__ = []
 
 
@@ -110,6 +112,12 @@ def teaching_sets(expert, right, teacher, scope="deficiency"):
 def first_occurrence(X, y):
     """Mask keeping the first of each group of identical (row, label) pairs.
 
+    Numbers are compared on a grid of ``2**-30`` of their column's scale
+    (:func:`skcoop.utils._stable.snap`): the same source row searched twice
+    in one batch can come out a few ulps apart (a model's output on a row
+    moves by an ulp with the other rows of its batch), and those two are
+    one row.
+
     Parameters
     ----------
     X : ndarray or DataFrame of shape (n_samples, n_features)
@@ -131,12 +139,17 @@ def first_occurrence(X, y):
         return np.zeros(0, dtype=bool)
     if hasattr(X, "iloc"):
         frame = X.reset_index(drop=True).copy()
+        for name in frame.columns:
+            if frame[name].dtype.kind == "f":
+                frame[name] = _snap_column(frame[name].to_numpy())
         frame["__skcoop_label__"] = np.asarray(y)
         return ~frame.duplicated(keep="first").to_numpy()
     X = np.asarray(X)
     _, codes = np.unique(np.asarray(y), return_inverse=True)
     if X.dtype.kind in "fiub":
-        key = np.column_stack([X.astype(float), codes.astype(float)])
+        numbers = X.astype(float)
+        columns = [_snap_column(numbers[:, j]) for j in range(numbers.shape[1])]
+        key = np.column_stack([*columns, codes.astype(float)])
         _, first = np.unique(key, axis=0, return_index=True)
     else:
         seen = {}
@@ -146,3 +159,10 @@ def first_occurrence(X, y):
     keep = np.zeros(n, dtype=bool)
     keep[first] = True
     return keep
+
+
+def _snap_column(values):
+    """A column's numbers on a grid of ``2**-30`` of its scale (NaN kept)."""
+    finite = np.isfinite(values)
+    scale = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+    return np.where(finite, snap(np.where(finite, values, 0.0), scale), values)

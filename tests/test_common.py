@@ -25,14 +25,6 @@ from skcoop.distill import (
 
 SW = "check_sample_weight_equivalence_on_dense_data"
 
-KD_TREE_REASON = (
-    "A KD student learns soft targets as replicated rows weighted by the "
-    "teacher's probabilities; a weight is a repetition there, but a decision "
-    "tree student breaks ties between equally good splits (15 rows, 30 "
-    "features: many) on sums of such weights, which differ in the last bit "
-    "between 3 * w and w + w + w and between the teachers' lbfgs fits on "
-    "weighted and repeated rows (1e-15), so a different split wins."
-)
 SGD_REASON = (
     "SGDClassifier: sample_weight is not equivalent to repeating rows (the "
     "same expected failure as in scikit-learn's own checks)."
@@ -125,8 +117,6 @@ def _expected_failed_checks(est):
             "check_sample_weights_not_overwritten": KNN_REASON,
             "check_classifiers_one_label_sample_weights": KNN_REASON,
         }
-    if not isinstance(distiller, str) and "DecisionTreeClassifier" in names:
-        return {SW: KD_TREE_REASON}
     if not isinstance(distiller, str) and "SGDClassifier" in names:
         return {SW: SGD_REASON}
     return {}

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import is_regressor
 
 from ..utils import import_optional, is_torch_model
+from ..utils._stable import stable_argmax
 
 __all__ = [
     "TorchModel",
@@ -203,7 +204,7 @@ class TorchModel:
         out = self._numpy(Z)
         if self.regression:
             return out
-        return self.classes_[out.argmax(axis=1)]
+        return self.classes_[stable_argmax(out, scale=1.0)]
 
 
 def check_raw_model(model, tabular):

@@ -11,6 +11,7 @@ that no teacher gets right keeps its hard label.
 import numpy as np
 from sklearn.utils.validation import column_or_1d
 
+from ..utils._stable import stable_argmax
 from ._losses import soften
 
 __all__ = ["qualified_soft_targets", "qualified_teacher_mask"]
@@ -44,7 +45,8 @@ def qualified_teacher_mask(proba_list, y, classes):
     -------
     mask : ndarray of shape (n_members, n_samples), dtype=bool
         ``mask[i, r]`` is True when member ``i``'s most probable class for row
-        ``r`` is ``y[r]`` (ties go to the first class in ``classes``).
+        ``r`` is ``y[r]`` (ties within ``1e-9`` go to the first class in
+        ``classes``, whatever the last bits).
 
     Examples
     --------
@@ -64,7 +66,7 @@ def qualified_teacher_mask(proba_list, y, classes):
             f"proba_list must have one row per label of y ({len(y)}). Got "
             f"{P.shape[1]} rows instead."
         )
-    return classes[P.argmax(axis=2)] == y[None, :]
+    return classes[stable_argmax(P, axis=2, scale=1.0)] == y[None, :]
 
 
 def qualified_soft_targets(proba_list, y, classes, temperature=1.0, mask=None):

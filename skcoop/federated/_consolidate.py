@@ -31,6 +31,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..distill import fit_soft_targets, soften
+from ..utils._stable import stable_argmax
 
 __all__ = [
     "CooperativeConsolidator",
@@ -289,7 +290,7 @@ class KDConsolidator(ClassifierMixin, BaseEstimator):
         )
         proba = teacher_proba(self.teachers, X, self.n_classes, self.teacher_weights)
         if y is None:
-            y_index = proba.argmax(axis=1)
+            y_index = stable_argmax(proba, scale=1.0)
         else:
             y_index = np.asarray(y).astype(np.int64)
             if len(y_index) != len(X) or not np.all(
@@ -335,7 +336,7 @@ class KDConsolidator(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The consolidated student's predicted class indices."""
-        return self.predict_proba(X).argmax(axis=1)
+        return stable_argmax(self.predict_proba(X), scale=1.0)
 
 
 class CooperativeConsolidator(ClassifierMixin, BaseEstimator):
@@ -475,4 +476,4 @@ class CooperativeConsolidator(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The consolidated student's predicted class indices."""
-        return self.predict_proba(X).argmax(axis=1)
+        return stable_argmax(self.predict_proba(X), scale=1.0)

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.multiclass import type_of_target
 
 from ..utils import is_frame
+from ..utils._stable import at_most
 from ._prototype import neighbourhood_mean, restore_dtypes
 from ._space import _Space
 
@@ -245,7 +246,7 @@ def guard_release(
                 goal = y_out[check] if target is None else target[check]
                 if target is not None and prototype_k is not None:
                     goal = y_out[check]
-                bad = np.abs(pred.astype(float) - goal.astype(float)) > tolerance
+                bad = ~at_most(np.abs(pred.astype(float) - goal.astype(float)), tolerance)
             else:
                 bad = pred != y_out[check]
             dropped["misclassified"] += int(bad.sum())
