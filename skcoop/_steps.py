@@ -10,7 +10,7 @@ teaching scope, and the deduplication of virtual rows. The per-site steps of
 
 import numpy as np
 
-from .utils._stable import snap
+from .utils._stable import snap_columns
 
 __all__ = []
 
@@ -138,18 +138,13 @@ def first_occurrence(X, y):
     if n == 0:
         return np.zeros(0, dtype=bool)
     if hasattr(X, "iloc"):
-        frame = X.reset_index(drop=True).copy()
-        for name in frame.columns:
-            if frame[name].dtype.kind == "f":
-                frame[name] = _snap_column(frame[name].to_numpy())
+        frame = snap_columns(X.reset_index(drop=True))
         frame["__skcoop_label__"] = np.asarray(y)
         return ~frame.duplicated(keep="first").to_numpy()
     X = np.asarray(X)
     _, codes = np.unique(np.asarray(y), return_inverse=True)
     if X.dtype.kind in "fiub":
-        numbers = X.astype(float)
-        columns = [_snap_column(numbers[:, j]) for j in range(numbers.shape[1])]
-        key = np.column_stack([*columns, codes.astype(float)])
+        key = np.column_stack([snap_columns(X), codes.astype(float)])
         _, first = np.unique(key, axis=0, return_index=True)
     else:
         seen = {}
@@ -160,9 +155,3 @@ def first_occurrence(X, y):
     keep[first] = True
     return keep
 
-
-def _snap_column(values):
-    """A column's numbers on a grid of ``2**-30`` of its scale (NaN kept)."""
-    finite = np.isfinite(values)
-    scale = float(np.abs(values[finite]).max()) if finite.any() else 0.0
-    return np.where(finite, snap(np.where(finite, values, 0.0), scale), values)
