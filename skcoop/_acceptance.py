@@ -18,8 +18,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ._rounds import cooperative_rounds, refit
-from .utils import take
-from .utils._stable import RTOL
+from .utils import RTOL, take
 
 __all__ = []
 

@@ -24,8 +24,7 @@ from ._context import SHARED_DOCS
 from ._judge import ClassJudge
 from ._strategy import CounterfactualDistiller
 from ._validation import check_label_types, check_member_kind
-from .utils import Substitution, aligned_proba
-from .utils._stable import stable_argmax
+from .utils import Substitution, aligned_proba, stable_argmax
 
 __all__ = ["CooperativeDistillationEnsemble"]
 

@@ -12,7 +12,7 @@ rows and a fit on weighted rows see the same folds.
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from .utils._stable import snap_columns
+from .utils import snap_columns
 
 __all__ = []
 
@@ -81,13 +81,8 @@ def _hash_labels(labels):
     import hashlib
 
     uniques, inverse = np.unique(labels.astype(str), return_inverse=True)
-    codes = np.array(
-        [
-            int.from_bytes(hashlib.blake2b(u.encode(), digest_size=8).digest(), "little")
-            for u in uniques
-        ],
-        dtype=np.uint64,
-    )
+    digests = [hashlib.blake2b(u.encode(), digest_size=8).digest() for u in uniques]
+    codes = np.array([int.from_bytes(d, "little") for d in digests], dtype=np.uint64)
     return _mix(codes[inverse.reshape(-1)])
 
 

@@ -11,8 +11,7 @@ member right when its error is within the teacher's tolerance.
 
 import numpy as np
 
-from .utils import aligned_proba
-from .utils._stable import RTOL, stable_argmax
+from .utils import RTOL, aligned_proba, at_most, stable_argmax
 
 __all__ = []
 
@@ -113,22 +112,20 @@ class ToleranceJudge:
         return np.abs(self.predict(model, X) - np.asarray(y, dtype=float))
 
     def bound(self, errors, sample_weight=None):
-        """The teacher's tolerance, from its own errors on its own rows.
-
-        The quantile is one of the errors, so rows meet it exactly: the bound
-        carries a margin of ``RTOL`` of the errors' scale, and an error equal
-        to it in exact arithmetic is within it whatever its last bits.
-        """
+        """The teacher's tolerance, from its own errors on its own rows."""
         if self.tolerance != "auto":
-            return float(self.tolerance) * (1.0 + RTOL)
-        errors = np.asarray(errors, dtype=float)
-        q = weighted_quantile(errors, self.quantile, sample_weight)
-        scale = float(np.abs(errors).max()) if errors.size else 0.0
-        return q + RTOL * max(abs(q), scale)
+            return float(self.tolerance)
+        return weighted_quantile(errors, self.quantile, sample_weight)
 
     def right(self, errors, bound):
-        """Whether each error is within ``bound`` (which carries the margin)."""
-        return np.asarray(errors) <= bound
+        """Whether each error is within ``bound``, with a margin of ``RTOL``.
+
+        The quantile is one of the errors, so rows meet it exactly: an error
+        equal to the bound in exact arithmetic is within it whatever its
+        last bits (:func:`skcoop.utils.at_most`, relative to the larger of
+        the bound and the errors).
+        """
+        return at_most(errors, bound)
 
     def groups(self, y):
         """Report groups of rows: all rows in one group."""

@@ -10,7 +10,7 @@ teaching scope, and the deduplication of virtual rows. The per-site steps of
 
 import numpy as np
 
-from .utils._stable import snap_columns
+from .utils import snap_columns
 
 __all__ = []
 

@@ -15,8 +15,7 @@ import time
 import numpy as np
 from sklearn.base import is_regressor
 
-from ..utils import import_optional, is_torch_model
-from ..utils._stable import stable_argmax
+from ..utils import import_optional, is_torch_model, stable_argmax
 
 __all__ = [
     "TorchModel",

@@ -11,7 +11,7 @@ that no teacher gets right keeps its hard label.
 import numpy as np
 from sklearn.utils.validation import column_or_1d
 
-from ..utils._stable import stable_argmax
+from ..utils import stable_argmax
 from ._losses import soften
 
 __all__ = ["qualified_soft_targets", "qualified_teacher_mask"]

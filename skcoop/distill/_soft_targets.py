@@ -25,8 +25,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import column_or_1d
 
-from ..utils import final_skorch_net, sample_weight_key, weight_kwargs
-from ..utils._stable import snap
+from ..utils import (
+    final_skorch_net,
+    sample_weight_key,
+    snap,
+    stable_argmax,
+    weight_kwargs,
+)
 from ._losses import check_weight, soften
 from ._utils import as_float32, weighted_rows
 
@@ -84,14 +89,19 @@ def _check_inputs(y, soft_targets, weight, classes, sample_weight=None):
 def _mixed_targets(y_index, soft_targets, weight):
     """``(1 - w) onehot(y) + w q``, shape (n_samples, n_classes).
 
-    Rounded to a grid of ``2**-30`` (:func:`skcoop.utils._stable.snap`): the
-    targets become weights a student sums, and a teacher's probabilities
-    differ in the last bits between CPUs and between a fit on weighted and
-    on repeated rows; on the grid they are equal, and their sums exact.
+    Rounded to a grid of ``2**-30`` (:func:`skcoop.utils.snap`): the targets
+    become weights a student sums, and a teacher's probabilities differ in
+    the last bits between CPUs and between a fit on weighted and on repeated
+    rows; on the grid they are equal, and their sums exact. Each row still
+    sums to 1 exactly: the rounding's remainder goes to its largest entry.
     """
     target = weight * soft_targets
-    target[np.arange(len(y_index)), y_index] += 1.0 - weight
-    return snap(target, scale=1.0)
+    rows = np.arange(len(y_index))
+    target[rows, y_index] += 1.0 - weight
+    target = snap(target, scale=1.0)
+    if target.size:
+        target[rows, stable_argmax(target)] += 1.0 - target.sum(axis=1)
+    return target
 
 
 def _replicate(X, y_index, soft_targets, weight, classes, sample_weight):

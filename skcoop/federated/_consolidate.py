@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..distill import fit_soft_targets, soften
-from ..utils._stable import stable_argmax
+from ..utils import stable_argmax
 
 __all__ = [
     "CooperativeConsolidator",

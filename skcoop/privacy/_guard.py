@@ -9,8 +9,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.multiclass import type_of_target
 
-from ..utils import is_frame
-from ..utils._stable import at_most
+from ..utils import at_most, is_frame
 from ._prototype import neighbourhood_mean, restore_dtypes
 from ._space import _Space
 
@@ -246,7 +245,8 @@ def guard_release(
                 goal = y_out[check] if target is None else target[check]
                 if target is not None and prototype_k is not None:
                     goal = y_out[check]
-                bad = ~at_most(np.abs(pred.astype(float) - goal.astype(float)), tolerance)
+                error = np.abs(pred.astype(float) - goal.astype(float))
+                bad = ~at_most(error, tolerance)
             else:
                 bad = pred != y_out[check]
             dropped["misclassified"] += int(bad.sum())

@@ -40,13 +40,16 @@ from ._estimators import (
 )
 from ._optional import import_optional, is_installed
 from ._progress import SearchProgress
+from ._stable import RTOL, at_most, snap, snap_columns, stable_argmax
 from ._warnings import warn_at_caller
 
 __all__ = [
+    "RTOL",
     "RowsLesson",
     "SearchProgress",
     "Substitution",
     "align_proba",
+    "at_most",
     "aligned_proba",
     "check_scale",
     "column_kind",
@@ -70,6 +73,9 @@ __all__ = [
     "mixed_rowwise",
     "needs_tabular",
     "sample_weight_key",
+    "snap",
+    "snap_columns",
+    "stable_argmax",
     "start_student",
     "starting_point",
     "take",
