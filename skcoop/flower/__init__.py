@@ -1,4 +1,4 @@
-"""Flower apps for skcoop (the ``flower`` extra: ``pip install skcoop[flower]``).
+"""Flower apps for skcoop (the ``flower`` extra: ``pip install -e ".[flower]"``).
 
 - :mod:`skcoop.flower.fedavg`: federated averaging through Flower's ``FedAvg``
   strategy and Message API, from a random, pre-trained or consolidated

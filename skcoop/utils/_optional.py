@@ -8,9 +8,13 @@ _EXTRAS = {
     "torch": "torch",
     "skorch": "torch",
     "matplotlib": "plot",
-    "pandas": "test",
+    "pandas": "pandas",
     "skops": "silo",
     "pyarrow": "silo",
+    "flwr": "flower",
+    "dask": "dask",
+    "distributed": "dask",
+    "tqdm": "progress",
 }
 
 
@@ -33,14 +37,24 @@ def import_optional(name, purpose=None):
     ------
     ImportError
         If the module is not installed, with the ``pip install`` command that
-        provides it.
+        provides it, run from the skcoop checkout.
+
+    Examples
+    --------
+    >>> import_optional("json").__name__
+    'json'
+    >>> import_optional("skops_not_there")
+    Traceback (most recent call last):
+    ...
+    ImportError: 'skops_not_there' is required but is not installed. ...
     """
     try:
         return importlib.import_module(name)
     except ImportError as exc:
         top = name.split(".")[0]
         extra = _EXTRAS.get(top)
-        fix = f"pip install 'skcoop[{extra}]'" if extra else f"pip install {top}"
+        # the form that works from a checkout of skcoop (doc/install.rst)
+        fix = f'pip install -e ".[{extra}]"' if extra else f"pip install {top}"
         what = f" for {purpose}" if purpose else ""
         raise ImportError(
             f"{top!r} is required{what} but is not installed. Install it with: {fix}"
