@@ -20,9 +20,9 @@ __all__ = []
 def row_hashes(X, y):
     """A content hash per (row, label) pair: equal pairs get equal hashes.
 
-    Float columns are hashed on a grid of ``2**-30`` of their scale
-    (:func:`skcoop.utils._stable.snap_columns`), so that rows a few ulps
-    apart share a fold. A DataFrame is hashed by pandas
+    Floats are hashed rounded to 30 significant bits
+    (:func:`skcoop.utils.snap_columns`), so that rows a few ulps apart share
+    a fold. A DataFrame is hashed by pandas
     (``hash_pandas_object``: mixed columns). A numeric array needs no pandas:
     its columns and a numeric label are hashed as pandas hashes them (the
     same hashes, so the same folds, with or without pandas installed);

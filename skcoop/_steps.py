@@ -112,8 +112,8 @@ def teaching_sets(expert, right, teacher, scope="deficiency"):
 def first_occurrence(X, y):
     """Mask keeping the first of each group of identical (row, label) pairs.
 
-    Numbers are compared on a grid of ``2**-30`` of their column's scale
-    (:func:`skcoop.utils._stable.snap`): the same source row searched twice
+    Floats are compared rounded to 30 significant bits
+    (:func:`skcoop.utils.snap_columns`): the same source row searched twice
     in one batch can come out a few ulps apart (a model's output on a row
     moves by an ulp with the other rows of its batch), and those two are
     one row.
