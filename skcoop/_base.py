@@ -168,7 +168,12 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
                     f"Member names must be non-empty strings. Got {name!r} instead."
                 )
         self._validate_names(names)
-        self._check_estimators_are_instances(ests)
+        for name, est in zip(names, ests):  # (not sklearn's private check: 1.7+)
+            if isinstance(est, type):
+                raise TypeError(
+                    f"Expected an estimator instance ({est.__name__}()) for member "
+                    f"{name!r}, got estimator class instead ({est.__name__})."
+                )
         for name, est in zip(names, ests):
             if isinstance(est, str) and est == "drop":
                 raise ValueError(

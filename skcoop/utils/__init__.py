@@ -44,7 +44,6 @@ from ._stable import RTOL, at_most, snap, snap_columns, stable_argmax
 from ._warnings import warn_at_caller
 
 __all__ = [
-    "RTOL",
     "RowsLesson",
     "SearchProgress",
     "Substitution",
