@@ -20,8 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
-from ._context import SHARED_DOCS
 from ._judge import ClassJudge
+from ._settings import SHARED_DOCS
 from ._strategy import CounterfactualDistiller
 from ._validation import check_label_types, check_member_kind
 from .utils import Substitution, aligned_proba, stable_argmax

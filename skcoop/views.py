@@ -345,9 +345,7 @@ class ColumnMapper(BaseEstimator):
         cols = self._columns(X, target, "fit")
         if len(next(iter(cols.values()))) == 0:
             raise ValueError("fit needs at least one of the target's own rows.")
-        self.dtypes_ = (
-            {c: X[c].dtype for c in target} if _is_dataframe(X) else None
-        )
+        self.dtypes_ = {c: X[c].dtype for c in target} if _is_dataframe(X) else None
         self.fill_values_ = {c: self._statistic(cols[c]) for c in self.missing_}
         self.estimators_ = {}
         predictors = [c for c in self.shared_ if _is_numeric(cols[c])]
@@ -403,8 +401,9 @@ class ColumnMapper(BaseEstimator):
             return self._to_frame(X, out, target)
         values = [out[c] for c in target]
         if all(_is_numeric(v) for v in values):
-            return np.column_stack([v.astype(float) if v.dtype.kind == "O" else v
-                                    for v in values])
+            return np.column_stack(
+                [v.astype(float) if v.dtype.kind == "O" else v for v in values]
+            )
         return np.column_stack([v.astype(object) for v in values])
 
     def _statistic(self, values):

@@ -11,7 +11,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skcoop import CooperativeDistillationEnsemble
 from skcoop._judge import ClassJudge, ToleranceJudge
-from skcoop._teach import out_of_fold_errors
+from skcoop._expertise import out_of_fold_errors
 from skcoop.distill import SoftTargetDistiller
 
 
