@@ -19,10 +19,11 @@ from ._records import KeptEntry, VirtualBatch
 from ._steps import first_occurrence
 from .utils import (
     RowsLesson,
+    checked_weight_kwargs,
     concat_rows,
+    is_per_row,
     is_pretrained,
     learn_lesson,
-    weight_kwargs,
     with_classes,
 )
 from .views import ColumnMapper, NoSharedColumnsWarning
@@ -136,12 +137,7 @@ def student_fit_params(
             [own, np.full(n_virtual, float(settings.virtual_weight))]
         )
     for key, val in params.items():
-        if (
-            n_virtual
-            and hasattr(val, "__len__")
-            and not isinstance(val, str)
-            and len(val) == n_own
-        ):
+        if n_virtual and is_per_row(val, n_own):
             raise ValueError(
                 f"Member {name!r} requests the per-row fit metadata {key!r}, "
                 "which virtual instances do not have. Only sample_weight can be "
@@ -160,15 +156,15 @@ def student_fit_params(
             )
         params["sample_weight"] = weights
         return params
-    kw = weight_kwargs(template, weights)
+    kw = checked_weight_kwargs(
+        template,
+        weights,
+        f"Member {name!r} ({type(template).__name__})",
+        "Use a member whose fit takes sample_weight, or pass no weights and "
+        "virtual_weight=1.",
+        given=" (user weights, or virtual_weight != 1)",
+    )
     if kw is None:
-        if not np.allclose(weights, weights[0]):
-            raise TypeError(
-                f"Member {name!r} ({type(template).__name__}) does not support "
-                "sample_weight, but unequal sample weights were given (user "
-                "weights, or virtual_weight != 1). Use a member whose fit takes "
-                "sample_weight, or pass no weights and virtual_weight=1."
-            )
         return params
     params.update(kw)
     return params

@@ -31,6 +31,7 @@ from ._estimators import (
     starting_point,
     weight_kwargs,
 )
+from ._estimators import checked_weight_kwargs as checked_weight_kwargs
 from ._estimators import concat_rows as concat_rows
 from ._estimators import final_skorch_net as final_skorch_net
 from ._estimators import fit_member as fit_member

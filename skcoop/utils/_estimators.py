@@ -262,6 +262,24 @@ def weight_kwargs(estimator, sample_weight):
     return {key: sample_weight for key in _weighted_steps(estimator, last=True)}
 
 
+def checked_weight_kwargs(estimator, sample_weight, who, fix, given=""):
+    """:func:`weight_kwargs`, or an error where unequal weights cannot be passed.
+
+    Returns None when the estimator takes no sample weight and the weights
+    are all equal (they change nothing then); raises a TypeError naming
+    ``who``, where the weights came from (``given``) and the ``fix`` when
+    they differ.
+    """
+    kw = weight_kwargs(estimator, sample_weight)
+    weights = np.asarray(sample_weight, dtype=float)
+    if kw is None and weights.size and not np.allclose(weights, weights[0]):
+        raise TypeError(
+            f"{who} does not support sample_weight, but unequal sample weights "
+            f"were given{given}. {fix}"
+        )
+    return kw
+
+
 def _weighted_steps(estimator, last):
     """Keys of the steps of ``estimator`` that take sample weights.
 
