@@ -12,7 +12,7 @@ def value_kind(series):
     """The kind of values a column holds: numeric, bool, category or string.
 
     What the input checks compare between fit and predict; not
-    :func:`skcoop.utils.column_kind`, which says how distances treat a
+    ``utils.column_kind``, which says how distances treat a
     column (``num``, ``bool`` or ``cat``: categories and strings alike).
 
     Examples

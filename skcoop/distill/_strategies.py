@@ -20,7 +20,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from ..utils import aligned_proba, is_fitted, learn_lesson, starting_point
+from ..utils import (
+    aligned_proba,
+    draw_seed,
+    is_fitted,
+    learn_lesson,
+    starting_point,
+)
 from ._lesson import SoftTargetLesson
 from ._losses import soften
 from ._mutual import check_mutual_params
@@ -249,7 +255,7 @@ class BaseDistiller(BaseEstimator):
         ]
 
     def _soft_lessons(self, X_parts, y_parts, sw_parts, classes, rng, targets):
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(targets))
+        seeds = draw_seed(rng, size=len(targets))
         return [
             SoftTargetLesson(
                 X_parts[j],
