@@ -9,6 +9,7 @@ API (each imported as ``name as name``).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._distance import check_frame_columns as check_frame_columns
 from ._distance import (
     check_scale,
     feature_scale,
