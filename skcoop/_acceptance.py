@@ -17,8 +17,10 @@ from dataclasses import replace
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._rounds import cooperative_rounds, refit
-from .utils import RTOL, take
+from ._context import QUIET
+from ._records import AcceptanceEntry
+from ._rounds import cooperative_rounds, fit_initial, refit
+from .utils import RTOL, draw_seed, is_per_row, take
 
 __all__ = []
 
@@ -50,7 +52,7 @@ def restrict(member, positions):
     n = len(member.y)
 
     def cut(value):
-        if hasattr(value, "__len__") and not isinstance(value, str) and len(value) == n:
+        if is_per_row(value, n):
             return (
                 take(value, positions)
                 if hasattr(value, "iloc")
@@ -102,7 +104,7 @@ def choose(judge, members, candidates, holdouts):
 
     Returns
     -------
-    report : list of dict
+    report : list of AcceptanceEntry
         Per member: its name, the score of each candidate, the one kept and
         why, and the number of held-out rows it was judged on.
     """
@@ -121,43 +123,32 @@ def choose(judge, members, candidates, holdouts):
         else:
             kept, why = "alone", "distillation lowered the held-out score"
         report.append(
-            {
-                "member": member.name,
-                "alone": alone,
-                "distilled": distilled,
-                "kept": kept,
-                "reason": why,
-                "n_holdout": n_holdout,
-            }
+            AcceptanceEntry(
+                member=member.name,
+                alone=alone,
+                distilled=distilled,
+                kept=kept,
+                reason=why,
+                n_holdout=n_holdout,
+            )
         )
     return report
 
 
-def accepted_rounds(
-    ctx,
-    initial,
-    rng,
-    n_rounds,
-    fraction,
-    *,
-    fit_initial,
-    n_jobs=None,
-    log=None,
-    message=None,
-):
+def accepted_rounds(ctx, initial, rng, n_rounds, fraction, *, n_jobs=None, log=QUIET):
     """Rounds on the sites' training rows, then the acceptance step.
 
     Each site holds out ``fraction`` of its rows; members fitted on the rest
-    (``fit_initial``) are distilled; each member keeps distillation only if
-    it scores at least as well as alone on every site's holdout pooled, and
-    is then refitted on all its own rows (``initial`` when it stays alone).
+    are distilled; each member keeps distillation only if it scores at least
+    as well as alone on every site's holdout pooled, and is then refitted on
+    all its own rows (``initial`` when it stays alone).
 
-    Returns what :func:`~skcoop._rounds.cooperative_rounds` returns, plus
-    the acceptance report of :func:`choose`.
+    Returns the :class:`~skcoop._records.Rounds` of
+    :func:`~skcoop._rounds.cooperative_rounds` on the training rows, with
+    the final students and virtual rows and the acceptance entries of
+    :func:`choose`.
     """
-    log = log or (lambda text: None)
-    message = message or (lambda name, n_rows, what, j: None)
-    seeds = rng.randint(np.iinfo(np.int32).max, size=len(ctx.members))
+    seeds = draw_seed(rng, size=len(ctx.members))
     stratify = ctx.judge.task == "classification"
     splits = [
         holdout_split(m, fraction, int(seed), stratify)
@@ -175,15 +166,9 @@ def accepted_rounds(
         members=tuple(restrict(m, tr) for m, (tr, _) in zip(ctx.members, splits)),
         sample_weight=weight,
     )
-    initial_train = fit_initial(train_ctx)
-    students, virtual, report, bounds = cooperative_rounds(
-        train_ctx,
-        initial_train,
-        rng,
-        n_rounds,
-        n_jobs=n_jobs,
-        log=log,
-        message=message,
+    initial_train = fit_initial(train_ctx, n_jobs, log)
+    done = cooperative_rounds(
+        train_ctx, initial_train, rng, n_rounds, n_jobs=n_jobs, log=log
     )
     holdouts = [
         (take(ctx.X, m.rows[out]), m.y[out]) for m, (_, out) in zip(ctx.members, splits)
@@ -191,24 +176,25 @@ def accepted_rounds(
     accepted = choose(
         ctx.judge,
         ctx.members,
-        {"alone": initial_train, "distilled": students},
+        {"alone": initial_train, "distilled": done.students},
         holdouts,
     )
+    virtual = list(done.virtual)
     redo = [
         j
         for j, entry in enumerate(accepted)
-        if entry["kept"] == "distilled" and virtual[j] is not None
+        if entry.kept == "distilled" and virtual[j] is not None
     ]
-    refitted = refit(ctx, virtual, redo, n_jobs, message)
+    refitted = refit(ctx, virtual, redo, n_jobs, log)
     final = list(initial)
     for j, est in zip(redo, refitted):
         final[j] = est
     for j, entry in enumerate(accepted):
         log(
-            f"acceptance: {entry['member']} keeps {entry['kept']} (alone "
-            f"{entry['alone']:.4f}, distilled {entry['distilled']:.4f} on "
-            f"{entry['n_holdout']} held-out rows)"
+            f"acceptance: {entry.member} keeps {entry.kept} (alone "
+            f"{entry.alone:.4f}, distilled {entry.distilled:.4f} on "
+            f"{entry.n_holdout} held-out rows)"
         )
-        if entry["kept"] == "alone":
+        if entry.kept == "alone":
             virtual[j] = None  # it learns from none of them
-    return final, virtual, report, bounds, accepted
+    return replace(done, students=final, virtual=virtual, accepted=tuple(accepted))

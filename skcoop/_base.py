@@ -9,7 +9,6 @@ vote) live in ``_cooperative.py`` and ``_regressor.py``.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import inspect
 from numbers import Integral
 
 import numpy as np
@@ -19,7 +18,6 @@ from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     InvalidParameterError,
-    StrOptions,
 )
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metadata_routing import (
@@ -30,7 +28,6 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_samples,
@@ -41,27 +38,19 @@ from sklearn.utils.validation import (
 
 from . import _members as mb
 from . import _persist
-from ._context import FitContext, Member
-from ._learn import student_fit_params
-from ._strategy import COUNTERFACTUAL_CONSTRAINTS, make_strategy
+from ._context import FitContext, FitLog, Member
+from ._records import VirtualBatch, acceptance_report, transfer_report
+from ._rounds import fit_initial
+from ._settings import STRATEGY, constraints
+from ._strategy import make_strategy
 from ._validation import (
     check_frame_at_fit,
     check_frame_at_predict,
     check_member_neighbors,
     check_vote_weights,
 )
-from .utils import fit_member, take, with_classes
+from .utils import draw_seed, is_per_row, renamed_error, take
 from .views import column_keys, resolve_columns
-
-
-def _is_per_row(value, n_samples):
-    """Whether a piece of fit metadata holds one value per row."""
-    return (
-        value is not None
-        and hasattr(value, "__len__")
-        and not isinstance(value, str)
-        and _num_samples(value) == n_samples
-    )
 
 
 class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
@@ -69,9 +58,9 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
 
     _parameter_constraints: dict = {
         "estimators": [list],
-        **COUNTERFACTUAL_CONSTRAINTS,
+        **constraints(STRATEGY),
         "n_rounds": [Interval(Integral, 0, None, closed="left")],
-        "fill": [StrOptions({"mean", "median", "impute", "zero"})],
+        **constraints(("fill",)),
         "partition": [None, HasMethods(["split"])],
         "weights": ["array-like", None],
         "n_jobs": [None, Integral],
@@ -219,22 +208,9 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         finite = "allow-nan" if self._allow_nan() else True
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=finite)
 
-    def _log(self, message, level=1):
-        if self.verbose >= level:
-            print(f"[{type(self).__name__}] {message}", flush=True)
-
-    def _fit_message(self, n_members):
-        """A function giving each member fit's progress line (None: silent)."""
-
-        def message(name, n_rows, what, idx):
-            if not self.verbose:
-                return None
-            return (
-                f"[{type(self).__name__}] ({idx + 1} of {n_members}) {what} "
-                f"member {name!r} on {n_rows} rows"
-            )
-
-        return message
+    def _fit_log(self):
+        """What this fit prints: a value the steps receive (never ``self``)."""
+        return FitLog(type(self).__name__, self.verbose)
 
     # ------------------------------------------------------------ routing
     def _route_params(self, names, sample_weight, fit_params):
@@ -258,7 +234,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
     @staticmethod
     def _slice_params(params, rows, n_samples):
         return {
-            key: _safe_indexing(val, rows) if _is_per_row(val, n_samples) else val
+            key: _safe_indexing(val, rows) if is_per_row(val, n_samples) else val
             for key, val in params.items()
         }
 
@@ -282,17 +258,11 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
 
         ``distiller="counterfactual"`` is a ``CounterfactualDistiller`` built
         from the ensemble's own settings; a strategy object holds its own,
-        and the ensemble's must then be left at their defaults.
+        and the ensemble's must then be left at their defaults (those of
+        ``_settings.SETTINGS``).
         """
-        defaults = {
-            name: p.default
-            for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        names = [name for name in COUNTERFACTUAL_CONSTRAINTS if name in defaults]
         return make_strategy(
-            self.distiller,
-            {name: getattr(self, name) for name in names},
-            defaults,
+            self.distiller, {name: getattr(self, name) for name in STRATEGY}
         )
 
     def _build_context(self, X, y, site, sample_weight, fit_params, rng, strategy):
@@ -342,35 +312,6 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
             sat_out=[names[m] for m in range(len(names)) if m not in active],
         )
 
-    def _fit_initial(self, ctx):
-        """Each member fitted on its own rows, from a clone."""
-        message = self._fit_message(len(ctx.members))
-        return Parallel(n_jobs=self.n_jobs)(
-            delayed(fit_member)(
-                self._clone_member(m.template),
-                m.X,
-                m.y,
-                m.name,
-                message=message(m.name, len(m.y), "Fitting", idx),
-                fit_params=student_fit_params(
-                    m.name,
-                    m.template,
-                    m.params,
-                    len(m.y),
-                    0,
-                    ctx.settings,
-                    ctx.weights_routed,
-                ),
-            )
-            for idx, m in enumerate(ctx.members)
-        )
-
-    def _clone_member(self, template):
-        """An unfitted copy of a member, told the ensemble's classes if a net."""
-        est = clone(template)
-        classes = getattr(self, "classes_", None)
-        return est if classes is None else with_classes(est, classes)
-
     def _partition(self, X, y, site, n_members, rng):
         """``site`` as given, else from a clone of ``partition`` (seeded)."""
         if site is not None or self.partition is None:
@@ -378,7 +319,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         partition = clone(self.partition)
         params = partition.get_params(deep=False)
         if "random_state" in params and params["random_state"] is None:
-            partition.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+            partition.set_params(random_state=draw_seed(rng))
         if "n_sites" in params and params["n_sites"] != n_members:
             raise ValueError(
                 f"partition has n_sites={params['n_sites']}, but there are "
@@ -418,75 +359,36 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         strategy = self._strategy()
         rng = check_random_state(self.random_state)
         ctx = self._build_context(X, y, site, sample_weight, fit_params, rng, strategy)
-        initial = self._fit_initial(ctx)
+        log = self._fit_log()
+        initial = fit_initial(ctx, self.n_jobs, log)
         done = strategy.rounds(
-            ctx,
-            initial,
-            rng,
-            self.n_rounds,
-            fit_initial=self._fit_initial,
-            n_jobs=self.n_jobs,
-            log=self._log if self.verbose else (lambda message: None),
-            message=self._fit_message(len(ctx.members)),
-            progress=bool(self.verbose),
+            ctx, initial, rng, self.n_rounds, n_jobs=self.n_jobs, log=log
         )
-        students = mb.unwrap_one_class(ctx.names, done.students)
-        self._set_fitted(ctx, initial, students, done.virtual, done.report, done.bounds)
-        self.acceptance_ = None
-        if done.accepted is not None:
-            self.acceptance_ = {
-                key: np.asarray([entry[key] for entry in done.accepted])
-                for key in (
-                    "member",
-                    "alone",
-                    "distilled",
-                    "kept",
-                    "reason",
-                    "n_holdout",
-                )
-            }
+        self._set_fitted(ctx, initial, done)
         return self
 
-    def _set_fitted(self, ctx, initial, students, virtual, report, bounds):
+    def _set_fitted(self, ctx, initial, done):
+        """The fitted attributes, from the fit's records (``done``: a Rounds)."""
         names = ctx.names
+        students = mb.unwrap_one_class(names, done.students)
         self.initial_estimators_ = list(initial)
         self.named_initial_estimators_ = Bunch(**dict(zip(names, initial)))
         self.estimators_ = list(students)
         self.named_estimators_ = Bunch(**dict(zip(names, students)))
-        self.virtual_instances_ = Bunch()
-        for m, v in zip(ctx.members, virtual):
-            if v is None:
-                v = {
-                    "X": take(m.X, np.zeros(0, dtype=int)),
-                    "y": np.zeros(0, dtype=m.y.dtype),
-                    "teacher": np.zeros(0, dtype=object),
-                    "source_index": np.zeros(0, dtype=int),
-                    "round": np.zeros(0, dtype=int),
-                }
-            self.virtual_instances_[m.name] = Bunch(**v)
-        keys = (
-            "round",
-            "teacher",
-            "student",
-            "class",
-            "qualifying",
-            "found",
-            "guarded",
-            "dropped",
-            "kept",
+        self.virtual_instances_ = Bunch(
+            **{
+                m.name: (
+                    VirtualBatch.empty(m.name, m.X, m.y.dtype) if v is None else v
+                ).to_bunch()
+                for m, v in zip(ctx.members, done.virtual)
+            }
         )
-        self.transfer_report_ = {
-            key: (
-                np.asarray([entry[key] for entry in report], dtype=object)
-                if key in ("teacher", "student", "class")
-                else np.asarray([entry[key] for entry in report], dtype=int)
-            )
-            for key in keys
-        }
+        self.transfer_report_ = transfer_report(done.report, done.kept)
+        self.acceptance_ = acceptance_report(done.accepted)
         self.sat_out_ = list(ctx.sat_out)
         self.member_columns_ = Bunch(**{m.name: m.columns for m in ctx.members})
         self.n_rows_ = Bunch(**{m.name: len(m.rows) for m in ctx.members})
-        self._set_task_fitted(ctx, initial, bounds)
+        self._set_task_fitted(ctx, initial, done.bounds)
 
     def _set_task_fitted(self, ctx, initial, bounds):
         """Task-specific fitted attributes (none by default)."""
@@ -503,8 +405,9 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
             try:
                 outputs.append(method(est, Xm))
             except Exception as exc:
-                raise type(exc)(
-                    f"Member {name!r} ({type(est).__name__}) failed to predict: {exc}"
+                raise renamed_error(
+                    exc,
+                    f"Member {name!r} ({type(est).__name__}) failed to predict: {exc}",
                 ) from exc
         return outputs
 

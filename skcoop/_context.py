@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._settings import Settings
+
 __all__ = []
 
 
@@ -59,26 +61,6 @@ class Member:
         if self.weight is None:
             return np.arange(len(self.y))
         return np.flatnonzero(np.asarray(self.weight) != 0)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How cooperative distillation teaches and learns.
-
-    The same object drives the in-process ensemble and the per-site steps of
-    :mod:`skcoop.silo`.
-    """
-
-    alpha: float = 0.5
-    counterfactual: object = "auto"
-    scope: str = "expertise"
-    expertise: str = "oof"
-    oof_folds: int = 3
-    dedupe: bool = True
-    virtual_weight: float = 1.0
-    fill: str = "impute"
-    prototype_k: object = None
-    min_distance: object = None
 
 
 @dataclass(frozen=True)
@@ -133,67 +115,42 @@ class FitContext:
         return np.flatnonzero(np.asarray(self.sample_weight) != 0)
 
 
-# Parameter and attribute docs the classifier and the regressor share, written
-# once and substituted into both docstrings (``skcoop.utils.Substitution``).
-DISTILLATION_PARAMS = """scope : {"expertise", "deficiency"}, default="expertise"
-        The rows a teacher teaches each student. ``"expertise"``: every row
-        of its own where it is right, so that a student also learns where it
-        already agrees; ``"deficiency"``: only the rows where the student is
-        wrong (the paper's ``R_{i->j}``). On sites that see the same classes
-        with a shifted mix (real silos), rows only where a student errs teach
-        it to flip its answer there and make members worse; see
-        :ref:`real_sites`.
-    expertise : {"oof", "in_sample"}, default="oof"
-        How a teacher's own correctness is judged on its rows: out-of-fold
-        predictions (``oof_folds``-fold cross-validation inside its site, so
-        that a teacher is not called right where it merely overfits), or its
-        predictions after fitting on them (the paper). Students are judged on
-        the teacher's rows, which they never saw. The paper's settings are
-        ``scope="deficiency", expertise="in_sample"``.
-    oof_folds : int >= 2, default=3
-        Folds of ``expertise="oof"``.
-    prototype_k : int, default=None
-        Release guard (see :func:`skcoop.privacy.guard_release`): release,
-        instead of each counterfactual, the mean of its ``k`` nearest rows of
-        the same class on the teacher's site (a class with fewer than ``k``
-        rows releases nothing). None: off.
-    min_distance : float, default=None
-        Release guard: move each released row toward its class's centroid
-        until it lies at least ``min_distance`` times the site's median
-        nearest-neighbour distance from every row of the teacher's site;
-        rows that cannot get there, or that the teacher then gets wrong,
-        are dropped. None: off. Guarded and dropped rows are counted in
-        ``transfer_report_``.
-    acceptance : float in (0, 0.5] or None, default=None
-        The acceptance step: each site holds out this fraction of its rows;
-        after the rounds, each member keeps distillation only if, distilled,
-        it scores at least as well as alone on every site's holdout pooled
-        (each site reports a score, never a row), and is then refitted on
-        all its own rows. ``acceptance_`` says what each member kept and
-        why. None: every member keeps distillation."""
-VIRTUAL_WEIGHT_PARAM = """virtual_weight : float > 0, default=1.0
-        Sample weight of virtual rows for members whose ``fit`` takes
-        ``sample_weight``."""
-FITTED_MEMBERS_ATTRS = """named_estimators_ : :class:`~sklearn.utils.Bunch`
-        The distilled members by name.
-    initial_estimators_ : list of estimators
-        The members fitted on their own rows, before distillation.
-    named_initial_estimators_ : :class:`~sklearn.utils.Bunch`
-        The same, by name."""
-FITTED_SITES_ATTRS = """acceptance_ : dict of ndarray or None
-        With ``acceptance``: per member, its pooled held-out score
-        ``alone`` and ``distilled`` (accuracy; minus the mean squared error
-        for regression), the candidate ``kept``, the ``reason`` and
-        ``n_holdout`` rows judged on. None without it.
-    sat_out_ : list of str
-        Members that owned no row in this fit.
-    member_columns_ : :class:`~sklearn.utils.Bunch`
-        Columns each member sees (None: all).
-    n_rows_ : :class:`~sklearn.utils.Bunch`
-        Rows each member owns."""
-SHARED_DOCS = {
-    "distillation_params": DISTILLATION_PARAMS,
-    "virtual_weight_param": VIRTUAL_WEIGHT_PARAM,
-    "fitted_members_attrs": FITTED_MEMBERS_ATTRS,
-    "fitted_sites_attrs": FITTED_SITES_ATTRS,
-}
+@dataclass(frozen=True)
+class FitLog:
+    """What a fit prints: a value the driver gives its steps.
+
+    ``log(message)`` prints one progress line, prefixed with the estimator's
+    class name, when ``verbose`` is on; :meth:`member_fit` gives a member
+    fit's line (None when quiet).
+
+    Attributes
+    ----------
+    owner : str
+        The estimator's class name.
+    verbose : int
+        The estimator's ``verbose``.
+    """
+
+    owner: str = ""
+    verbose: int = 0
+
+    def __call__(self, message, level=1):
+        if self.verbose >= level:
+            print(f"[{self.owner}] {message}", flush=True)
+
+    @property
+    def progress(self):
+        """Whether teachers show their searches' progress."""
+        return bool(self.verbose)
+
+    def member_fit(self, name, n_rows, what, idx, n_members):
+        """A member fit's progress line, or None when quiet."""
+        if not self.verbose:
+            return None
+        return (
+            f"[{self.owner}] ({idx + 1} of {n_members}) {what} "
+            f"member {name!r} on {n_rows} rows"
+        )
+
+
+QUIET = FitLog()  # a fit that prints nothing

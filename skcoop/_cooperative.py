@@ -20,8 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
-from ._context import SHARED_DOCS
 from ._judge import ClassJudge
+from ._settings import SHARED_DOCS
 from ._strategy import CounterfactualDistiller
 from ._validation import check_label_types, check_member_kind
 from .utils import Substitution, aligned_proba, stable_argmax
@@ -365,13 +365,11 @@ object, default="auto"
         y_pred : ndarray of shape (n_samples,)
             Predicted class labels.
         """
+        if self.voting == "soft":
+            proba = self.predict_proba(X)  # checks fitted, then X
+            return self.classes_[stable_argmax(proba, scale=1.0)]
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        if self.voting == "soft":
-            proba = np.average(
-                self._collect_probas(X), axis=0, weights=self._vote_weights()
-            )
-            return self.classes_[stable_argmax(proba, scale=1.0)]
         votes = np.asarray(
             self._member_outputs(X, lambda est, Xm: self._le.transform(est.predict(Xm)))
         ).T

@@ -15,13 +15,14 @@ import time
 import numpy as np
 from sklearn import datasets
 from sklearn.base import clone
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 from ._cooperative import CooperativeDistillationEnsemble
 from .partition import DirichletPartitioner
@@ -34,14 +35,27 @@ DATASETS = {
 }
 
 
+# the built-in learners, by name (the demo's, and the silo command line's)
+LEARNERS = {
+    "logreg": lambda seed: make_pipeline(
+        StandardScaler(), LogisticRegression(max_iter=1000)
+    ),
+    "forest": lambda seed: RandomForestClassifier(n_estimators=100, random_state=seed),
+    "knn": lambda seed: KNeighborsClassifier(),
+    "naive_bayes": lambda seed: GaussianNB(),
+    "tree": lambda seed: DecisionTreeClassifier(random_state=seed),
+    "ridge": lambda seed: make_pipeline(StandardScaler(), Ridge()),
+    "forest_regressor": lambda seed: RandomForestRegressor(
+        n_estimators=100, random_state=seed
+    ),
+    "knn_regressor": lambda seed: KNeighborsRegressor(),
+}
+DEMO_MEMBERS = ("logreg", "forest", "knn", "naive_bayes")
+
+
 def demo_members(random_state=0):
     """Four learners of different kinds, as ``(name, estimator)`` pairs."""
-    return [
-        ("logreg", make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))),
-        ("forest", RandomForestClassifier(n_estimators=100, random_state=random_state)),
-        ("knn", KNeighborsClassifier()),
-        ("naive_bayes", GaussianNB()),
-    ]
+    return [(name, LEARNERS[name](random_state)) for name in DEMO_MEMBERS]
 
 
 def run_demo(

@@ -15,21 +15,31 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
+from ._records import KeptEntry, VirtualBatch
 from ._steps import first_occurrence
 from .utils import (
     RowsLesson,
+    checked_weight_kwargs,
     concat_rows,
+    is_per_row,
     is_pretrained,
     learn_lesson,
-    take,
-    weight_kwargs,
     with_classes,
 )
 from .views import ColumnMapper, NoSharedColumnsWarning
 
 __all__ = []
 
-_VIRTUAL_KEYS = ("X", "y", "teacher", "source_index", "round")
+
+def column_mapper(from_keys, to_keys, fill, X_to):
+    """A :class:`~skcoop.views.ColumnMapper` fitted on the receiving side's rows.
+
+    Its warning that two members share no column is silenced: the teacher's
+    side warns once, naming the two members.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoSharedColumnsWarning)
+        return ColumnMapper(list(from_keys), list(to_keys), fill=fill).fit(X_to)
 
 
 def receive(lessons, student_keys, X_own, fill):
@@ -45,12 +55,7 @@ def receive(lessons, student_keys, X_own, fill):
             continue
         Xv = lesson.X
         if list(lesson.keys) != list(student_keys):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NoSharedColumnsWarning)
-                mapper = ColumnMapper(
-                    list(lesson.keys), list(student_keys), fill=fill
-                ).fit(X_own)
-            Xv = mapper.transform(Xv)
+            Xv = column_mapper(lesson.keys, student_keys, fill, X_own).transform(Xv)
         if (
             not hasattr(Xv, "iloc")
             and hasattr(X_own, "dtype")
@@ -58,17 +63,18 @@ def receive(lessons, student_keys, X_own, fill):
         ):
             Xv = np.asarray(Xv).astype(X_own.dtype)
         blocks.append(
-            {
-                "X": Xv,
-                "y": np.asarray(lesson.y),
-                "teacher": np.full(len(lesson.y), lesson.teacher, dtype=object),
-                "source_index": (
+            VirtualBatch(
+                student=lesson.student,
+                X=Xv,
+                y=np.asarray(lesson.y),
+                teacher=np.full(len(lesson.y), lesson.teacher, dtype=object),
+                source_index=(
                     np.full(len(lesson.y), -1)
                     if lesson.source is None
                     else np.asarray(lesson.source)
                 ),
-                "round": np.full(len(lesson.y), lesson.n_round),
-            }
+                round=np.full(len(lesson.y), lesson.n_round),
+            )
         )
     return blocks
 
@@ -76,42 +82,43 @@ def receive(lessons, student_keys, X_own, fill):
 def merge_virtual(previous, blocks, dedupe):
     """Append a round's virtual rows to a student's, dropping duplicates.
 
-    Rows kept in earlier rounds stay. Returns the merged store and the
-    number of rows it held before.
+    Rows kept in earlier rounds stay. Returns the merged
+    :class:`~skcoop._records.VirtualBatch` and the number of rows it held
+    before.
     """
-    n_old = 0 if previous is None else len(previous["y"])
+    n_old = 0 if previous is None else len(previous)
     if not blocks:
         return previous, n_old
-    old = [] if previous is None else [previous]
-    merged = {
-        key: (
-            concat_rows([b[key] for b in old + blocks])
-            if key == "X"
-            else np.concatenate([b[key] for b in old + blocks])
-        )
-        for key in _VIRTUAL_KEYS
-    }
+    merged = VirtualBatch.concat(([] if previous is None else [previous]) + blocks)
     if dedupe:
-        keep = first_occurrence(merged["X"], merged["y"])
+        keep = first_occurrence(merged.X, merged.y)
         keep[:n_old] = True
-        idx = np.flatnonzero(keep)
-        merged = {
-            key: take(val, idx) if key == "X" else val[idx]
-            for key, val in merged.items()
-        }
+        merged = merged.take(np.flatnonzero(keep))
     return merged, n_old
 
 
-def kept_counts(store, n_old, judge):
-    """Fresh rows kept per (teacher, report group)."""
+def kept_entries(store, n_old, judge, n_round):
+    """What the student kept of the fresh rows of ``store``, per teacher and group.
+
+    One :class:`~skcoop._records.KeptEntry` per teacher among the fresh
+    rows and report group (``judge.groups``).
+    """
     if store is None:
-        return {}
-    teachers = store["teacher"][n_old:]
-    counts = {}
-    for label, in_group in judge.groups(store["y"][n_old:]):
+        return []
+    teachers = store.teacher[n_old:]
+    entries = []
+    for label, in_group in judge.groups(store.y[n_old:]):
         for name in np.unique(teachers):
-            counts[(name, label)] = int(np.sum((teachers == name) & in_group))
-    return counts
+            entries.append(
+                KeptEntry(
+                    round=n_round,
+                    teacher=name,
+                    student=store.student,
+                    group=label,
+                    kept=int(np.sum((teachers == name) & in_group)),
+                )
+            )
+    return entries
 
 
 def student_fit_params(
@@ -130,12 +137,7 @@ def student_fit_params(
             [own, np.full(n_virtual, float(settings.virtual_weight))]
         )
     for key, val in params.items():
-        if (
-            n_virtual
-            and hasattr(val, "__len__")
-            and not isinstance(val, str)
-            and len(val) == n_own
-        ):
+        if n_virtual and is_per_row(val, n_own):
             raise ValueError(
                 f"Member {name!r} requests the per-row fit metadata {key!r}, "
                 "which virtual instances do not have. Only sample_weight can be "
@@ -154,15 +156,15 @@ def student_fit_params(
             )
         params["sample_weight"] = weights
         return params
-    kw = weight_kwargs(template, weights)
+    kw = checked_weight_kwargs(
+        template,
+        weights,
+        f"Member {name!r} ({type(template).__name__})",
+        "Use a member whose fit takes sample_weight, or pass no weights and "
+        "virtual_weight=1.",
+        given=" (user weights, or virtual_weight != 1)",
+    )
     if kw is None:
-        if not np.allclose(weights, weights[0]):
-            raise TypeError(
-                f"Member {name!r} ({type(template).__name__}) does not support "
-                "sample_weight, but unequal sample weights were given (user "
-                "weights, or virtual_weight != 1). Use a member whose fit takes "
-                "sample_weight, or pass no weights and virtual_weight=1."
-            )
         return params
     params.update(kw)
     return params
@@ -187,12 +189,12 @@ def learn(
     virtual rows (:class:`~skcoop.utils.RowsLesson`), learnt through the one
     refit of every strategy, :func:`~skcoop.utils.learn_lesson`.
     """
-    n_virtual = 0 if store is None else len(store["y"])
-    X_new = X_own if not n_virtual else concat_rows([X_own, store["X"]])
+    n_virtual = 0 if store is None else len(store)
+    X_new = X_own if not n_virtual else concat_rows([X_own, store.X])
     y_new = (
         y_own
         if not n_virtual
-        else np.concatenate([y_own, np.asarray(store["y"], dtype=y_own.dtype)])
+        else np.concatenate([y_own, np.asarray(store.y, dtype=y_own.dtype)])
     )
     fit_params = student_fit_params(
         name, template, params, len(y_own), n_virtual, settings, weights_routed

@@ -6,7 +6,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .utils import is_pretrained, warn_at_caller, weight_kwargs, with_classes
+from .utils import (
+    checked_weight_kwargs,
+    is_pretrained,
+    warn_at_caller,
+    with_classes,
+)
 
 __all__ = ["EmptySiteWarning", "OneClassMember"]
 
@@ -246,13 +251,12 @@ class OneClassMember(ClassifierMixin, BaseEstimator):
         if self.classes is not None:
             est = with_classes(est, self.classes)
         if sample_weight is not None:
-            kw = weight_kwargs(est, sample_weight)
-            if kw is None and not np.allclose(sample_weight, sample_weight[0]):
-                raise TypeError(
-                    f"{type(est).__name__} does not support sample_weight, but "
-                    "unequal sample weights were given. Use a learner whose fit "
-                    "takes sample_weight, or pass equal weights."
-                )
+            kw = checked_weight_kwargs(
+                est,
+                sample_weight,
+                type(est).__name__,
+                "Use a learner whose fit takes sample_weight, or pass equal weights.",
+            )
             fit_params.update(kw or {})
         self.estimator_ = est.fit(X, y, **fit_params)
         self.classes_ = np.asarray(self.estimator_.classes_)

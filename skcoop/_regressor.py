@@ -7,18 +7,16 @@ whose prediction moves toward the true value, and the student learns it.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _members as mb
 from ._base import _BaseCooperative
-from ._context import SHARED_DOCS
 from ._judge import ToleranceJudge
+from ._settings import REGRESSION, SHARED_DOCS, constraints
 from ._strategy import CounterfactualDistiller
 from ._validation import check_member_kind
 from .utils import Substitution
@@ -141,8 +139,7 @@ object, default="auto"
 
     _parameter_constraints: dict = {
         **_BaseCooperative._parameter_constraints,
-        "tolerance": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "tolerance_quantile": [Interval(Real, 0, 1, closed="neither")],
+        **constraints(REGRESSION),
         "distiller": [StrOptions({"counterfactual"}), CounterfactualDistiller],
     }
 

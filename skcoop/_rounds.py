@@ -1,45 +1,35 @@
 """The rounds of distillation, driven in one process over the per-site steps.
 
 Cooperative (counterfactual) distillation: per round, each teacher runs
-:func:`~skcoop._teach.teach` on its own rows, then each student runs the
-receiving end of :func:`~skcoop._learn.learn`. Classic KD: the strategy object
+:func:`~skcoop._teach.teach_at_site` on its own rows, then each student runs
+the receiving end of :func:`~skcoop._learn.learn`. Classic KD: the strategy object
 (``distiller``) refits the students from the others' soft outputs. Both take
 a :class:`~skcoop._context.FitContext` and return plain values; nothing is
-stored on the estimator.
+stored on the estimator, and nothing calls back into it.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
-import warnings
 
-import numpy as np
 from sklearn.base import clone
 from sklearn.utils.parallel import Parallel, delayed
 
-from ._learn import kept_counts, learn, merge_virtual, receive
-from ._teach import (
-    SiteModel,
-    judge_site,
-    own_errors,
-    remember_output,
-    teach,
-    warn_no_shared_columns,
+from ._context import QUIET
+from ._expertise import SiteModel
+from ._learn import (
+    column_mapper,
+    kept_entries,
+    learn,
+    merge_virtual,
+    receive,
+    student_fit_params,
 )
-from .utils import (
-    is_pretrained,
-    take,
-    with_classes,
-)
-from .views import ColumnMapper, NoSharedColumnsWarning
+from ._records import Rounds
+from ._teach import teach_at_site, warn_no_shared_columns
+from .utils import draw_seed, fit_member, is_pretrained, take, with_classes
 
 __all__ = []
-
-_SEED_MAX = np.iinfo(np.int32).max
-
-
-def _quiet(message):
-    """A log that prints nothing."""
 
 
 def site_models(ctx, models):
@@ -50,76 +40,74 @@ def site_models(ctx, models):
     ]
 
 
-def teacher_step(ctx, i, models, virtual, seed, n_round, log=_quiet, progress=False):
-    """Everything teacher ``i`` does in a round, on its own site's rows.
+def fit_initial(ctx, n_jobs=None, log=QUIET):
+    """Each member fitted on its own rows, from a clone."""
+    n = len(ctx.members)
+    return Parallel(n_jobs=n_jobs)(
+        delayed(fit_member)(
+            clone(m.template)
+            if ctx.classes is None
+            else with_classes(clone(m.template), ctx.classes),
+            m.X,
+            m.y,
+            m.name,
+            message=log.member_fit(m.name, len(m.y), "Fitting", idx, n),
+            fit_params=student_fit_params(
+                m.name,
+                m.template,
+                m.params,
+                len(m.y),
+                0,
+                ctx.settings,
+                ctx.weights_routed,
+            ),
+        )
+        for idx, m in enumerate(ctx.members)
+    )
 
-    Returns the lessons for its students (``source`` as rows of the fit's
-    ``X``), the report entries and the teacher's bound.
+
+def teacher_step(ctx, i, models, virtual, seed, n_round, log=QUIET):
+    """Teacher ``i``'s step in a round: :func:`~skcoop._teach.teach_at_site`.
+
+    The in-process adapter: the teacher's site rows, weights and pool from
+    the fit context; each lesson's ``source`` becomes a row of the fit's
+    ``X``. Returns the lessons, the report entries and the teacher's bound.
     """
     member = ctx.members[i]
-    if not getattr(models[i], "can_teach_", True):  # one class: learns only
-        return [], [], ctx.judge.bound(np.zeros(0))
     sites = site_models(ctx, models)
-    teacher, peers = sites[i], sites[:i] + sites[i + 1 :]
-    model, output = remember_output(models[i], member.X, ctx.judge.task)
-    errors = own_errors(
-        member.template,
-        model,
-        member.X,
-        member.y,
-        ctx.judge,
-        ctx.settings,
-        seed=seed,
-        fit_params=member.params,
-        virtual=virtual,
-        classes=ctx.classes,
-    )
-    teaching = member.teaching_rows
-    X_site = take(ctx.X, member.rows)
     if ctx.pool == "site":
-        pool, X_pool, y_pool = member.rows[teaching], None, None
+        pool, X_pool, y_pool = member.rows[member.teaching_rows], None, None
     else:
         pool = ctx.pool_rows(i)
         X_pool, y_pool = take(ctx.X, pool), ctx.y[pool]
-    right, bound, X_rows, y_rows = judge_site(
-        teacher,
-        peers,
-        X_site,
+    lessons, report, bound = teach_at_site(
+        sites[i],
+        sites[:i] + sites[i + 1 :],
+        take(ctx.X, member.rows),
         member.y,
-        ctx.judge,
-        own_errors=errors,
-        own_weight=member.params.get("sample_weight"),
-        X_pool=X_pool,
-        y_pool=y_pool,
-        teaching=teaching,
-    )
-    lessons, report = teach(
-        teacher,
-        peers,
-        X_rows,
-        y_rows,
-        right,
-        X_ref=take(member.X, teaching),
-        y_ref=member.y[teaching],
+        template=member.template,
         judge=ctx.judge,
         settings=ctx.settings,
         seed=seed,
-        bound=bound,
         n_round=n_round,
+        X_own=member.X,
+        weight=member.weight,
+        sample_weight=member.params.get("sample_weight"),
+        virtual=virtual,
+        classes=ctx.classes,
+        X_pool=X_pool,
+        y_pool=y_pool,
         log=log,
-        output=None if output is None or X_pool is not None else output[teaching],
-        ref_output=None if output is None else output[teaching],
-        w_ref=None if member.weight is None else np.asarray(member.weight)[teaching],
-        progress=progress,
+        progress=log.progress,
     )
     for lesson in lessons:
         lesson.source = pool[lesson.source]
     return lessons, report, bound
 
 
-def refit(ctx, virtual, which, n_jobs=None, message=None):
+def refit(ctx, virtual, which, n_jobs=None, log=QUIET):
     """Students ``which``, each refitted on its own rows plus its virtual rows."""
-    message = message or (lambda name, n_rows, what, j: None)
+    n = len(ctx.members)
     return Parallel(n_jobs=n_jobs)(
         delayed(learn)(
             ctx.members[j].name,
@@ -131,58 +119,44 @@ def refit(ctx, virtual, which, n_jobs=None, message=None):
             settings=ctx.settings,
             classes=ctx.classes,
             weights_routed=ctx.weights_routed,
-            message=message(
+            message=log.member_fit(
                 ctx.members[j].name,
-                len(ctx.members[j].y) + len(virtual[j]["y"]),
+                len(ctx.members[j].y) + len(virtual[j]),
                 "Refitting",
                 j,
+                n,
             ),
         )
         for j in which
     )
 
 
-def cooperative_rounds(
-    ctx,
-    initial,
-    rng,
-    n_rounds,
-    *,
-    n_jobs=None,
-    log=_quiet,
-    message=None,
-    progress=False,
-):
+def cooperative_rounds(ctx, initial, rng, n_rounds, *, n_jobs=None, log=QUIET):
     """Run ``n_rounds`` of cooperative distillation.
 
     Teachers run through :class:`sklearn.utils.parallel.Parallel` (so
     ``joblib.parallel_config(backend="dask")`` or Ray's joblib backend
     spreads them over a cluster), then students are refitted the same way.
-    ``progress`` shows each teacher's search as a progress bar (tqdm) or as
-    log lines.
+    ``log`` (a :class:`~skcoop._context.FitLog`) prints progress lines and,
+    when verbose, each teacher's search as a progress bar (tqdm) or as log
+    lines.
 
     Returns
     -------
-    students : list of fitted estimators
-    virtual : list of dict or None
-        Per member, its virtual rows (``X``, ``y``, ``teacher``,
-        ``source_index``, ``round``).
-    report : list of dict
-        One entry per (round, teacher, student, report group).
-    bounds : list of float or None
-        The teachers' bounds in the last round (None without a round).
+    rounds : Rounds
+        The students; per member its virtual rows (a
+        :class:`~skcoop._records.VirtualBatch`, or None); the teachers'
+        report entries and the students' kept entries; the teachers' bounds
+        in the last round (None without a round).
     """
     k = len(ctx.members)
     index = {name: j for j, name in enumerate(ctx.names)}
-    students, virtual, report, bounds = list(initial), [None] * k, [], None
-    message = message or (lambda name, n_rows, what, j: None)
+    students, virtual, report, kept, bounds = list(initial), [None] * k, [], [], None
     for n_round in range(n_rounds):
         start = time.perf_counter()
-        seeds = rng.randint(_SEED_MAX, size=k)
+        seeds = draw_seed(rng, size=k)
         taught = Parallel(n_jobs=n_jobs)(
-            delayed(teacher_step)(
-                ctx, i, students, virtual[i], seeds[i], n_round, log, progress
-            )
+            delayed(teacher_step)(ctx, i, students, virtual[i], seeds[i], n_round, log)
             for i in range(k)
         )
         inbox = [[] for _ in range(k)]
@@ -198,23 +172,20 @@ def cooperative_rounds(
             virtual[j] = merged
             if not blocks:
                 continue
-            kept = kept_counts(merged, n_old, ctx.judge)
-            for entry in report:
-                if entry["round"] == n_round and entry["student"] == member.name:
-                    entry["kept"] = kept.get((entry["teacher"], entry["class"]), 0)
-            if len(merged["y"]) > n_old:
+            kept.extend(kept_entries(merged, n_old, ctx.judge, n_round))
+            if len(merged) > n_old:
                 changed.append(j)
-        for j, est in zip(changed, refit(ctx, virtual, changed, n_jobs, message)):
+        for j, est in zip(changed, refit(ctx, virtual, changed, n_jobs, log)):
             students[j] = est
-        total = sum(0 if v is None else len(v["y"]) for v in virtual)
+        total = sum(0 if v is None else len(v) for v in virtual)
         log(
             f"round {n_round + 1} done in {time.perf_counter() - start:.2f}s: "
             f"{total} virtual instances in all"
         )
-    return students, virtual, report, bounds
+    return Rounds(students, virtual, tuple(report), tuple(kept), bounds)
 
 
-def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=_quiet):
+def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=QUIET):
     """Classic KD rounds: each student learns the others' soft outputs."""
     members = ctx.members
     mappers = {}
@@ -224,13 +195,9 @@ def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=_quiet):
         if members[i].keys == members[j].keys:
             return X_j
         if (j, i) not in mappers:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NoSharedColumnsWarning)
-                mapper = ColumnMapper(
-                    list(members[j].keys),
-                    list(members[i].keys),
-                    fill=ctx.settings.fill,
-                ).fit(members[i].X)
+            mapper = column_mapper(
+                members[j].keys, members[i].keys, ctx.settings.fill, members[i].X
+            )
             if mapper.n_shared_ == 0:
                 warn_no_shared_columns(members[j].name, members[i].name)
             mappers[(j, i)] = mapper
@@ -252,7 +219,7 @@ def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=_quiet):
             [m.y for m in members],
             [m.params.get("sample_weight") for m in members],
             ctx.classes,
-            random_state=rng.randint(_SEED_MAX),
+            random_state=draw_seed(rng),
             transform=transform,
             names=ctx.names,
             pretrained=[is_pretrained(m.template) for m in members],

@@ -2,8 +2,8 @@
 
 Expertise (the rows a teacher is right on and may teach from), deficiency
 (where a student is wrong among them), the rows a teacher searches under a
-teaching scope, and the deduplication of virtual rows. The per-site steps of
-``_site.py`` chain them.
+teaching scope, and the deduplication of virtual rows. The teacher's step
+(``_teach.teach_at_site``) and the student's (``_learn.py``) chain them.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause

@@ -7,71 +7,24 @@ The ensemble holds one strategy and calls one entry point on it,
 rounds are :func:`~skcoop._rounds.cooperative_rounds` (or, with
 ``acceptance``, :func:`~skcoop._acceptance.accepted_rounds`). A KD strategy
 of :mod:`skcoop.distill` is driven through :class:`KDRounds`, a thin adapter
-over :func:`~skcoop._rounds.kd_rounds`. The per-site steps (``teacher_step``,
-``teach``, ``learn``) stay the ones :mod:`skcoop.silo` calls.
+over :func:`~skcoop._rounds.kd_rounds`. The per-site steps
+(``_teach.teach_at_site``, ``_learn.learn``) are the ones :mod:`skcoop.silo`
+calls. The settings' names, defaults and constraints come from
+``_settings.SETTINGS``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from dataclasses import dataclass
-from numbers import Integral, Real
-
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._acceptance import accepted_rounds
-from ._context import SHARED_DOCS, Settings
+from ._context import QUIET
+from ._records import Rounds
 from ._rounds import cooperative_rounds, kd_rounds
+from ._settings import SHARED_DOCS, STRATEGY, Settings, changed, constraints
 from .utils import Substitution
 
 __all__ = ["CounterfactualDistiller"]
-
-# the settings of counterfactual distillation, as parameters of the ensemble
-# (the string default) or of a CounterfactualDistiller; one set of constraints
-COUNTERFACTUAL_CONSTRAINTS = {
-    "alpha": [Interval(Real, 0, 1, closed="both")],
-    "pool": [StrOptions({"site", "union"})],
-    "scope": [StrOptions({"deficiency", "expertise"})],
-    "expertise": [StrOptions({"in_sample", "oof"})],
-    "oof_folds": [Interval(Integral, 2, None, closed="left")],
-    "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
-    "min_distance": [Interval(Real, 0, None, closed="neither"), None],
-    "acceptance": [Interval(Real, 0, 0.5, closed="right"), None],
-    "dedupe": ["boolean"],
-    "virtual_weight": [Interval(Real, 0, None, closed="neither")],
-    "counterfactual": [
-        StrOptions({"auto", "blackbox", "gradient", "bisection", "exact"}),
-        HasMethods(["fit", "generate"]),
-    ],
-}
-
-
-def _quiet(message):
-    """A log that prints nothing."""
-
-
-@dataclass(frozen=True)
-class Rounds:
-    """What a strategy's rounds give the ensemble.
-
-    Attributes
-    ----------
-    students : list of fitted estimators
-    virtual : list of dict or None
-        Per member, its virtual rows (None: it received none).
-    report : list of dict
-        One entry per (round, teacher, student, report group).
-    bounds : list of float or None
-        The teachers' bounds in the last round.
-    accepted : list of dict or None
-        With ``acceptance``: what each member kept and why.
-    """
-
-    students: list
-    virtual: list
-    report: list
-    bounds: object = None
-    accepted: object = None
 
 
 @Substitution(**SHARED_DOCS)
@@ -133,7 +86,7 @@ or search object, default="auto"
     ['distiller__alpha']
     """
 
-    _parameter_constraints: dict = dict(COUNTERFACTUAL_CONSTRAINTS)
+    _parameter_constraints: dict = constraints(STRATEGY)
 
     # members of one-class sites learn as students only
     one_class_students = True
@@ -180,19 +133,7 @@ or search object, default="auto"
             min_distance=self.min_distance,
         )
 
-    def rounds(
-        self,
-        ctx,
-        initial,
-        rng,
-        n_rounds,
-        *,
-        fit_initial,
-        n_jobs=None,
-        log=_quiet,
-        message=None,
-        progress=False,
-    ):
+    def rounds(self, ctx, initial, rng, n_rounds, *, n_jobs=None, log=QUIET):
         """Run ``n_rounds`` of cooperative distillation over a fit context.
 
         Parameters
@@ -205,50 +146,23 @@ or search object, default="auto"
             Seeds each round's searches.
         n_rounds : int
             Rounds of distillation.
-        fit_initial : callable
-            ``fit_initial(ctx)`` fits the members on a context's own rows
-            (the acceptance step's training part).
         n_jobs : int, default=None
             Teachers and students run in parallel.
-        log : callable, default=quiet
-            Takes one progress line.
-        message : callable, default=None
-            ``message(name, n_rows, what, j)``: a member fit's progress line.
-        progress : bool, default=False
-            Show each teacher's search as it goes.
+        log : FitLog, default=quiet
+            What the fit prints (progress lines, member fits, searches).
 
         Returns
         -------
         rounds : Rounds
-            The students, their virtual rows, the transfer report, the
-            teachers' bounds and, with ``acceptance``, what each member kept.
+            The students, their virtual rows, the teachers' report entries
+            and the students' kept entries, the teachers' bounds and, with
+            ``acceptance``, what each member kept.
         """
         if self.acceptance is not None:
-            return Rounds(
-                *accepted_rounds(
-                    ctx,
-                    initial,
-                    rng,
-                    n_rounds,
-                    self.acceptance,
-                    fit_initial=fit_initial,
-                    n_jobs=n_jobs,
-                    log=log,
-                    message=message,
-                )
+            return accepted_rounds(
+                ctx, initial, rng, n_rounds, self.acceptance, n_jobs=n_jobs, log=log
             )
-        return Rounds(
-            *cooperative_rounds(
-                ctx,
-                initial,
-                rng,
-                n_rounds,
-                n_jobs=n_jobs,
-                log=log,
-                message=message,
-                progress=progress,
-            )
-        )
+        return cooperative_rounds(ctx, initial, rng, n_rounds, n_jobs=n_jobs, log=log)
 
 
 class KDRounds:
@@ -271,30 +185,17 @@ class KDRounds:
         """Settings of a KD fit: only ``fill`` (how columns are mapped) applies."""
         return Settings(fill=fill)
 
-    def rounds(
-        self,
-        ctx,
-        initial,
-        rng,
-        n_rounds,
-        *,
-        fit_initial=None,
-        n_jobs=None,
-        log=_quiet,
-        message=None,
-        progress=False,
-    ):
+    def rounds(self, ctx, initial, rng, n_rounds, *, n_jobs=None, log=QUIET):
         """Run ``n_rounds`` of the KD strategy; no virtual row, no report.
 
         The parameters are those of :meth:`CounterfactualDistiller.rounds`;
-        the strategy refits its students itself, so ``fit_initial``,
-        ``n_jobs``, ``message`` and ``progress`` are not used.
+        the strategy refits its students itself, so ``n_jobs`` is not used.
         """
         students = kd_rounds(ctx, self.distiller, initial, rng, n_rounds, log=log)
-        return Rounds(students, [None] * len(students), [])
+        return Rounds(students, [None] * len(students))
 
 
-def make_strategy(distiller, settings, defaults):
+def make_strategy(distiller, settings):
     """The strategy a fit runs, with one source for every setting.
 
     Parameters
@@ -302,9 +203,8 @@ def make_strategy(distiller, settings, defaults):
     distiller : "counterfactual", CounterfactualDistiller or KD strategy
         The ensemble's ``distiller``.
     settings : dict
-        The ensemble's own counterfactual settings, by name.
-    defaults : dict
-        Their defaults.
+        The ensemble's own counterfactual settings, by name; one not at its
+        default (``_settings.SETTINGS``) beside a strategy object raises.
 
     Returns
     -------
@@ -313,20 +213,20 @@ def make_strategy(distiller, settings, defaults):
     """
     if isinstance(distiller, str):
         return CounterfactualDistiller(**settings)
-    changed = [name for name in settings if settings[name] != defaults[name]]
-    given = ", ".join(f"{n}={settings[n]!r}" for n in changed)
+    names = changed(settings)
+    given = ", ".join(f"{n}={settings[n]!r}" for n in names)
     if isinstance(distiller, CounterfactualDistiller):
-        if changed:
+        if names:
             raise ValueError(
                 f"{given} set on the ensemble, but distiller={distiller!r} holds "
                 "the settings of counterfactual distillation. Set them on the "
-                f"distiller (distiller__{changed[0]}) and leave the ensemble's "
+                f"distiller (distiller__{names[0]}) and leave the ensemble's "
                 "at their defaults."
             )
         strategy = clone(distiller)
         strategy._validate_params()
         return strategy
-    if changed:
+    if names:
         raise ValueError(
             f"{given} only apply to cooperative (counterfactual) distillation, "
             f"but distiller={distiller!r} was given. Leave them at their "

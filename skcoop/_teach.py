@@ -1,11 +1,12 @@
 """The teacher's half of cooperative distillation, at the teacher's site.
 
-Who is right on the site's rows (the teacher in-sample or out-of-fold, its
-peers under the teacher's bound), the rows it teaches (expertise,
-deficiency), one batched counterfactual search, the release guard, and each
-student's virtual rows in the columns the two share. The in-process ensemble
-(``_rounds.py``) and :func:`skcoop.silo.teach` call these functions; the
-student's half is in ``_learn.py``.
+:func:`teach_at_site` is the teacher's whole step, written once: its output
+on its own rows remembered, its own errors (in-sample or out-of-fold), who
+is right on the rows it judges (``_expertise.py``), then :func:`teach`: the
+rows it teaches (expertise, deficiency), one batched counterfactual search,
+the release guard, and each student's virtual rows in the columns the two
+share. The in-process rounds (``_rounds.py``) and :func:`skcoop.silo.teach`
+are thin adapters over it; the student's half is in ``_learn.py``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -15,23 +16,19 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.utils import Bunch
 
-from ._folds import fold_splits
+from ._expertise import judge_site, own_errors, remember_output
+from ._records import TransferEntry
 from ._steps import expertise, teaching_sets
 from .counterfactual import make_search
 from .privacy import guard_release
 from .utils import (
     SearchProgress,
-    concat_rows,
-    final_skorch_net,
-    is_pretrained,
-    is_torch_model,
+    is_frame,
+    offset_seed,
     take,
     warn_at_caller,
-    weight_kwargs,
-    with_classes,
 )
 from .views import NoSharedColumnsWarning
 
@@ -57,226 +54,134 @@ class Lesson:
     source: np.ndarray = field(default=None, repr=False)
 
 
-# ------------------------------------------------------------------- judging
-class _Remembered:
-    """A fitted model that answers one known input from memory.
-
-    ``predict_proba`` (or ``predict``) on the very object ``X`` returns the
-    stored ``output``; every other call and attribute goes to the model. The
-    teacher's output on its own rows is computed once, for judging and for
-    the search.
-    """
-
-    def __init__(self, model, X, method, output):
-        self._model, self._X, self._method, self._output = model, X, method, output
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-    def predict_proba(self, X):
-        if self._method == "predict_proba" and X is self._X:
-            return self._output
-        return self._model.predict_proba(X)
-
-    def predict(self, X):
-        if self._method == "predict" and X is self._X:
-            return self._output
-        return self._model.predict(X)
-
-
-def remember_output(model, X, task):
-    """The teacher's raw output on its own rows ``X``, computed once.
-
-    Returns ``(model, output)``: the model wrapped so that judging ``X``
-    reuses ``output``, and the output (``predict_proba`` for classifiers,
-    ``predict`` for regressors) to pass to :func:`teach`. Torch models and
-    skorch nets are searched through their module, so their output is not
-    reused: ``(model, None)``.
-    """
-    output = _teacher_output(model, X, task)
-    if output is None:
-        return model, None
-    method = "predict" if task == "regression" else "predict_proba"
-    return _Remembered(model, X, method, output), output
-
-
-def _teacher_output(model, X, task):
-    """The teacher's raw output on its own rows, or None where it is not reused.
-
-    Classifiers: ``predict_proba``; regressors: ``predict``. Torch models
-    and skorch nets are searched through their module, so their output is
-    not reused.
-    """
-    if is_torch_model(model) or final_skorch_net(model) is not None:
-        return None
-    if task == "regression":
-        return np.asarray(model.predict(X), dtype=float).reshape(len(X), -1)[:, 0]
-    if not hasattr(model, "predict_proba"):
-        return None
-    return np.asarray(model.predict_proba(X), dtype=float)
-
-
-def out_of_fold_errors(
-    template,
-    X,
-    y,
-    judge,
-    *,
-    in_sample,
-    n_folds,
-    seed,
-    fit_params=None,
-    virtual=None,
-    classes=None,
-):
-    """Errors of a member on its own rows, each predicted by a fit without it.
-
-    ``n_folds`` folds of the member's own rows (stratified when every class has
-    ``n_folds`` rows); each fold is predicted by a clone fitted on the other folds
-    plus the member's virtual rows (``virtual``: ``(X, y)`` or None). The
-    paper's in-sample judge calls a member right where it merely overfits;
-    this one does not. A pre-trained member, a site with fewer than ``n_folds``
-    rows, and a fold whose training rows hold one class keep the
-    ``in_sample`` errors.
-    """
-    n = len(y)
-    errors = np.array(in_sample, dtype=float)
-    if is_pretrained(template) or n < n_folds:
-        return errors
-    weights = (fit_params or {}).get("sample_weight")
-    classification = judge.task == "classification"
-    # repeated rows share a fold, weight-0 rows are tested nowhere (_folds.py)
-    splits = fold_splits(
-        X, y, weights, n_folds, classification=classification, seed=seed
-    )
-    for train, test in splits:
-        X_train, y_train = take(X, train), y[train]
-        w_train = None if weights is None else np.asarray(weights, float)[train]
-        if virtual is not None and len(virtual[1]):
-            X_train = concat_rows([X_train, virtual[0]])
-            y_train = np.concatenate([y_train, np.asarray(virtual[1], y.dtype)])
-            if w_train is not None:
-                w_train = np.concatenate([w_train, np.ones(len(virtual[1]))])
-        if judge.task == "classification" and np.unique(y_train).size < 2:
-            continue
-        est = clone(template)
-        if classes is not None:
-            est = with_classes(est, classes)
-        kwargs = {} if w_train is None else (weight_kwargs(est, w_train) or {})
-        est.fit(X_train, y_train, **kwargs)
-        errors[test] = judge.errors(est, take(X, test), y[test])
-    return errors
-
-
-def own_errors(
-    template,
-    model,
-    X,
-    y,
-    judge,
-    settings,
-    *,
-    seed,
-    fit_params=None,
-    virtual=None,
-    classes=None,
-):
-    """A teacher's errors on its own rows: in-sample, or out-of-fold.
-
-    ``settings.expertise`` chooses: ``"in_sample"`` (the paper) uses the
-    fitted ``model``; ``"oof"`` refits clones of ``template`` on
-    ``settings.oof_folds`` folds (plus the teacher's virtual rows, a dict
-    with ``X`` and ``y``, or None).
-    """
-    errors = judge.errors(model, X, y)
-    if settings.expertise == "in_sample":
-        return errors
-    received = None if virtual is None else (virtual["X"], virtual["y"])
-    return out_of_fold_errors(
-        template,
-        X,
-        y,
-        judge,
-        in_sample=errors,
-        n_folds=settings.oof_folds,
-        seed=(int(seed) + 1) % np.iinfo(np.int32).max,
-        fit_params=fit_params,
-        virtual=received,
-        classes=classes,
-    )
-
-
-def judge_site(
+# ------------------------------------------------------------ the whole step
+def teach_at_site(
     teacher,
     peers,
     X_site,
     y_site,
-    judge,
     *,
-    own_errors,
-    own_weight,
+    template,
+    judge,
+    settings,
+    seed,
+    n_round=0,
+    X_own=None,
+    weight=None,
+    sample_weight=None,
+    virtual=None,
+    classes=None,
     X_pool=None,
     y_pool=None,
-    teaching=None,
+    log=None,
+    progress=False,
 ):
-    """Who is right on the rows a teacher judges, under the teacher's bound.
+    """Everything a teacher does in a round, on its own site's rows.
+
+    Remember its output on its own rows, judge its own errors (in-sample or
+    out-of-fold), judge who is right on the rows it judges under its bound,
+    then :func:`teach`. The in-process rounds and :func:`skcoop.silo.teach`
+    both call this function.
 
     Parameters
     ----------
     teacher : SiteModel
+        The teacher (its fitted model, columns and keys).
     peers : list of SiteModel
-    X_site, y_site : the teacher's site rows (every column) and targets.
-    judge : ClassJudge or ToleranceJudge
-    own_errors : ndarray of shape (n_site,)
-        The teacher's errors on its site rows (in-sample or out-of-fold).
-    own_weight : ndarray or None
-        Weights of the bound's quantile (the teacher's sample weights).
+        Its students, in order.
+    X_site, y_site : the site's rows (every column) and their targets.
+    template : estimator
+        What the teacher was fitted from (the out-of-fold judge refits
+        clones of it), or a pre-trained member.
+    judge, settings : the task's judge and the distillation settings.
+    seed : int
+        Seeds the folds, the search and the release guard.
+    n_round : int, default=0
+        The round, recorded in the lessons and the report.
+    X_own : array-like, default=None
+        The site's rows in the teacher's columns, if the caller holds them
+        (None: selected from ``X_site``).
+    weight : ndarray of shape (n_site,), default=None
+        The site's sample weights: rows of weight 0 neither teach nor serve
+        as search reference; the search's scales are weighted.
+    sample_weight : ndarray of shape (n_site,), default=None
+        The weights the teacher's own fit takes (its out-of-fold fits, the
+        bound's quantile); under metadata routing, None where the member
+        does not request them.
+    virtual : VirtualBatch, default=None
+        The virtual rows the teacher received in earlier rounds (its
+        out-of-fold fits add them, as the teacher itself was fitted).
+    classes : ndarray, default=None
+        Class labels of the problem (classification).
     X_pool, y_pool : rows judged instead of the site's own (``pool="union"``,
         simulations only), or None.
-    teaching : ndarray of int or None
-        Positions among the site rows that may teach (weight > 0).
+    log : callable, default=None
+        Takes one progress line.
+    progress : bool, default=False
+        Show the search's progress.
 
     Returns
     -------
-    right : ndarray of shape (1 + n_peers, n_rows), dtype=bool
-        Row 0 the teacher, then each peer.
+    lessons : list of Lesson
+        One per student that shares a column with the teacher; ``source``
+        is a position among the rows judged (the site's teaching rows, or
+        the pool).
+    report : list of TransferEntry
     bound : float
         The teacher's bound.
-    X_rows, y_rows : the rows judged (every column) and their targets.
     """
-    bound = judge.bound(own_errors, own_weight)
-    if X_pool is None:
-        idx = np.arange(len(y_site)) if teaching is None else teaching
-        X_rows, y_rows = take(X_site, idx), np.asarray(y_site)[idx]
-        teacher_right = judge.right(own_errors[idx], bound)
-    else:
-        X_rows, y_rows = X_pool, np.asarray(y_pool)
-        teacher_right = judge.right(
-            judge.errors(teacher.model, take(X_rows, columns=teacher.columns), y_rows),
-            bound,
-        )
-    rows = [teacher_right] + [
-        judge.right(
-            judge.errors(p.model, take(X_rows, columns=p.columns), y_rows), bound
-        )
-        for p in peers
-    ]
-    return np.vstack(rows), bound, X_rows, y_rows
-
-
-@dataclass(frozen=True)
-class SiteModel:
-    """A fitted member as a site sees it: name, model, columns.
-
-    ``columns`` selects the member's input from a site's rows (None: all);
-    ``keys`` names those columns in the shared column set (for mapping).
-    """
-
-    name: str
-    model: object
-    columns: object
-    keys: list
-    template: object = None
+    if not getattr(teacher.model, "can_teach_", True):  # one class: learns only
+        return [], [], judge.bound(np.zeros(0))
+    y_site = np.asarray(y_site)
+    if X_own is None:
+        X_own = take(X_site, columns=teacher.columns)
+    teaching = np.arange(len(y_site)) if weight is None else np.flatnonzero(weight != 0)
+    model, output = remember_output(teacher.model, X_own, judge.task)
+    errors = own_errors(
+        template,
+        model,
+        X_own,
+        y_site,
+        judge,
+        settings,
+        seed=seed,
+        fit_params={} if sample_weight is None else {"sample_weight": sample_weight},
+        virtual=virtual,
+        classes=classes,
+    )
+    right, bound, X_rows, y_rows = judge_site(
+        teacher,
+        peers,
+        X_site,
+        y_site,
+        judge,
+        own_errors=errors,
+        own_weight=sample_weight,
+        X_pool=X_pool,
+        y_pool=y_pool,
+        teaching=teaching,
+    )
+    own_output = None if output is None else output[teaching]
+    lessons, report = teach(
+        teacher,
+        peers,
+        X_rows,
+        y_rows,
+        right,
+        X_ref=take(X_own, teaching),
+        y_ref=y_site[teaching],
+        judge=judge,
+        settings=settings,
+        seed=seed,
+        bound=bound,
+        n_round=n_round,
+        log=log,
+        output=own_output if X_pool is None else None,
+        ref_output=own_output,
+        w_ref=None if weight is None else np.asarray(weight)[teaching],
+        progress=progress,
+    )
+    return lessons, report, bound
 
 
 # ------------------------------------------------------------------ teaching
@@ -333,10 +238,10 @@ def teach(
     -------
     lessons : list of Lesson
         One per student that shares a column with the teacher, in order.
-    report : list of dict
+    report : list of TransferEntry
         Per student and report group: ``qualifying`` rows, counterfactuals
         ``found``, rows the release guard ``guarded`` (moved) and
-        ``dropped``, and ``kept`` (0 here; the student's side counts it).
+        ``dropped`` (what each student keeps, its side counts).
     """
     log = log or (lambda message: None)
     expert = expertise(right[0])
@@ -383,7 +288,7 @@ def teach(
         if ok.any() and shared != list(teacher.keys):
             local = [list(teacher.keys).index(key) for key in shared]
             Xv = take(Xv, columns=local)
-        if Xv is not None and hasattr(Xv, "iloc"):
+        if Xv is not None and is_frame(Xv):
             Xv = Xv.reset_index(drop=True)  # no pointer back to a raw row
         if shared:
             lessons.append(
@@ -400,17 +305,16 @@ def teach(
         y_taught = np.asarray(y_rows)[rows]
         for label, in_group in judge.groups(y_taught):
             report.append(
-                {
-                    "round": n_round,
-                    "teacher": teacher.name,
-                    "student": peer.name,
-                    "class": label,
-                    "qualifying": int(in_group.sum()),
-                    "found": int((found & in_group).sum()),
-                    "guarded": int((guarded & ok & in_group).sum()),
-                    "dropped": int((found & ~ok & in_group).sum()),
-                    "kept": 0,
-                }
+                TransferEntry(
+                    round=n_round,
+                    teacher=teacher.name,
+                    student=peer.name,
+                    group=label,
+                    qualifying=int(in_group.sum()),
+                    found=int((found & in_group).sum()),
+                    guarded=int((guarded & ok & in_group).sum()),
+                    dropped=int((found & ~ok & in_group).sum()),
+                )
             )
         log(
             f"round {n_round + 1}: search {teacher.name} -> {peer.name}: "
@@ -523,7 +427,7 @@ def _release(
             model=teacher.model,
             classes=None if regression else judge.classes,
             tolerance=bound if regression else None,
-            random_state=(int(seed) + 2) % np.iinfo(np.int32).max,
+            random_state=offset_seed(seed, 2),
         )
         keep[idx] = out.keep
         changed[idx] = (out.prototype | out.pushed) & out.keep

@@ -8,15 +8,19 @@ import numpy as np
 __all__ = []
 
 
-def column_kind(series):
+def value_kind(series):
     """The kind of values a column holds: numeric, bool, category or string.
+
+    What the input checks compare between fit and predict; not
+    ``utils.column_kind``, which says how distances treat a
+    column (``num``, ``bool`` or ``cat``: categories and strings alike).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> [column_kind(pd.Series(v)) for v in ([1, 2], [True], ["a"], [1.5, None])]
+    >>> [value_kind(pd.Series(v)) for v in ([1, 2], [True], ["a"], [1.5, None])]
     ['numeric', 'bool', 'string', 'numeric']
-    >>> column_kind(pd.Series(["a"], dtype="category"))
+    >>> value_kind(pd.Series(["a"], dtype="category"))
     'category'
     """
     import pandas as pd
@@ -52,7 +56,7 @@ def check_frame_at_fit(X):
                 "learn from it and no virtual row can hold a value for it. "
                 "Drop the column before fitting."
             )
-        kind = column_kind(series)
+        kind = value_kind(series)
         if kind == "string" and series.dtype == object:
             inferred = pd.api.types.infer_dtype(series, skipna=True)
             if inferred.startswith("mixed") or inferred not in (
@@ -77,7 +81,7 @@ def check_frame_at_predict(X, kinds):
     changed = []
     for col, kind in kinds.items():
         if col in X.columns:
-            now = column_kind(X[col])
+            now = value_kind(X[col])
             if now != kind:
                 changed.append(f"{col!r} ({kind} at fit, {now} now)")
     if changed:

@@ -64,7 +64,6 @@ def _mixed_pair(X, X_cf, names=("X", "X_cf")):
     return X, X_cf
 
 
-
 @validate_params(
     {
         "model": "no_validation",

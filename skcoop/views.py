@@ -29,7 +29,7 @@ from sklearn.utils._indexing import _determine_key_type, _get_column_indices
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .utils import import_optional
+from .utils import import_optional, is_frame
 
 __all__ = [
     "ColumnMapper",
@@ -41,10 +41,6 @@ __all__ = [
 
 class NoSharedColumnsWarning(UserWarning):
     """Two members share no column, so nothing can pass between them."""
-
-
-def _is_dataframe(X):
-    return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
 def _column_names(X):
@@ -91,7 +87,7 @@ def resolve_columns(columns, X):
     >>> resolve_columns([True, False, True, False], np.zeros((1, 4)))
     [0, 2]
     """
-    if not hasattr(X, "shape") and not _is_dataframe(X):
+    if not hasattr(X, "shape") and not is_frame(X):
         X = np.asarray(X)
     if callable(columns):
         columns = columns(X)
@@ -104,7 +100,7 @@ def resolve_columns(columns, X):
     elif isinstance(columns, np.generic):
         columns = columns.item()
     n_features = X.shape[1]
-    names = _column_names(X) if _is_dataframe(X) else None
+    names = _column_names(X) if is_frame(X) else None
     key_type = _determine_key_type(columns)
     if isinstance(columns, slice):
         if key_type in (None, "int"):
@@ -172,7 +168,7 @@ def column_keys(X, positions):
         ColumnTransformer-style selection), else the positions as ints.
     """
     positions = [int(p) for p in positions]
-    if _is_dataframe(X):
+    if is_frame(X):
         names = _column_names(X)
         if all(isinstance(n, str) for n in names):
             return [names[p] for p in positions]
@@ -345,9 +341,7 @@ class ColumnMapper(BaseEstimator):
         cols = self._columns(X, target, "fit")
         if len(next(iter(cols.values()))) == 0:
             raise ValueError("fit needs at least one of the target's own rows.")
-        self.dtypes_ = (
-            {c: X[c].dtype for c in target} if _is_dataframe(X) else None
-        )
+        self.dtypes_ = {c: X[c].dtype for c in target} if is_frame(X) else None
         self.fill_values_ = {c: self._statistic(cols[c]) for c in self.missing_}
         self.estimators_ = {}
         predictors = [c for c in self.shared_ if _is_numeric(cols[c])]
@@ -399,12 +393,13 @@ class ColumnMapper(BaseEstimator):
                     value, (bool, np.bool_)
                 )
                 out[c] = np.full(n_rows, value, dtype=float if numeric else object)
-        if _is_dataframe(X):
+        if is_frame(X):
             return self._to_frame(X, out, target)
         values = [out[c] for c in target]
         if all(_is_numeric(v) for v in values):
-            return np.column_stack([v.astype(float) if v.dtype.kind == "O" else v
-                                    for v in values])
+            return np.column_stack(
+                [v.astype(float) if v.dtype.kind == "O" else v for v in values]
+            )
         return np.column_stack([v.astype(object) for v in values])
 
     def _statistic(self, values):
@@ -422,7 +417,7 @@ class ColumnMapper(BaseEstimator):
     def _columns(self, X, keys, method):
         """Dict key -> 1-d ndarray of the column, by name or by position."""
         expected = "target_columns" if method == "fit" else "source_columns"
-        if _is_dataframe(X):
+        if is_frame(X):
             names = set(_column_names(X))
             lacking = [k for k in keys if k not in names]
             if lacking:

@@ -10,8 +10,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from skcoop import CooperativeDistillationEnsemble
+from skcoop._expertise import out_of_fold_errors
 from skcoop._judge import ClassJudge, ToleranceJudge
-from skcoop._teach import out_of_fold_errors
 from skcoop.distill import SoftTargetDistiller
 
 

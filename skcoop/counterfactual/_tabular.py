@@ -28,8 +28,8 @@ from numbers import Number
 
 import numpy as np
 
+from ..utils import check_frame_columns
 from ..utils import column_kind as _kind
-from ..utils import is_frame as _is_frame
 
 __all__ = []
 
@@ -142,24 +142,13 @@ class _TabularEncoder:
     # ------------------------------------------------------------ checks
     def check_frame(self, X, what="X"):
         """Same columns in the same order, and no change of column kind."""
-        if not _is_frame(X):
-            raise TypeError(
-                f"{what} must be a DataFrame with the columns the search was "
-                f"fitted on ({list(self.columns)}); got {type(X).__name__}."
-            )
-        if not X.columns.equals(self.columns):
-            missing = [c for c in self.columns if c not in X.columns]
-            extra = [c for c in X.columns if c not in self.columns]
-            detail = (
-                f"missing {missing}, unexpected {extra}"
-                if missing or extra
-                else "same names in another order"
-            )
-            raise ValueError(
-                f"{what} must have the columns the search was fitted on, in "
-                f"the same order ({detail}). Select them with "
-                "X[search.feature_names_in_]."
-            )
+        check_frame_columns(
+            X,
+            self.columns,
+            what,
+            "the rows the search was fitted on",
+            fix="Select them with X[search.feature_names_in_].",
+        )
         changed = [
             f"{c!r} ({old} at fit, {new} now)"
             for c, old, new, kind in zip(

@@ -20,7 +20,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from ..utils import aligned_proba, is_fitted, learn_lesson, starting_point
+from ..utils import (
+    Substitution,
+    aligned_proba,
+    draw_seed,
+    is_fitted,
+    learn_lesson,
+    starting_point,
+)
 from ._lesson import SoftTargetLesson
 from ._losses import soften
 from ._mutual import check_mutual_params
@@ -249,7 +256,7 @@ class BaseDistiller(BaseEstimator):
         ]
 
     def _soft_lessons(self, X_parts, y_parts, sw_parts, classes, rng, targets):
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(targets))
+        seeds = draw_seed(rng, size=len(targets))
         return [
             SoftTargetLesson(
                 X_parts[j],
@@ -266,6 +273,22 @@ class BaseDistiller(BaseEstimator):
         ]
 
 
+# the parameters SoftTargetDistiller and PartitionedDistiller share
+SOFT_TARGET_PARAMS = """temperature : float, default=2.0
+        ``T > 0`` applied to the teachers' outputs (and to skorch students).
+    weight : float, default=0.5
+        ``w`` in ``[0, 1]``.
+    method : {"auto", "native", "replicate", "resample"}, default="auto"
+        How students learn soft targets; see :func:`fit_soft_targets`.
+    warm_start : bool, default=False
+        Start student ``j`` from a copy of the fitted ``members[j]`` instead of
+        ``clone(templates[j])`` where its fit continues from its state (a
+        skorch net, or a learner built with ``warm_start=True`` that already
+        knows every class); KD between pre-trained models. Members are never
+        modified."""
+
+
+@Substitution(soft_target_params=SOFT_TARGET_PARAMS.strip())
 class SoftTargetDistiller(BaseDistiller):
     """Vanilla knowledge distillation from the other members' soft outputs.
 
@@ -278,18 +301,7 @@ class SoftTargetDistiller(BaseDistiller):
 
     Parameters
     ----------
-    temperature : float, default=2.0
-        ``T > 0`` applied to the teachers' outputs (and to skorch students).
-    weight : float, default=0.5
-        ``w`` in ``[0, 1]``.
-    method : {"auto", "native", "replicate", "resample"}, default="auto"
-        How students learn soft targets; see :func:`fit_soft_targets`.
-    warm_start : bool, default=False
-        Start student ``j`` from a copy of the fitted ``members[j]`` instead of
-        ``clone(templates[j])`` where its fit continues from its state (a
-        skorch net, or a learner built with ``warm_start=True`` that already
-        knows every class); KD between pre-trained models. Members are never
-        modified.
+    {soft_target_params}
 
     Examples
     --------
@@ -344,6 +356,7 @@ class SoftTargetDistiller(BaseDistiller):
         return self._soft_lessons(X_parts, y_parts, sw_parts, classes, rng, targets)
 
 
+@Substitution(soft_target_params=SOFT_TARGET_PARAMS.strip())
 class PartitionedDistiller(BaseDistiller):
     """Data-partitioning KD: each row taught only by members qualified on it.
 
@@ -355,18 +368,7 @@ class PartitionedDistiller(BaseDistiller):
 
     Parameters
     ----------
-    temperature : float, default=2.0
-        ``T > 0`` applied to the teachers' outputs (and to skorch students).
-    weight : float, default=0.5
-        ``w`` in ``[0, 1]``.
-    method : {"auto", "native", "replicate", "resample"}, default="auto"
-        How students learn soft targets; see :func:`fit_soft_targets`.
-    warm_start : bool, default=False
-        Start student ``j`` from a copy of the fitted ``members[j]`` instead of
-        ``clone(templates[j])`` where its fit continues from its state (a
-        skorch net, or a learner built with ``warm_start=True`` that already
-        knows every class); KD between pre-trained models. Members are never
-        modified.
+    {soft_target_params}
 
     Examples
     --------

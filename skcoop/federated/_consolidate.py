@@ -26,12 +26,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.model_selection import ParameterGrid
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..distill import fit_soft_targets, soften
-from ..utils import stable_argmax
+from ..utils import draw_seed, stable_argmax
 
 __all__ = [
     "CooperativeConsolidator",
@@ -285,9 +284,7 @@ class KDConsolidator(ClassifierMixin, BaseEstimator):
                 "scoring, for example federated_accuracy(client_data). Got "
                 "scoring=None instead."
             )
-        seed = int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+        seed = int(draw_seed(self.random_state))
         proba = teacher_proba(self.teachers, X, self.n_classes, self.teacher_weights)
         if y is None:
             y_index = stable_argmax(proba, scale=1.0)
@@ -444,10 +441,7 @@ class CooperativeConsolidator(ClassifierMixin, BaseEstimator):
                 f"site={'None' if site is None else '...'}, X_transfer="
                 f"{'None' if X_transfer is None else '...'} instead."
             )
-        rng = check_random_state(self.random_state)
-        seed_ens, seed_kd = (
-            int(s) for s in rng.randint(np.iinfo(np.int32).max, size=2)
-        )
+        seed_ens, seed_kd = (int(s) for s in draw_seed(self.random_state, size=2))
         ensemble = CooperativeDistillationEnsemble(
             estimators=self.estimators,
             n_rounds=self.n_rounds,

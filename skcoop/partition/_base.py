@@ -6,9 +6,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _num_samples, check_consistent_length
+
+from ..utils import draw_seed
 
 
 def _make_rng(random_state):
@@ -17,7 +18,7 @@ def _make_rng(random_state):
     ``Generator.dirichlet`` stays accurate for very small concentrations,
     where the legacy ``RandomState.dirichlet`` returns NaN.
     """
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    seed = draw_seed(random_state)
     return np.random.default_rng(seed)
 
 

@@ -16,6 +16,7 @@ from scipy.spatial.distance import cdist
 from sklearn.utils.validation import check_array
 
 from ..utils import (
+    check_frame_columns,
     check_scale,
     column_kind,
     feature_scale,
@@ -151,19 +152,7 @@ class _Space:
     def rows(self, X, what):
         """``X`` checked against the site's columns, in the space's form."""
         if self.columns is not None:
-            if not is_frame(X):
-                raise TypeError(
-                    f"{what} must be a DataFrame with the columns of X_site "
-                    f"({list(self.columns)}). Got {type(X).__name__} instead."
-                )
-            if not X.columns.equals(self.columns):
-                missing = [c for c in self.columns if c not in X.columns]
-                extra = [c for c in X.columns if c not in self.columns]
-                raise ValueError(
-                    f"{what} must have the columns of X_site in the same order "
-                    f"(missing {missing}, unexpected {extra}). Got "
-                    f"{list(X.columns)} instead."
-                )
+            check_frame_columns(X, self.columns, what, "X_site")
             kinds = [column_kind(t) for t in X.dtypes]
             if kinds != self.kinds:
                 bad = [

@@ -17,8 +17,8 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import import_optional
-from ._schema import describe_frame, is_frame
+from ..utils import import_optional, is_frame
+from ._schema import describe_frame
 from ._torch_io import is_skorch_net, load_skorch_net, save_skorch_net
 from ._trust import (
     ModelIntegrityError,

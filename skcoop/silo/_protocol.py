@@ -1,13 +1,15 @@
 """The two halves of a round, each run at one site on its own rows.
 
-:func:`teach` and :func:`learn` wrap the very functions the in-process
-ensemble calls (``skcoop._teach`` and ``skcoop._learn``): for the same seeds
-they give the same virtual rows and the same refitted members (tested).
+:func:`teach` and :func:`learn` are thin adapters over the very steps the
+in-process ensemble runs (``_teach.teach_at_site`` and ``_learn.learn``):
+for the same seeds they give the same virtual rows and the same refitted
+members (tested). Their settings' constraints come from the one definition
+the estimators use (``_settings.SETTINGS``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
+from numbers import Integral
 from os import PathLike
 
 import numpy as np
@@ -16,24 +18,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
-    StrOptions,
     validate_params,
 )
 
-from .._context import Settings
+from .._expertise import SiteModel
 from .._judge import ClassJudge, ToleranceJudge
 from .._learn import learn as _learn
 from .._learn import merge_virtual, receive
-from .._teach import Lesson, SiteModel, judge_site, own_errors, remember_output
-from .._teach import teach as _teach
-from ..utils import is_frame, is_pretrained, take
+from .._settings import LEARN, TEACH, Settings, constraints
+from .._teach import Lesson, teach_at_site
+from ..utils import draw_seed, is_frame, is_pretrained, take
 from ._model_io import import_model, read_metadata
 from ._peers import check_peer
 from ._virtual_rows import VirtualRows
 
 __all__ = ["learn", "site_seeds", "teach"]
-
-_SEED_MAX = np.iinfo(np.int32).max
 
 
 def site_seeds(random_state, names, n_rounds=1):
@@ -67,12 +66,12 @@ def site_seeds(random_state, names, n_rounds=1):
     """
     rng = check_random_state(random_state)
     return [
-        dict(zip(names, (int(s) for s in rng.randint(_SEED_MAX, size=len(names)))))
+        dict(zip(names, (int(s) for s in draw_seed(rng, size=len(names)))))
         for _ in range(n_rounds)
     ]
 
 
-def _load(model, what, trusted):
+def _load(model, trusted):
     """A fitted model and its metadata, from an object or a model file."""
     if isinstance(model, str | PathLike):
         return import_model(model, trusted=trusted), read_metadata(model)
@@ -102,14 +101,10 @@ def _keys(X, columns):
 
 
 def _seed(random_state):
-    if random_state is None or isinstance(random_state, Integral):
-        rng = check_random_state(random_state)
-        return (
-            int(random_state)
-            if random_state is not None
-            else int(rng.randint(_SEED_MAX))
-        )
-    return int(check_random_state(random_state).randint(_SEED_MAX))
+    """The search seed: an int as it is, else one drawn from ``random_state``."""
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(draw_seed(random_state))
 
 
 @validate_params(
@@ -119,26 +114,13 @@ def _seed(random_state):
         "y": ["array-like"],
         "peers": [dict],
         "name": [str],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
-        "counterfactual": [
-            StrOptions({"auto", "blackbox", "gradient", "bisection", "exact"}),
-            HasMethods(["fit", "generate"]),
-        ],
-        "scope": [StrOptions({"deficiency", "expertise"})],
-        "expertise": [StrOptions({"in_sample", "oof"})],
-        "oof_folds": [Interval(Integral, 2, None, closed="left")],
-        "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
-        "min_distance": [Interval(Real, 0, None, closed="neither"), None],
+        **constraints(TEACH),
         "round": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "sample_weight": ["array-like", None],
         "classes": ["array-like", None],
-        "tolerance": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        "tolerance_quantile": [Interval(Real, 0, 1, closed="neither")],
         "trusted": [list, None],
         "received": [list, None],
-        "fill": [StrOptions({"mean", "median", "impute", "zero"})],
-        "dedupe": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -236,8 +218,8 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
     >>> rows.teacher, rows.student, len(rows) > 0
     ('a', 'b', True)
     """
-    model, _ = _load(model, "site's", trusted)
-    loaded = {p: _load(m, "peer", trusted) for p, m in peers.items()}
+    model, _ = _load(model, trusted)
+    loaded = {p: _load(m, trusted) for p, m in peers.items()}
     if name in loaded:
         raise ValueError(
             f"peers must not hold this site's own name {name!r}. Got peers "
@@ -277,6 +259,8 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         oof_folds=oof_folds,
         prototype_k=prototype_k,
         min_distance=min_distance,
+        fill=fill,
+        dedupe=dedupe,
     )
     columns = _columns(model, X, name)
     teacher = SiteModel(name, model, columns, _keys(X, columns), model)
@@ -285,53 +269,26 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         for p, (m, _) in loaded.items()
         for c in [_columns(m, X, p)]
     ]
-    seed = _seed(random_state)
     X_own = take(X, columns=columns)
     weight = None if sample_weight is None else np.asarray(sample_weight, float)
-    params = {} if weight is None else {"sample_weight": weight}
-    template = model if is_pretrained(model) else clone(model)
-    judged, output = remember_output(model, X_own, judge.task)
     virtual = None
     if received and expertise == "oof":
         virtual = _received_store(received, X_own, fill, dedupe)
-    errors = own_errors(
-        template,
-        judged,
-        X_own,
-        y,
-        judge,
-        settings,
-        seed=seed,
-        fit_params=params,
-        virtual=virtual,
-        classes=classes,
-    )
-    teaching = np.arange(len(y)) if weight is None else np.flatnonzero(weight != 0)
-    right, bound, X_rows, y_rows = judge_site(
+    lessons, _, _ = teach_at_site(
         teacher,
         peer_models,
         X,
         y,
-        judge,
-        own_errors=errors,
-        own_weight=weight,
-        teaching=teaching,
-    )
-    lessons, _ = _teach(
-        teacher,
-        peer_models,
-        X_rows,
-        y_rows,
-        right,
-        X_ref=take(X_own, teaching),
-        y_ref=y[teaching],
+        template=model if is_pretrained(model) else clone(model),
         judge=judge,
         settings=settings,
-        seed=seed,
-        bound=bound,
+        seed=_seed(random_state),
         n_round=round,
-        output=None if output is None else output[teaching],
-        ref_output=None if output is None else output[teaching],
+        X_own=X_own,
+        weight=weight,
+        sample_weight=weight,
+        virtual=virtual,
+        classes=classes,
     )
     sent = {}
     for lesson in lessons:
@@ -384,9 +341,7 @@ def _received_store(received, X, fill, dedupe):
         "X": ["array-like"],
         "y": ["array-like"],
         "received": [list],
-        "virtual_weight": [Interval(Real, 0, None, closed="neither")],
-        "fill": [StrOptions({"mean", "median", "impute", "zero"})],
-        "dedupe": ["boolean"],
+        **constraints(LEARN),
         "sample_weight": ["array-like", None],
         "classes": ["array-like", None],
     },

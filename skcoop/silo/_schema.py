@@ -13,10 +13,6 @@ import numpy as np
 from ..utils import import_optional
 
 
-def is_frame(X):
-    return hasattr(X, "columns") and hasattr(X, "iloc")
-
-
 def json_name(name):
     """A column name as a JSON value (str or int), or a clear error."""
     if isinstance(name, np.generic):

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..utils import import_optional
+from ..utils import import_optional, is_frame
 from ._schema import (
     categorical_dtype,
     describe_column,
     describe_frame,
-    is_frame,
     json_name,
 )
 

@@ -199,33 +199,12 @@ def builtin_estimator(name, X=None, random_state=0):
 
     The learners are those of ``python -m skcoop demo``.
     """
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.naive_bayes import GaussianNB
-    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.tree import DecisionTreeClassifier
+    from .._demo import LEARNERS
 
-    makers = {
-        "logreg": lambda: make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=1000)
-        ),
-        "forest": lambda: RandomForestClassifier(
-            n_estimators=100, random_state=random_state
-        ),
-        "knn": KNeighborsClassifier,
-        "naive_bayes": GaussianNB,
-        "tree": lambda: DecisionTreeClassifier(random_state=random_state),
-        "ridge": lambda: make_pipeline(StandardScaler(), Ridge()),
-        "forest_regressor": lambda: RandomForestRegressor(
-            n_estimators=100, random_state=random_state
-        ),
-        "knn_regressor": KNeighborsRegressor,
-    }
-    estimator = makers[name]()
+    estimator = LEARNERS[name](random_state)
     if X is not None and hasattr(X, "select_dtypes"):
         import numpy as np
+        from sklearn.pipeline import make_pipeline
 
         other = X.select_dtypes(exclude=[np.number, "bool"]).columns.tolist()
         if other:
@@ -288,17 +267,6 @@ def _import(path, trusted, what):
     return import_model(path, trusted=trusted or None)
 
 
-def _protocol():
-    try:
-        from . import learn, teach
-    except ImportError as exc:
-        raise CommandError(
-            "skcoop.silo.teach and skcoop.silo.learn are not available in this "
-            f"version of skcoop ({exc})."
-        ) from exc
-    return teach, learn
-
-
 # ------------------------------------------------------------------------ steps
 def _export(args, out):
     from . import export_model
@@ -350,7 +318,8 @@ def _teach(args, out):
             name
         ]
     earlier = _load_received(args.received, name, args.sites)
-    teach, _ = _protocol()
+    from . import teach
+
     start = time.perf_counter()
     sent = teach(
         model,
@@ -406,7 +375,8 @@ def _learn(args, out):
     name = read_metadata(_existing(args.model, "site's"))["name"]
     model = _import(args.model, args.trust, "site's")
     received = _load_received(args.received, name, args.sites)
-    _, learn = _protocol()
+    from . import learn
+
     start = time.perf_counter()
     new = learn(model, X, y, received, virtual_weight=args.virtual_weight)
     seconds = time.perf_counter() - start

@@ -1,70 +1,71 @@
 """Utilities shared by skcoop's packages: scales, distances, imports, docstrings.
 
-The floor of the package: it imports nothing else of skcoop.
+The floor of the package: it imports nothing else of skcoop. The names in
+``__all__`` are for users (writing a strategy, measuring distances the way
+the searches do); the rest below is the package's own plumbing, importable
+here because other packages may not import a private module, but not public
+API (each imported as ``name as name``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._distance import check_frame_columns as check_frame_columns
 from ._distance import (
     check_scale,
-    column_kind,
     feature_scale,
-    is_frame,
     mixed_changed,
     mixed_kneighbors,
     mixed_nearest,
     mixed_rowwise,
     needs_tabular,
 )
+from ._distance import column_kind as column_kind
+from ._distance import is_frame as is_frame
 from ._docstring import Substitution
 from ._estimators import (
     RowsLesson,
     align_proba,
     aligned_proba,
-    concat_rows,
     continuation,
-    continue_fit,
-    final_skorch_net,
-    fit_member,
-    is_fitted,
-    is_pretrained,
-    is_skorch_net,
-    is_torch_model,
     learn_lesson,
     sample_weight_key,
-    start_student,
     starting_point,
-    take,
     weight_kwargs,
-    with_classes,
 )
+from ._estimators import checked_weight_kwargs as checked_weight_kwargs
+from ._estimators import concat_rows as concat_rows
+from ._estimators import final_skorch_net as final_skorch_net
+from ._estimators import fit_member as fit_member
+from ._estimators import is_fitted as is_fitted
+from ._estimators import is_per_row as is_per_row
+from ._estimators import is_pretrained as is_pretrained
+from ._estimators import is_skorch_net as is_skorch_net
+from ._estimators import is_torch_model as is_torch_model
+from ._estimators import renamed_error as renamed_error
+from ._estimators import take as take
+from ._estimators import with_classes as with_classes
 from ._optional import import_optional, is_installed
-from ._progress import SearchProgress
-from ._stable import RTOL, at_most, snap, snap_columns, stable_argmax
-from ._warnings import warn_at_caller
+from ._progress import SearchProgress as SearchProgress
+from ._seeds import SEED_MAX as SEED_MAX
+from ._seeds import draw_seed as draw_seed
+from ._seeds import offset_seed as offset_seed
+from ._stable import RTOL as RTOL
+from ._stable import at_most as at_most
+from ._stable import snap as snap
+from ._stable import snap_columns as snap_columns
+from ._stable import stable_argmax as stable_argmax
+from ._warnings import warn_at_caller as warn_at_caller
 
 __all__ = [
     "RowsLesson",
-    "SearchProgress",
     "Substitution",
     "align_proba",
-    "at_most",
     "aligned_proba",
     "check_scale",
-    "column_kind",
-    "concat_rows",
     "continuation",
-    "continue_fit",
     "feature_scale",
-    "final_skorch_net",
-    "fit_member",
     "import_optional",
-    "is_fitted",
-    "is_frame",
     "is_installed",
-    "is_pretrained",
-    "is_skorch_net",
-    "is_torch_model",
     "learn_lesson",
     "mixed_changed",
     "mixed_kneighbors",
@@ -72,13 +73,6 @@ __all__ = [
     "mixed_rowwise",
     "needs_tabular",
     "sample_weight_key",
-    "snap",
-    "snap_columns",
-    "stable_argmax",
-    "start_student",
     "starting_point",
-    "take",
-    "warn_at_caller",
     "weight_kwargs",
-    "with_classes",
 ]

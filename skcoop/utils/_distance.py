@@ -29,6 +29,43 @@ def is_frame(X):
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
+def check_frame_columns(X, columns, what, reference, fix=""):
+    """Raise unless ``X`` is a DataFrame with ``columns``, in that order.
+
+    ``what`` names ``X`` and ``reference`` the rows the columns come from
+    in the messages; ``fix`` ends the message of a column mismatch.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skcoop.utils import check_frame_columns
+    >>> X = pd.DataFrame({"a": [1], "b": [2]})
+    >>> check_frame_columns(X, X.columns, "X", "X_site")
+    >>> check_frame_columns(X[["b", "a"]], X.columns, "X", "X_site")
+    Traceback (most recent call last):
+    ...
+    ValueError: X must have the columns of X_site, in the same order (same names in another order). Got ['b', 'a'] instead.
+    """  # noqa: E501
+    if not is_frame(X):
+        raise TypeError(
+            f"{what} must be a DataFrame with the columns of {reference} "
+            f"({list(columns)}). Got {type(X).__name__} instead."
+        )
+    if X.columns.equals(columns):
+        return
+    missing = [c for c in columns if c not in X.columns]
+    extra = [c for c in X.columns if c not in columns]
+    detail = (
+        f"missing {missing}, unexpected {extra}"
+        if missing or extra
+        else "same names in another order"
+    )
+    raise ValueError(
+        f"{what} must have the columns of {reference}, in the same order "
+        f"({detail}). Got {list(X.columns)} instead.{' ' + fix if fix else ''}"
+    )
+
+
 def column_kind(dtype):
     """``'num'``, ``'bool'`` or ``'cat'`` for a column dtype."""
     pd = _pandas()

@@ -23,7 +23,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import _num_samples, check_is_fitted, has_fit_parameter
 
 
 # ------------------------------------------------------------------ nets
@@ -66,6 +66,23 @@ def is_fitted(estimator):
 
 
 # ------------------------------------------------------------------ rows
+def is_per_row(value, n_rows):
+    """Whether a piece of fit metadata holds one value per row of ``n_rows``.
+
+    Examples
+    --------
+    >>> from skcoop.utils import is_per_row
+    >>> is_per_row([1, 2, 3], 3), is_per_row("abc", 3), is_per_row(None, 0)
+    (True, False, False)
+    """
+    if value is None or isinstance(value, str) or not hasattr(value, "__len__"):
+        return False
+    try:
+        return _num_samples(value) == n_rows
+    except TypeError:
+        return False
+
+
 def take(X, rows=None, columns=None):
     """Select rows and columns of an array or DataFrame."""
     if rows is not None:
@@ -245,6 +262,24 @@ def weight_kwargs(estimator, sample_weight):
     return {key: sample_weight for key in _weighted_steps(estimator, last=True)}
 
 
+def checked_weight_kwargs(estimator, sample_weight, who, fix, given=""):
+    """:func:`weight_kwargs`, or an error where unequal weights cannot be passed.
+
+    Returns None when the estimator takes no sample weight and the weights
+    are all equal (they change nothing then); raises a TypeError naming
+    ``who``, where the weights came from (``given``) and the ``fix`` when
+    they differ.
+    """
+    kw = weight_kwargs(estimator, sample_weight)
+    weights = np.asarray(sample_weight, dtype=float)
+    if kw is None and weights.size and not np.allclose(weights, weights[0]):
+        raise TypeError(
+            f"{who} does not support sample_weight, but unequal sample weights "
+            f"were given{given}. {fix}"
+        )
+    return kw
+
+
 def _weighted_steps(estimator, last):
     """Keys of the steps of ``estimator`` that take sample weights.
 
@@ -275,6 +310,23 @@ def _weighted_steps(estimator, last):
     return ["sample_weight"]
 
 
+def renamed_error(exc, msg):
+    """``exc``'s type with the message ``msg`` (a RuntimeError if it cannot be).
+
+    For errors that name the member they come from; raise it ``from exc``.
+
+    Examples
+    --------
+    >>> from skcoop.utils import renamed_error
+    >>> renamed_error(ValueError("bad"), "Member 'a' failed: bad")
+    ValueError("Member 'a' failed: bad")
+    """
+    try:
+        return type(exc)(msg)
+    except Exception:
+        return RuntimeError(msg)
+
+
 def fit_member(estimator, X, y, name, message=None, fit_params=None):
     """Fit one member; an error names the member.
 
@@ -289,11 +341,7 @@ def fit_member(estimator, X, y, name, message=None, fit_params=None):
             f"Member {name!r} ({type(estimator).__name__}) failed to fit on its "
             f"{len(y)} rows: {exc}"
         )
-        try:
-            new = type(exc)(msg)
-        except Exception:
-            raise RuntimeError(msg) from exc
-        raise new from exc
+        raise renamed_error(exc, msg) from exc
     if message is not None:
         print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
     return estimator
@@ -447,14 +495,6 @@ class RowsLesson:
         return student
 
 
-def _renamed(exc, msg):
-    """``exc`` of the same type with message ``msg`` (RuntimeError if it cannot)."""
-    try:
-        return type(exc)(msg)
-    except Exception:
-        return RuntimeError(msg)
-
-
 def learn_lesson(
     name,
     template,
@@ -529,41 +569,7 @@ def learn_lesson(
             else f"Member {name!r} ({type(student).__name__}) failed to fit "
             f"on its {n_rows} rows"
         )
-        raise _renamed(exc, f"{what}: {exc}") from exc
+        raise renamed_error(exc, f"{what}: {exc}") from exc
     if message is not None:
         print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
     return student
-
-
-def continue_fit(fitted, X, y, name, classes, message=None, fit_params=None):
-    """Update a fitted (pre-trained) member on new rows, from where it is.
-
-    The member is deep-copied, then trained further as :func:`continuation`
-    allows: ``partial_fit`` (a skorch net, or a learner that has it), or a
-    refit from its current state with ``warm_start`` (a forest or boosting
-    model with ``n_estimators`` grows as many new estimators, fitted on the
-    new rows, as it had). A learner that can do neither is refitted from
-    scratch on the rows, with a warning. :func:`learn_lesson` with a
-    :class:`RowsLesson`.
-    """
-    return learn_lesson(
-        name,
-        fitted,
-        fitted,
-        RowsLesson(X, y, fit_params),
-        resume=True,
-        pretrained=True,
-        message=message,
-    )
-
-
-def start_student(template, member, classes, warm_start, step_by_step):
-    """A fresh clone of ``template``, or a copy of the fitted ``member``.
-
-    :func:`starting_point` without the way of learning: with ``warm_start``
-    the member is copied when :func:`continuation` says its learning can go
-    on. The member itself is never modified.
-    """
-    return starting_point(
-        template, member, classes, resume=warm_start, step_by_step=step_by_step
-    )[0]

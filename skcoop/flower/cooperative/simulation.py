@@ -2,10 +2,7 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import logging
-import os
-
-from ..fedavg.simulation import DEFAULT_BACKEND_CONFIG
+from ..fedavg.simulation import simulation_config
 
 __all__ = ["run_cooperative"]
 
@@ -62,13 +59,7 @@ def run_cooperative(
     from .client_app import make_client_app
     from .server_app import make_server_app
 
-    config = dict(DEFAULT_BACKEND_CONFIG if backend_config is None else backend_config)
-    if quiet:
-        for name in ("flwr", "ray"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-        config.setdefault("init_args", {})
-        config["init_args"] = dict(config["init_args"], log_to_driver=False)
+    config = simulation_config(backend_config, quiet)
     results = {}
     run_simulation(
         server_app=make_server_app(

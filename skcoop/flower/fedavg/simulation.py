@@ -124,6 +124,22 @@ def _write_clients(job, folder):
     return replace(job, data_dir=folder)
 
 
+def simulation_config(backend_config, quiet):
+    """The backend config of a simulation; ``quiet`` silences Flower and Ray.
+
+    Shared by both simulations: Flower's and Ray's loggers set to warnings,
+    Ray's workers not logging to the driver.
+    """
+    config = dict(DEFAULT_BACKEND_CONFIG if backend_config is None else backend_config)
+    if quiet:
+        for name in ("flwr", "ray"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+        config.setdefault("init_args", {})
+        config["init_args"] = dict(config["init_args"], log_to_driver=False)
+    return config
+
+
 def run_fedavg(jobs, *, backend_config=None, quiet=True, timings=None):
     """Run FedAvg for each job in one Flower simulation.
 
@@ -176,13 +192,7 @@ def run_fedavg(jobs, *, backend_config=None, quiet=True, timings=None):
             f"set of SuperNodes). Got {sorted(sizes)} instead."
         )
     (n_clients,) = sizes
-    config = dict(DEFAULT_BACKEND_CONFIG if backend_config is None else backend_config)
-    if quiet:
-        for name in ("flwr", "ray"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-        config.setdefault("init_args", {})
-        config["init_args"] = dict(config["init_args"], log_to_driver=False)
+    config = simulation_config(backend_config, quiet)
     results = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="skcoop-fedavg-") as tmp:

@@ -1,0 +1,296 @@
+"""The settings of cooperative distillation, written once.
+
+Each :class:`Setting` holds a name, its default, its constraints (in
+scikit-learn's ``_parameter_constraints`` vocabulary) and a one-line doc.
+The estimators' ``_parameter_constraints``, :class:`CounterfactualDistiller`,
+:func:`skcoop.silo.teach` and :func:`skcoop.silo.learn` take their
+constraints from here, :class:`Settings` (what the steps receive) takes its
+defaults from here, and ``tests/test_settings.py`` fails when an explicit
+``__init__`` (kept, as scikit-learn wants) drifts from this definition. A
+command line builds its options from the same records (``name``,
+``default``, ``doc``, and :func:`check` for a value).
+
+The longer parameter docs that the estimators' docstrings share are here
+too (:data:`SHARED_DOCS`), substituted by :class:`skcoop.utils.Substitution`.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+
+__all__ = []
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, constraints and a one-line doc.
+
+    Attributes
+    ----------
+    name : str
+        The parameter's name, the same wherever it is taken.
+    default : object
+        Its default, the same wherever it is taken.
+    constraints : tuple
+        What a value may be (scikit-learn's parameter constraints).
+    doc : str
+        One line saying what it does (a command line's help).
+    """
+
+    name: str
+    default: object
+    constraints: tuple
+    doc: str
+
+    def check(self, value, caller="skcoop"):
+        """Raise scikit-learn's ``InvalidParameterError`` for a bad value."""
+        validate_parameter_constraints(
+            {self.name: list(self.constraints)}, {self.name: value}, caller
+        )
+        return value
+
+
+COUNTERFACTUAL_SEARCHES = ("auto", "blackbox", "gradient", "bisection", "exact")
+
+SETTINGS = (
+    Setting(
+        "alpha",
+        0.5,
+        (Interval(Real, 0, 1, closed="both"),),
+        "How far the counterfactual's target output moves from the teacher's "
+        "output toward the true label (or value).",
+    ),
+    Setting(
+        "pool",
+        "site",
+        (StrOptions({"site", "union"}),),
+        "Where expertise is measured: each teacher's own rows, or every row "
+        "(simulations only).",
+    ),
+    Setting(
+        "scope",
+        "expertise",
+        (StrOptions({"deficiency", "expertise"}),),
+        "The rows a teacher teaches: all it gets right, or only those where "
+        "the student errs.",
+    ),
+    Setting(
+        "expertise",
+        "oof",
+        (StrOptions({"in_sample", "oof"}),),
+        "How a teacher's own correctness is judged: out-of-fold, or in-sample "
+        "(the paper).",
+    ),
+    Setting(
+        "oof_folds",
+        3,
+        (Interval(Integral, 2, None, closed="left"),),
+        'Folds of expertise="oof".',
+    ),
+    Setting(
+        "prototype_k",
+        None,
+        (Interval(Integral, 1, None, closed="left"), None),
+        "Release guard: release the mean of each counterfactual's k nearest "
+        "site rows of its class (None: off).",
+    ),
+    Setting(
+        "min_distance",
+        None,
+        (Interval(Real, 0, None, closed="neither"), None),
+        "Release guard: keep released rows this many median neighbour "
+        "distances from every site row (None: off).",
+    ),
+    Setting(
+        "acceptance",
+        None,
+        (Interval(Real, 0, 0.5, closed="right"), None),
+        "Hold out this fraction of each site; keep distillation only where "
+        "the pooled holdout agrees (None: always).",
+    ),
+    Setting(
+        "dedupe",
+        True,
+        ("boolean",),
+        "Drop duplicate virtual rows a student receives, across teachers and rounds.",
+    ),
+    Setting(
+        "virtual_weight",
+        1.0,
+        (Interval(Real, 0, None, closed="neither"),),
+        "Sample weight of virtual rows for members whose fit takes sample_weight.",
+    ),
+    Setting(
+        "counterfactual",
+        "auto",
+        (StrOptions(set(COUNTERFACTUAL_SEARCHES)), HasMethods(["fit", "generate"])),
+        "How teachers search counterfactuals: a backend name, or a search object.",
+    ),
+    Setting(
+        "fill",
+        "impute",
+        (StrOptions({"mean", "median", "impute", "zero"}),),
+        "How a student's columns its teacher lacks are filled in a virtual row.",
+    ),
+    Setting(
+        "tolerance",
+        "auto",
+        (Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})),
+        "Regression: the error under which a member is right ('auto': from "
+        "the teacher's own errors).",
+    ),
+    Setting(
+        "tolerance_quantile",
+        0.5,
+        (Interval(Real, 0, 1, closed="neither"),),
+        "Regression: the quantile of a teacher's errors that 'auto' takes.",
+    ),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+# Who takes which settings. The strategy (and so both ensembles) takes
+# STRATEGY; the ensembles add ``fill``, the regressor the REGRESSION ones;
+# a site's teach step takes TEACH, its learn step LEARN.
+STRATEGY = (
+    "alpha",
+    "pool",
+    "scope",
+    "expertise",
+    "oof_folds",
+    "prototype_k",
+    "min_distance",
+    "acceptance",
+    "dedupe",
+    "virtual_weight",
+    "counterfactual",
+)
+REGRESSION = ("tolerance", "tolerance_quantile")
+TEACH = (
+    "alpha",
+    "counterfactual",
+    "scope",
+    "expertise",
+    "oof_folds",
+    "prototype_k",
+    "min_distance",
+    "tolerance",
+    "tolerance_quantile",
+    "fill",
+    "dedupe",
+)
+LEARN = ("virtual_weight", "fill", "dedupe")
+
+
+def constraints(names):
+    """``_parameter_constraints`` entries of the named settings (new lists)."""
+    return {name: list(BY_NAME[name].constraints) for name in names}
+
+
+def defaults(names):
+    """The defaults of the named settings."""
+    return {name: BY_NAME[name].default for name in names}
+
+
+def changed(values):
+    """Names of the settings in ``values`` (name -> value) not at their default."""
+    return [name for name, value in values.items() if value != BY_NAME[name].default]
+
+
+def _default(name):
+    return field(default=BY_NAME[name].default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How cooperative distillation teaches and learns, as the steps receive it.
+
+    The same object drives the in-process ensemble and the per-site steps of
+    :mod:`skcoop.silo`; its defaults are those of :data:`SETTINGS`.
+    """
+
+    alpha: float = _default("alpha")
+    counterfactual: object = _default("counterfactual")
+    scope: str = _default("scope")
+    expertise: str = _default("expertise")
+    oof_folds: int = _default("oof_folds")
+    dedupe: bool = _default("dedupe")
+    virtual_weight: float = _default("virtual_weight")
+    fill: str = _default("fill")
+    prototype_k: object = _default("prototype_k")
+    min_distance: object = _default("min_distance")
+
+
+# Parameter and attribute docs the classifier, the regressor and the strategy
+# share, written once and substituted into their docstrings
+# (``skcoop.utils.Substitution``).
+DISTILLATION_PARAMS = """scope : {"expertise", "deficiency"}, default="expertise"
+        The rows a teacher teaches each student. ``"expertise"``: every row
+        of its own where it is right, so that a student also learns where it
+        already agrees; ``"deficiency"``: only the rows where the student is
+        wrong (the paper's ``R_{i->j}``). On sites that see the same classes
+        with a shifted mix (real silos), rows only where a student errs teach
+        it to flip its answer there and make members worse; see
+        :ref:`real_sites`.
+    expertise : {"oof", "in_sample"}, default="oof"
+        How a teacher's own correctness is judged on its rows: out-of-fold
+        predictions (``oof_folds``-fold cross-validation inside its site, so
+        that a teacher is not called right where it merely overfits), or its
+        predictions after fitting on them (the paper). Students are judged on
+        the teacher's rows, which they never saw. The paper's settings are
+        ``scope="deficiency", expertise="in_sample"``.
+    oof_folds : int >= 2, default=3
+        Folds of ``expertise="oof"``.
+    prototype_k : int, default=None
+        Release guard (see :func:`skcoop.privacy.guard_release`): release,
+        instead of each counterfactual, the mean of its ``k`` nearest rows of
+        the same class on the teacher's site (a class with fewer than ``k``
+        rows releases nothing). None: off.
+    min_distance : float, default=None
+        Release guard: move each released row toward its class's centroid
+        until it lies at least ``min_distance`` times the site's median
+        nearest-neighbour distance from every row of the teacher's site;
+        rows that cannot get there, or that the teacher then gets wrong,
+        are dropped. None: off. Guarded and dropped rows are counted in
+        ``transfer_report_``.
+    acceptance : float in (0, 0.5] or None, default=None
+        The acceptance step: each site holds out this fraction of its rows;
+        after the rounds, each member keeps distillation only if, distilled,
+        it scores at least as well as alone on every site's holdout pooled
+        (each site reports a score, never a row), and is then refitted on
+        all its own rows. ``acceptance_`` says what each member kept and
+        why. None: every member keeps distillation."""
+VIRTUAL_WEIGHT_PARAM = """virtual_weight : float > 0, default=1.0
+        Sample weight of virtual rows for members whose ``fit`` takes
+        ``sample_weight``."""
+FITTED_MEMBERS_ATTRS = """named_estimators_ : :class:`~sklearn.utils.Bunch`
+        The distilled members by name.
+    initial_estimators_ : list of estimators
+        The members fitted on their own rows, before distillation.
+    named_initial_estimators_ : :class:`~sklearn.utils.Bunch`
+        The same, by name."""
+FITTED_SITES_ATTRS = """acceptance_ : dict of ndarray or None
+        With ``acceptance``: per member, its pooled held-out score
+        ``alone`` and ``distilled`` (accuracy; minus the mean squared error
+        for regression), the candidate ``kept``, the ``reason`` and
+        ``n_holdout`` rows judged on. None without it.
+    sat_out_ : list of str
+        Members that owned no row in this fit.
+    member_columns_ : :class:`~sklearn.utils.Bunch`
+        Columns each member sees (None: all).
+    n_rows_ : :class:`~sklearn.utils.Bunch`
+        Rows each member owns."""
+SHARED_DOCS = {
+    "distillation_params": DISTILLATION_PARAMS,
+    "virtual_weight_param": VIRTUAL_WEIGHT_PARAM,
+    "fitted_members_attrs": FITTED_MEMBERS_ATTRS,
+    "fitted_sites_attrs": FITTED_SITES_ATTRS,
+}
