@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.frozen import FrozenEstimator
@@ -222,6 +223,10 @@ def _numeric(X):
     return np.asarray(X, dtype=float)
 
 
+def _sklearn_version():
+    return tuple(int(part) for part in sklearn.__version__.split(".")[:2])
+
+
 def snapshot(ens, X):
     out = {}
     for name, v in ens.virtual_instances_.items():
@@ -253,8 +258,18 @@ def kd_snapshot(ensembles, X):
     return out
 
 
+# students whose fits scikit-learn changed between releases: their pins hold
+# for the release they were written with (the CPU does not matter)
+SGD_PINS = {"kd_mutual", "kd_pretrained"}
+
+
 @pytest.mark.parametrize("kind", sorted(FITS) + sorted(KD_FITS))
 def test_pinned_fit(kind):
+    if kind in SGD_PINS and _sklearn_version() < (1, 9):
+        pytest.skip(
+            "written with scikit-learn 1.9's SGDClassifier, whose fits differ "
+            "in older releases"
+        )
     expected = dict(np.load(DATA / f"pinned_{kind}.npz", allow_pickle=False))
     if kind in KD_FITS:
         got = kd_snapshot(*KD_FITS[kind]())

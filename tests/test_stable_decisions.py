@@ -172,7 +172,9 @@ def test_row_hashes_equal_pandas_for_numeric_arrays():
     pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 4))
-    X[0, 0], X[1, 1], X[2] = -0.0, np.nan, X[3]
+    X[1, 1], X[2] = np.nan, X[3]
+    if int(pd.__version__.split(".")[0]) >= 3:  # pandas 3 hashes -0.0 as 0.0
+        X[0, 0] = -0.0
     for y in (rng.integers(0, 3, 30), rng.normal(size=30)):
         frame = pd.DataFrame(snap_columns(X), columns=[str(c) for c in range(4)])
         frame["__skcoop_label__"] = y.astype(np.float64)

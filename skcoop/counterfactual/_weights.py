@@ -15,7 +15,7 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.utils.validation import _check_sample_weight, _num_samples
 
-from ..utils import feature_scale
+from ..utils import RTOL, feature_scale
 from ._goal import row_hash
 
 __all__ = []
@@ -164,8 +164,6 @@ def weighted_scale(X, weight, kind):
     >>> feature_scale(np.array([[0.0], [1.0], [1.0], [5.0]]))  # the same, repeated
     array([0.7413])
     """
-    from sklearn.utils.stats import _weighted_percentile
-
     X = np.asarray(X, dtype=float)
     if X.shape[0] == 0:
         return np.ones(X.shape[1])
@@ -173,10 +171,43 @@ def weighted_scale(X, weight, kind):
     std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weight))
     if kind == "std":
         return np.where(std > 0, std, 1.0)
-    median = np.atleast_1d(_weighted_percentile(X, weight, 50, average=True))
+    median = weighted_median(X, weight)
     dev = np.abs(X - median)
-    mad = 1.4826 * np.atleast_1d(_weighted_percentile(dev, weight, 50, average=True))
+    mad = 1.4826 * weighted_median(dev, weight)
     return np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
+
+
+def weighted_median(X, weight):
+    """Each column's median with weights as repetitions.
+
+    Where the weight below a value is exactly half the total, the median is
+    the mean of that value and the next one of positive weight, as
+    ``np.median`` gives on the repeated rows (the "averaged inverted CDF";
+    scikit-learn's private ``_weighted_percentile(average=True)`` from 1.7).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [1.0, 3.0], [5.0, 2.0]])
+    >>> weighted_median(X, np.array([1, 2, 1]))  # [0, 1, 1, 5], [1, 3, 3, 2]
+    array([1. , 2.5])
+    >>> weighted_median(X, np.array([1, 0, 1]))  # np.median([0, 5]), [1, 2]
+    array([2.5, 1.5])
+    """
+    X = np.asarray(X, dtype=float)
+    w = np.asarray(weight, dtype=float)
+    order = np.argsort(X, axis=0, kind="stable")
+    values = np.take_along_axis(X, order, axis=0)
+    cum = np.cumsum(w[order], axis=0)
+    half = 0.5 * cum[-1]
+    # first position whose cumulative weight reaches half (margin: the order
+    # of the sums), and the first that passes it
+    lower = np.argmax(cum >= half - RTOL * cum[-1], axis=0)
+    upper = np.argmax(cum > half + RTOL * cum[-1], axis=0)
+    columns = np.arange(X.shape[1])
+    at_half = np.abs(cum[lower, columns] - half) <= RTOL * cum[-1]
+    low, high = values[lower, columns], values[upper, columns]
+    return np.where(at_half, 0.5 * (low + high), low)
 
 
 def tolerance_floor(y_ref, weight, y):
