@@ -1,15 +1,20 @@
-"""The cooperative Flower app under Flower's deployment runtime, on loopback.
+"""The cooperative Flower app (``apps/skcoop-flower``) run for real, on loopback.
 
-Starts a SuperLink and three SuperNodes as separate processes on 127.0.0.1
-(insecure mode: loopback only), submits the app with ``flwr run``, waits for
-the ServerApp's report, stops every process it started, and checks that the
-sites' final members equal the in-process ensemble for the same seed::
+Two runs, each with every process started and stopped here, on 127.0.0.1,
+on free ports, bounded in time:
 
-    python benchmarks/silo/flower_deployment.py [--rounds 2] [--csv table.csv]
+- ``simulation``: a simulation SuperLink and ``flwr run <app> <connection>
+  --federation-config num-supernodes=3``, Flower's supported simulation path;
+- ``deployment``: a SuperLink with TLS (a throwaway CA and a server
+  certificate for 127.0.0.1, :mod:`skcoop.flower.credentials`) and SuperNode
+  authentication; three registered SuperNodes (the demo's sites, by
+  ``partition-id``); a fourth SuperNode whose key is not registered and a
+  fifth without the CA certificate, both refused; ``flwr run``.
 
-Each SuperNode runs the ClientApp around ``skcoop.flower.cooperative.demo_site``
-with ``--node-config 'partition-id=<i>'``; nothing is downloaded (runtime
-dependency installation off; the app is a folder written here).
+Both check that the sites' final members equal the in-process ensemble for
+the same seed (max |delta predict_proba| = 0)::
+
+    python benchmarks/silo/flower_deployment.py [--rounds 1] [--mode deployment]
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -19,81 +24,25 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 BIN = Path(sys.executable).parent
-
-APP = '''\
-"""The cooperative app as Flower loads it: a ServerApp and a ClientApp."""
-
-from skcoop.flower.cooperative import demo_site, make_client_app, make_server_app
-
-server = make_server_app()
-client = make_client_app(demo_site)
-'''
-
-PYPROJECT = """\
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-[project]
-name = "skcoop-cooperative"
-version = "1.0.0"
-description = "Cooperative distillation across sites (skcoop)"
-license = "BSD-3-Clause"
-dependencies = []
-
-[tool.hatch.build.targets.wheel]
-packages = ["."]
-
-[tool.flwr.app]
-publisher = "skcoop"
-
-[tool.flwr.app.components]
-serverapp = "coop_app:server"
-clientapp = "coop_app:client"
-
-[tool.flwr.app.config]
-num-rounds = {rounds}
-random-state = {seed}
-min-sites = 3
-timeout = {step_timeout}
-wait-for-sites = 60.0
-teach-params = "{{}}"
-learn-params = "{{}}"
-results-dir = "{results}"
-"""
-
-CONFIG = """\
-[superlink]
-default = "loopback"
-
-[superlink.loopback]
-address = "127.0.0.1:{port}"
-insecure = true
-"""
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "apps" / "skcoop-flower"
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _health(port):
-    import httpx
-
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0).is_success
-    except httpx.HTTPError:
-        return False
 
 
 def _signal_group(proc, sig):
@@ -103,110 +52,133 @@ def _signal_group(proc, sig):
         pass
 
 
-def write_app(folder, rounds, seed, results, step_timeout):
-    folder.mkdir(parents=True)
-    (folder / "coop_app.py").write_text(APP)
-    (folder / "pyproject.toml").write_text(
-        PYPROJECT.format(
-            rounds=rounds, seed=seed, results=results, step_timeout=step_timeout
-        )
-    )
+class Loopback:
+    """Flower processes on 127.0.0.1, started here and stopped on exit.
 
-
-def run_deployment(rounds=2, seed=0, timeout=300.0, keep_logs=None):
-    """Run the app on a local SuperLink and 3 SuperNodes; returns the history.
-
-    Every process is started here and stopped before returning (or raising);
-    ``timeout`` bounds the whole run.
+    Each process leads its own process group (it spawns SuperExec and app
+    processes); :meth:`stop` ends the groups. ``FLWR_HOME`` is a folder of
+    its own, so the user's Flower configuration is never read or written.
     """
-    from skcoop.flower.cooperative import CooperativeHistory
 
-    deadline = time.monotonic() + timeout
-    tmp = Path(tempfile.mkdtemp(prefix="skcoop-flower-deploy-"))
-    home, results, logs = tmp / "flwr-home", tmp / "results", tmp / "logs"
-    home.mkdir()
-    logs.mkdir()
-    env = dict(os.environ, FLWR_HOME=str(home), FLWR_DISABLE_UPDATE_CHECK="1")
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")]
-    )
-    port = free_port()
-    (home / "config.toml").write_text(CONFIG.format(port=port))
-    write_app(tmp / "app", rounds, seed, results, step_timeout=timeout / 2)
-    procs = []
-
-    def start(name, *args):
-        log = open(logs / f"{name}.log", "w")  # noqa: SIM115
-        procs.append(
-            (
-                name,
-                subprocess.Popen(
-                    [str(BIN / args[0]), *args[1:]],
-                    env=env,
-                    cwd=tmp,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                ),
-                log,
-            )
+    def __init__(self, folder, timeout):
+        self.folder = Path(folder)
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.home = self.folder / "flwr-home"
+        self.logs = self.folder / "logs"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(exist_ok=True)
+        self.env = dict(
+            os.environ, FLWR_HOME=str(self.home), FLWR_DISABLE_UPDATE_CHECK="1"
         )
-
-    try:
-        start(
-            "superlink",
-            "flower-superlink",
-            "--insecure",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--disable-runtime-dependency-installation",
+        self.env["PATH"] = os.pathsep.join([str(BIN), self.env.get("PATH", "")])
+        self.env["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT), self.env.get("PYTHONPATH", "")]
         )
-        while not _health(port):
-            if procs[0][1].poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("The SuperLink did not start; see its log.")
-            time.sleep(0.5)
-        for i in range(3):
-            start(
-                f"supernode-{i}",
-                "flower-supernode",
-                "--insecure",
-                "--superlink",
-                f"127.0.0.1:{port}",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(free_port()),
-                "--node-config",
-                f"partition-id={i} num-partitions=3",
+        self.procs = {}
+        self.connections = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def left(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(
+                f"The loopback run took over {self.timeout:.0f} s; logs in "
+                f"{self.logs}."
             )
-        run = subprocess.run(
-            [str(BIN / "flwr"), "run", str(tmp / "app"), "loopback"],
-            env=env,
-            cwd=tmp,
+        return left
+
+    def start(self, name, *argv):
+        log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [str(BIN / argv[0]), *map(str, argv[1:])],
+            env=self.env,
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs[name] = (proc, log)
+        return proc
+
+    def log(self, name):
+        self.procs[name][1].flush()
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def wait_healthy(self, name, port, ca=None):
+        """Wait until the SuperLink ``name`` answers on ``port``."""
+        import httpx
+
+        scheme = "http" if ca is None else "https"
+        verify = True if ca is None else ssl.create_default_context(cafile=str(ca))
+        while True:
+            try:
+                if httpx.get(
+                    f"{scheme}://127.0.0.1:{port}/health", timeout=1.0, verify=verify
+                ).is_success:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.procs[name][0].poll() is not None:
+                raise RuntimeError(f"{name} stopped:\n{self.log(name)}")
+            self.left()
+            time.sleep(0.3)
+
+    def wait_exit(self, name):
+        """Wait for process ``name`` to end; its exit code."""
+        try:
+            return self.procs[name][0].wait(timeout=self.left())
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"{name} did not stop; see {self.logs}.") from None
+
+    def connect(self, name, port, ca=None):
+        """Add a SuperLink connection ``name`` to this FLWR_HOME's config.toml."""
+        if ca is None:
+            entry = f'address = "127.0.0.1:{port}"\ninsecure = true\n'
+        elif ca is False:  # TLS, trusting the system's CAs only
+            entry = f'address = "127.0.0.1:{port}"\n'
+        else:
+            entry = f'address = "127.0.0.1:{port}"\nroot-certificates = "{ca}"\n'
+        self.connections[name] = entry
+        text = '[superlink]\ndefault = "{}"\n'.format(next(iter(self.connections)))
+        for key, value in self.connections.items():
+            text += f"\n[superlink.{key}]\n{value}"
+        (self.home / "config.toml").write_text(text)
+
+    def flwr(self, *args, check=True):
+        done = subprocess.run(
+            [str(BIN / "flwr"), *map(str, args)],
+            env=self.env,
+            cwd=self.folder,
             capture_output=True,
             text=True,
-            timeout=max(deadline - time.monotonic(), 1),
+            timeout=self.left(),
         )
-        (logs / "flwr-run.log").write_text(run.stdout + run.stderr)
-        if run.returncode != 0:
-            raise RuntimeError(f"flwr run failed:\n{run.stdout}\n{run.stderr}")
-        while not (results / "history.json").is_file():
-            dead = [n for n, p, _ in procs if p.poll() is not None]
-            if dead or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"No report after {timeout:.0f} s (stopped: {dead}); logs in "
-                    f"{logs}."
-                )
+        if check and done.returncode != 0:
+            raise RuntimeError(
+                f"flwr {' '.join(map(str, args))} failed:\n{done.stdout}\n"
+                f"{done.stderr}"
+            )
+        return done
+
+    def wait_file(self, path, watch=()):
+        while not Path(path).is_file():
+            dead = [n for n in watch if self.procs[n][0].poll() is not None]
+            if dead:
+                raise RuntimeError(f"{dead} stopped early; logs in {self.logs}.")
+            self.left()
             time.sleep(0.5)
-        time.sleep(0.5)
-        return CooperativeHistory.load(results)
-    finally:
-        # each process leads its own group: stop it with the apps it spawned
-        for _, proc, _ in reversed(procs):
+        time.sleep(0.5)  # the writer closes its files
+
+    def stop(self):
+        for proc, _ in reversed(self.procs.values()):
             _signal_group(proc, signal.SIGTERM)
-        for _, proc, log in reversed(procs):
+        for proc, log in reversed(self.procs.values()):
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -214,44 +186,221 @@ def run_deployment(rounds=2, seed=0, timeout=300.0, keep_logs=None):
                 proc.wait()
             _signal_group(proc, signal.SIGKILL)  # leftover children, if any
             log.close()
-        if keep_logs is not None:
-            shutil.copytree(logs, keep_logs, dirs_exist_ok=True)
+
+
+def _results(run_config):
+    return " ".join(f"{k}={v!r}".replace("'", '"') for k, v in run_config.items())
+
+
+def run_simulation(rounds=1, seed=0, timeout=300.0, app=APP):
+    """``flwr run`` on a simulation SuperLink, 3 virtual SuperNodes; the history."""
+    from skcoop.flower.cooperative import CooperativeHistory
+
+    tmp = Path(tempfile.mkdtemp(prefix="skcoop-flower-sim-"))
+    try:
+        with Loopback(tmp, timeout) as net:
+            port = free_port()
+            net.start(
+                "superlink",
+                "flower-superlink",
+                "--simulation",
+                "--insecure",  # loopback only: a simulation never leaves 127.0.0.1
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+                "--disable-runtime-dependency-installation",
+            )
+            net.wait_healthy("superlink", port)
+            net.connect("sim", port)
+            config = {
+                "num-rounds": rounds,
+                "random-state": seed,
+                "results-dir": str(tmp / "results"),
+            }
+            net.flwr(
+                "run",
+                app,
+                "sim",
+                "--federation-config",
+                "num-supernodes=3",
+                "--run-config",
+                _results(config),
+            )
+            net.wait_file(tmp / "results" / "history.json", watch=["superlink"])
+            return CooperativeHistory.load(tmp / "results")
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_deployment(
+    rounds=1, seed=0, timeout=300.0, app=APP, tls=True, intruders=True, keep=None
+):
+    """A SuperLink and 3 SuperNodes on loopback, TLS and authenticated by default.
+
+    Returns ``(history, report)``: ``report`` holds, with ``intruders``, the
+    exit codes and logs of the refused SuperNodes, the SuperLink's listing
+    of nodes and the ``flwr`` command's answer without the CA certificate.
+    ``tls=False`` runs without TLS or authentication (``--insecure``), for
+    trials on one machine only, and warns.
+    """
+    from skcoop.flower.cooperative import CooperativeHistory
+    from skcoop.flower.credentials import make_certificates, make_node_key
+
+    if not tls:
+        warnings.warn(
+            "Running the SuperLink and SuperNodes with --insecure: no TLS, no "
+            "SuperNode authentication. Anyone who reaches the SuperLink can join "
+            "and receive the sites' models and rows: for trials on one machine only.",
+            UserWarning,
+            stacklevel=2,
+        )
+        intruders = False
+    tmp = Path(tempfile.mkdtemp(prefix="skcoop-flower-deploy-"))
+    report = {}
+    try:
+        with Loopback(tmp, timeout) as net:
+            port = free_port()
+            secure = []
+            if tls:
+                certs = make_certificates(tmp / "certificates", ["127.0.0.1"])
+                keys = {
+                    n: make_node_key(tmp / "keys", n)
+                    for n in ("site0", "site1", "site2", "intruder", "no-ca")
+                }
+                server = [
+                    "--ssl-ca-certfile",
+                    certs["ca"],
+                    "--ssl-certfile",
+                    certs["server"],
+                    "--ssl-keyfile",
+                    certs["server_key"],
+                    "--enable-supernode-auth",
+                ]
+            else:
+                server = ["--insecure"]
+            net.start(
+                "superlink",
+                "flower-superlink",
+                *server,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+                "--disable-runtime-dependency-installation",
+            )
+            net.wait_healthy("superlink", port, certs["ca"] if tls else None)
+            net.connect("loopback", port, certs["ca"] if tls else None)
+
+            def supernode(name, partition, *auth):
+                net.start(
+                    name,
+                    "flower-supernode",
+                    *auth,
+                    "--superlink",
+                    f"127.0.0.1:{port}",
+                    "--port",
+                    free_port(),
+                    "--node-config",
+                    f"partition-id={partition} num-partitions=3",
+                )
+
+            registered = ["site0", "site1", "site2"] + (["no-ca"] if tls else [])
+            for name in registered if tls else []:
+                net.flwr("supernode", "register", keys[name][1], "loopback")
+            for i in range(3):
+                secure = (
+                    [
+                        "--root-certificates",
+                        certs["ca"],
+                        "--auth-supernode-private-key",
+                        keys[f"site{i}"][0],
+                    ]
+                    if tls
+                    else ["--insecure"]
+                )
+                supernode(f"site{i}", i, *secure)
+            if intruders:
+                # a key the SuperLink's operator never registered
+                supernode(
+                    "intruder",
+                    0,
+                    "--root-certificates",
+                    certs["ca"],
+                    "--auth-supernode-private-key",
+                    keys["intruder"][0],
+                )
+                # a registered key, but no CA certificate to trust the SuperLink
+                supernode(
+                    "no-ca", 1, "--auth-supernode-private-key", keys["no-ca"][0]
+                )
+                for name in ("intruder", "no-ca"):
+                    report[name] = {"returncode": net.wait_exit(name)}
+                    report[name]["log"] = net.log(name)
+                net.connect("no-ca", port, ca=False)
+                report["flwr-no-ca"] = net.flwr("supernode", "ls", "no-ca", check=False)
+            results = tmp / "results"
+            config = {
+                "num-rounds": rounds,
+                "random-state": seed,
+                "results-dir": str(results),
+            }
+            run = net.flwr("run", app, "loopback", "--run-config", _results(config))
+            report["flwr-run"] = run.stdout + run.stderr
+            net.wait_file(
+                results / "history.json",
+                watch=["superlink", "site0", "site1", "site2"],
+            )
+            report["nodes"] = net.flwr(
+                "supernode", "ls", "loopback", "--format", "json"
+            ).stdout
+            report["superlink-log"] = net.log("superlink")
+            return CooperativeHistory.load(results), report
+    finally:
+        if keep is not None:
+            shutil.copytree(tmp / "logs", keep, dirs_exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def max_gap(history, seed=0, rounds=1):
+    """Max |predict_proba difference| per site against the in-process ensemble."""
+    from skcoop.flower.cooperative import demo_ensemble
+
+    ens, (X_test, _) = demo_ensemble(seed, rounds)
+    models = history.final_models()
+    return {
+        name: float(
+            np.abs(models[name].predict_proba(X_test) - m.predict_proba(X_test)).max()
+        )
+        for name, m in ens.named_estimators_.items()
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--mode", choices=["simulation", "deployment"])
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--logs", default=None, help="copy the processes' logs here")
-    parser.add_argument(
-        "--csv", default=None, help="write the per-round, per-site table here"
-    )
     args = parser.parse_args(argv)
-    from skcoop.flower.cooperative import demo_ensemble
-
-    start = time.perf_counter()
-    history = run_deployment(args.rounds, args.seed, args.timeout, args.logs)
-    print(f"deployment runtime: {time.perf_counter() - start:.1f} s in all")
-    print(history.format_table())
-    if args.csv:
-        import csv
-
-        with open(args.csv, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, [*history.table[0], "round_seconds"])
-            writer.writeheader()
-            for entry in history.table:
-                seconds = history.rounds[entry["round"]]["seconds"]
-                writer.writerow({**entry, "round_seconds": round(seconds, 3)})
-    ens, (X_test, _) = demo_ensemble(args.seed, args.rounds)
-    models = history.final_models()
-    for name, member in ens.named_estimators_.items():
-        gap = np.abs(models[name].predict_proba(X_test) - member.predict_proba(X_test))
-        print(f"{name}: max |predict_proba - in-process| = {gap.max():.3g}")
-        assert gap.max() <= 1e-12
-    print("equal to the in-process ensemble (atol 1e-12)")
+    for mode in [args.mode] if args.mode else ["simulation", "deployment"]:
+        start = time.perf_counter()
+        if mode == "simulation":
+            history = run_simulation(args.rounds, args.seed, args.timeout)
+        else:
+            history, report = run_deployment(
+                args.rounds, args.seed, args.timeout, keep=args.logs
+            )
+            for name in ("intruder", "no-ca"):
+                print(f"{name}: refused, exit code {report[name]['returncode']}")
+        print(f"{mode}: {time.perf_counter() - start:.1f} s in all")
+        print(history.format_table())
+        gaps = max_gap(history, args.seed, args.rounds)
+        print(f"max |predict_proba - in-process| per site: {gaps}")
+        assert max(gaps.values()) == 0.0
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # this checkout's skcoop
     main()

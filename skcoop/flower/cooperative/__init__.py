@@ -14,6 +14,7 @@ without it.
 
 from .demo import demo_ensemble, demo_site
 from .history import CooperativeHistory
+from .node import node_site
 from .simulation import run_cooperative
 from .task import Site
 
@@ -36,5 +37,6 @@ __all__ = [
     "demo_site",
     "make_client_app",
     "make_server_app",
+    "node_site",
     "run_cooperative",
 ]

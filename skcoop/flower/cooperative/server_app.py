@@ -26,6 +26,7 @@ from flwr.app import ConfigRecord, Context, Message, RecordDict
 from flwr.serverapp import Grid, ServerApp
 
 from ...silo import labels_from_json, labels_to_json, site_seeds
+from ...silo._options import LEARN_SETTINGS, TEACH_SETTINGS, settings_from_config
 from .history import CooperativeHistory
 
 __all__ = ["DEFAULTS", "make_server_app", "run_rounds"]
@@ -260,12 +261,20 @@ def _settings(run_config, overrides):
         raise ValueError(
             f"Unknown settings {unknown}; the settings are {sorted(DEFAULTS)}."
         )
+    run_config = dict(run_config)
     settings = dict(DEFAULTS)
-    settings.update({k: v for k, v in dict(run_config).items() if k in DEFAULTS})
+    settings.update({k: v for k, v in run_config.items() if k in DEFAULTS})
     settings.update({k: v for k, v in overrides.items() if v is not None})
+    # one run-config key per setting (``alpha = 0.5``, ``prototype-k = 20``),
+    # checked as the estimators check them; the JSON keys win where both set one
+    per_key = {
+        "teach-params": settings_from_config(run_config, TEACH_SETTINGS),
+        "learn-params": settings_from_config(run_config, LEARN_SETTINGS),
+    }
     for key in ("teach-params", "learn-params"):
-        if not isinstance(settings[key], str):
-            settings[key] = json.dumps(settings[key])
+        if isinstance(settings[key], str):
+            settings[key] = json.loads(settings[key] or "{}")
+        settings[key] = json.dumps({**per_key[key], **settings[key]})
     return settings
 
 
@@ -284,6 +293,11 @@ def make_server_app(
     Each setting left None is read from the run config (``num-rounds``,
     ``random-state``, ``teach-params``, ``learn-params`` as JSON,
     ``min-sites``, ``timeout``, ``results-dir``), else from :data:`DEFAULTS`.
+    The run config may also set each teaching setting by its own key
+    (``alpha``, ``scope``, ``expertise``, ``oof-folds``, ``counterfactual``,
+    ``prototype-k``, ``min-distance``, ``fill``, ``virtual-weight``,
+    ``dedupe``; 0 turns ``prototype-k`` and ``min-distance`` off), checked
+    as the estimators check them.
 
     Parameters
     ----------

@@ -1,0 +1,1 @@
+"""skcoop's cooperative distillation as a Flower app (``flwr run``)."""
