@@ -1,4 +1,4 @@
-"""Command line: ``python -m skcoop demo`` and ``python -m skcoop silo ...``."""
+"""Command line: ``python -m skcoop demo``, ``silo ...`` and ``flower ...``."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -34,12 +34,16 @@ def main(argv=None):
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("-v", "--verbose", action="count", default=0)
 
+    from .flower import cli as flower_cli
     from .silo.cli import add_parser, run
 
     add_parser(sub)
+    flower_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "silo":
         return run(args)
+    if args.command == "flower":
+        return flower_cli.run(args)
 
     from ._demo import run_demo
 

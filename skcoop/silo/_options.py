@@ -78,7 +78,7 @@ def _kind(constraints):
     choices, parse, none_ok = None, str, None in constraints
     for c in constraints:
         if isinstance(c, StrOptions):
-            choices = sorted(c.options - c.internal)
+            choices = sorted(c.options - set(getattr(c, "deprecated", ())))
         elif isinstance(c, Interval):
             parse = int if c.type is Integral else float
         elif c == "boolean":
@@ -108,7 +108,9 @@ def _option_type(name, parse, none_ok):
     return convert
 
 
-def _help(constraints, default):
+def _help(constraints, default, choices):
+    if choices:
+        return f"(default: {default})"
     text = " or ".join(
         str(c) if not isinstance(c, str) else c
         for c in constraints
@@ -134,7 +136,7 @@ def add_setting_options(parser, names=TEACH_SETTINGS):
             type=_option_type(name, parse, none_ok),
             choices=choices,
             metavar=None if choices else parse.__name__.upper(),
-            help=_help(constraints[name], defaults[name]),
+            help=_help(constraints[name], defaults[name], choices),
         )
     return group
 
@@ -145,12 +147,14 @@ def settings_from_args(args, names=TEACH_SETTINGS, caller="silo teach"):
     try:
         return validate_settings(params, caller)
     except InvalidParameterError as exc:
-        raise ValueError(_as_option(str(exc), names)) from None
+        raise ValueError(_as_option(str(exc), names, caller)) from None
 
 
-def _as_option(message, names):
+def _as_option(message, names, caller):
     for name in names:
-        message = message.replace(f"'{name}' parameter", f"--{name.replace('_', '-')}")
+        message = message.replace(
+            f"The '{name}' parameter of {caller}", f"--{name.replace('_', '-')}"
+        )
     return message
 
 

@@ -1,4 +1,4 @@
-"""``python -m skcoop silo export|teach|learn``: a round across sites, on files.
+"""``python -m skcoop silo export|teach|learn|audit``: a round across sites, on files.
 
 Each site runs the commands on its own machine with its own data file (CSV
 or parquet); the only files that cross to another site are model files
@@ -9,7 +9,8 @@ or parquet); the only files that cross to another site are model files
 - ``teach`` runs the site's model against its peers' models on its own
   rows and writes one virtual-rows file per peer;
 - ``learn`` refits the site's member on its rows plus the virtual rows it
-  received and writes the new model file.
+  received and writes the new model file;
+- ``audit`` shows what the rows ``teach`` wrote reveal about the site's rows.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -23,6 +24,10 @@ from pathlib import Path
 
 CLASSIFIERS = ("logreg", "forest", "knn", "naive_bayes", "tree")
 REGRESSORS = ("ridge", "forest_regressor", "knn_regressor")
+
+
+from ._audit_cli import add_audit_parser, add_release_limits
+from ._options import add_setting_options, settings_from_args
 
 
 class CommandError(Exception):
@@ -94,10 +99,6 @@ def add_parser(sub):
         "--peers", nargs="+", required=True, help="the peers' model files"
     )
     teach.add_argument("--out", required=True, help="folder for the virtual-rows files")
-    teach.add_argument("--alpha", type=float, default=0.5)
-    teach.add_argument(
-        "--counterfactual", default="auto", help="search engine (default: auto)"
-    )
     seeds = teach.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, default=None, help="seeds the search")
     seeds.add_argument(
@@ -118,6 +119,8 @@ def add_parser(sub):
     )
     sites_arg(teach)
     trust_arg(teach)
+    add_setting_options(teach)
+    add_release_limits(teach)
 
     learn = steps.add_parser(
         "learn", help="refit the site's member on its rows plus virtual rows"
@@ -137,13 +140,14 @@ def add_parser(sub):
         "--holdout", help="rows to score the model on, before and after (CSV/parquet)"
     )
     trust_arg(learn)
+    add_audit_parser(steps, data_args)
     return silo
 
 
 def run(args, out=None):
     """Run a parsed ``silo`` command; return the exit status."""
     out = sys.stdout if out is None else out
-    steps = {"export": _export, "teach": _teach, "learn": _learn}
+    steps = {"export": _export, "teach": _teach, "learn": _learn, "audit": _audit}
     try:
         steps[args.step](args, out)
     except CommandError as exc:
@@ -299,6 +303,8 @@ def _export(args, out):
 def _teach(args, out):
     from . import read_metadata, site_seeds
 
+    settings = settings_from_args(args)
+    limits = _release_limits(args)
     X, y = _site_rows(args)
     name = read_metadata(_existing(args.model, "site's"))["name"]
     model = _import(args.model, args.trust, "site's")
@@ -327,14 +333,15 @@ def _teach(args, out):
         y,
         peers,
         name=name,
-        alpha=args.alpha,
-        counterfactual=args.counterfactual,
         round=args.round,
         random_state=seed,
         trusted=args.trust or None,
         received=earlier or None,
+        **settings,
     )
     seconds = time.perf_counter() - start
+    if limits is not None:
+        _check_release(name, sent, X, y, limits, args, out)
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     print(
@@ -353,6 +360,43 @@ def _teach(args, out):
             f"({_kib(path.stat().st_size)})",
             file=out,
         )
+
+
+def _release_limits(args):
+    """The holdout rows of ``--max-auc``/``--max-tpr``, or None without limits."""
+    from ._audit_cli import _check_limits
+
+    if args.max_auc is None and args.max_tpr is None:
+        return None
+    _check_limits(args)
+    if not args.holdout:
+        raise CommandError(
+            "--max-auc and --max-tpr audit the rows against records the site "
+            "never used: give them with --holdout FILE."
+        )
+    return split_target(read_table(args.holdout), args.target, args.holdout)
+
+
+def _check_release(name, sent, X, y, holdout, args, out):
+    from ._audit_cli import audit_rows, over_limits, print_table
+
+    table = audit_rows(sent, X, y, *holdout)
+    print_table(name, table, out)
+    over = over_limits(table, args.max_auc, args.max_tpr)
+    if over:
+        raise CommandError(
+            "nothing was written: " + "; ".join(over) + ". Turn the release "
+            "guard on or up (--prototype-k, --min-distance) and teach again."
+        )
+
+
+def _audit(args, out):
+    from ._audit_cli import run_audit
+
+    def holdout(path):
+        return split_target(read_table(path), args.target, path)
+
+    run_audit(args, out, _site_rows, holdout, _received_files, CommandError)
 
 
 def _order(sites, names):
