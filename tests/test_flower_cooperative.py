@@ -284,31 +284,3 @@ def test_a_raw_row_is_never_sent():
 def test_site_scores_its_held_out_rows():
     site = Site("a", None, None, None)
     assert np.isnan(site.score(None))
-
-
-@pytest.mark.slow
-def test_deployment_runtime_on_loopback_equals_the_in_process_ensemble():
-    """A SuperLink and three SuperNodes as processes on 127.0.0.1, ``flwr run``."""
-    import importlib.util
-    from pathlib import Path
-
-    script = (
-        Path(__file__).resolve().parents[1]
-        / "benchmarks"
-        / "silo"
-        / "flower_deployment.py"
-    )
-    spec = importlib.util.spec_from_file_location("flower_deployment", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    history = module.run_deployment(rounds=1, seed=0, timeout=600.0)
-    assert history.names == ["nb", "tree", "logreg"]
-    assert history.missing(1) == []
-    ens, (X_test, _) = demo_ensemble(random_state=0, n_rounds=1)
-    models = history.final_models()
-    for name, member in ens.named_estimators_.items():
-        np.testing.assert_allclose(
-            models[name].predict_proba(X_test),
-            member.predict_proba(X_test),
-            atol=1e-12,
-        )
