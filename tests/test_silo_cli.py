@@ -18,7 +18,7 @@ from sklearn.datasets import load_wine  # noqa: E402
 from skcoop.__main__ import main  # noqa: E402
 from skcoop.silo import VirtualRows, import_model, read_metadata  # noqa: E402
 
-PAGE = Path(__file__).resolve().parents[1] / "doc" / "deploying.rst"
+PAGE = Path(__file__).resolve().parents[1] / "doc" / "silo_files.rst"
 
 
 def _has_protocol():
@@ -375,7 +375,7 @@ def test_page_has_the_three_steps():
 @pytest.mark.slow
 @needs_protocol
 def test_deploying_page_runs(tmp_path):
-    """Every shell block of doc/deploying.rst, in order, in an empty folder."""
+    """Every shell block of doc/silo_files.rst, in order, in an empty folder."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
     root = str(Path(__file__).resolve().parents[1])

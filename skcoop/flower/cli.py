@@ -2,6 +2,7 @@
 
 - ``new DIR`` writes the Flower app project (``pyproject.toml`` naming the
   ServerApp and ClientApp, the run config, a README) for a team to edit;
+- ``node-key PATH`` writes a SuperNode's key pair, at its site;
 - ``credentials DIR`` writes a throwaway certificate authority, the
   SuperLink's TLS certificate for the addresses the sites reach it at, and
   one key pair per SuperNode (:mod:`skcoop.flower.credentials`).
@@ -46,6 +47,11 @@ def add_parser(sub):
         help="one SuperNode key pair per name: NAME (private) and NAME.pub",
     )
     creds.add_argument("--days", type=int, default=365, help="validity (days)")
+    key = steps.add_parser(
+        "node-key",
+        help="write a SuperNode's key pair (as ssh-keygen -t ecdsa -b 384 does)",
+    )
+    key.add_argument("path", help="the private key to write; PATH.pub beside it")
     return flower
 
 
@@ -53,10 +59,9 @@ def run(args, out=None):
     """Run a parsed ``flower`` command; return the exit status."""
     out = sys.stdout if out is None else out
     try:
-        if args.step == "new":
-            _new(args, out)
-        else:
-            _credentials(args, out)
+        {"new": _new, "credentials": _credentials, "node-key": _node_key}[
+            args.step
+        ](args, out)
     except (FileExistsError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -106,3 +111,17 @@ def _credentials(args, out):
             "(register it on the SuperLink)",
             file=out,
         )
+
+
+def _node_key(args, out):
+    from .credentials import make_node_key
+
+    path = Path(args.path)
+    if path.exists():
+        raise FileExistsError(f"{str(path)!r} exists; give a new file name.")
+    private, public = make_node_key(path.parent, path.name)
+    print(
+        f"wrote {private} (stays here) and {public} (send it to the SuperLink's "
+        "operator to register)",
+        file=out,
+    )
