@@ -9,6 +9,7 @@ CA certificate are refused. Both equal the in-process ensemble exactly.
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -218,3 +219,75 @@ def test_tls_deployment_admits_only_registered_sites():
     nodes = json.loads(report["nodes"])["nodes"]
     assert len(nodes) == 4
     assert sum(n["status"] != "registered" for n in nodes) == 3
+
+
+def _bash_blocks(text):
+    """The ``code-block:: bash`` blocks of an rst page, dedented, in order."""
+    blocks, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        if lines[i].strip() == ".. code-block:: bash":
+            i += 2
+            body = []
+            while i < len(lines) and (lines[i].startswith("   ") or not lines[i]):
+                body.append(lines[i][3:])
+                i += 1
+            blocks.append("\n".join(body).strip() + "\n")
+        else:
+            i += 1
+    return blocks
+
+
+def test_deploying_page_covers_the_deployment():
+    text = "".join(_bash_blocks((ROOT / "doc" / "deploying.rst").read_text()))
+    for step in (
+        "flower credentials",
+        "flower node-key",
+        "flower-superlink",
+        "--enable-supernode-auth",
+        "flwr supernode register",
+        "--auth-supernode-private-key",
+        "--node-config",
+        "flwr run",
+        "CooperativeHistory.load",
+    ):
+        assert step in text, step
+    assert "--insecure" not in text
+
+
+@pytest.mark.slow
+def test_deploying_page_runs_on_loopback(tmp_path):
+    """Every bash block of doc/deploying.rst, in order, each machine a folder.
+
+    Blocks that run until stopped (the SuperLink, the SuperNodes) start in
+    the background and are stopped at the end; the SuperLink's port is a
+    free one, and each SuperNode gets a free port of its own.
+    """
+    harness = _harness()
+    port = harness.free_port()
+    blocks = _bash_blocks((ROOT / "doc" / "deploying.rst").read_text())
+    with harness.Loopback(tmp_path, timeout=480.0) as net:
+        for k, block in enumerate(blocks):
+            block = block.replace("9092", str(port))
+            if "(runs until stopped)" in block:
+                if "flower-supernode" in block:
+                    block = block.replace(
+                        "flower-supernode",
+                        f"flower-supernode --port {harness.free_port()}",
+                    )
+                net.start(f"block{k}", "/bin/bash", "-euo", "pipefail", "-c", block)
+                if "flower-superlink" in block:
+                    ca = tmp_path / "superlink" / "certificates" / "ca.crt"
+                    net.wait_healthy(f"block{k}", port, ca)
+                continue
+            done = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", block],
+                cwd=tmp_path,
+                env=net.env,
+                capture_output=True,
+                text=True,
+                timeout=net.left(),
+            )
+            assert done.returncode == 0, f"{block}\n{done.stdout}\n{done.stderr}"
+            if "format_table" in block:
+                print(done.stdout)
+        assert (tmp_path / "superlink" / "results" / "history.json").is_file()
