@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("flwr")
@@ -25,7 +24,7 @@ from skcoop.__main__ import main  # noqa: E402
 from skcoop.flower._project import PROJECT  # noqa: E402
 from skcoop.flower.cooperative import Site, node_site  # noqa: E402
 from skcoop.flower.cooperative.server_app import _settings  # noqa: E402
-from skcoop.silo._options import (  # noqa: E402
+from skcoop.silo.options import (  # noqa: E402
     LEARN_SETTINGS,
     TEACH_SETTINGS,
     setting_defaults,

@@ -17,7 +17,7 @@ from sklearn.utils import Bunch  # noqa: E402
 from skcoop import CooperativeDistillationEnsemble  # noqa: E402
 from skcoop.__main__ import main  # noqa: E402
 from skcoop.privacy import audit_ensemble  # noqa: E402
-from skcoop.silo._options import TEACH_SETTINGS  # noqa: E402
+from skcoop.silo.options import TEACH_SETTINGS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +70,24 @@ def test_teach_options_are_the_estimators_settings(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--oof-folds", "1"], "--oof-folds must be an int in the range [2, inf). "
-         "Got 1 instead."),
-        (["--alpha", "1.5"], "--alpha must be a float in the range [0.0, 1.0]. "
-         "Got 1.5 instead."),
-        (["--min-distance", "0"], "--min-distance must be a float in the range "
-         "(0.0, inf) or None. Got 0.0 instead."),
-        (["--prototype-k", "0"], "--prototype-k must be an int in the range "
-         "[1, inf) or None. Got 0 instead."),
+        (
+            ["--oof-folds", "1"],
+            "--oof-folds must be an int in the range [2, inf). Got 1 instead.",
+        ),
+        (
+            ["--alpha", "1.5"],
+            "--alpha must be a float in the range [0.0, 1.0]. Got 1.5 instead.",
+        ),
+        (
+            ["--min-distance", "0"],
+            "--min-distance must be a float in the range "
+            "(0.0, inf) or None. Got 0.0 instead.",
+        ),
+        (
+            ["--prototype-k", "0"],
+            "--prototype-k must be an int in the range "
+            "[1, inf) or None. Got 0 instead.",
+        ),
         (["--max-auc", "0.6"], "give them with --holdout FILE"),
         (["--max-tpr", "2", "--holdout", "x.csv"], "--max-tpr must be in [0, 1]"),
     ],

@@ -20,12 +20,7 @@ the same seed (max |delta predict_proba| = 0)::
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
-import os
 import shutil
-import signal
-import socket
-import ssl
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,158 +29,22 @@ from pathlib import Path
 
 import numpy as np
 
-BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "apps" / "skcoop-flower"
 
 
+def _loopback():
+    from skcoop.flower._local import Loopback, free_port
+
+    return Loopback, free_port
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return _loopback()[1]()
 
 
-def _signal_group(proc, sig):
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-class Loopback:
-    """Flower processes on 127.0.0.1, started here and stopped on exit.
-
-    Each process leads its own process group (it spawns SuperExec and app
-    processes); :meth:`stop` ends the groups. ``FLWR_HOME`` is a folder of
-    its own, so the user's Flower configuration is never read or written.
-    """
-
-    def __init__(self, folder, timeout):
-        self.folder = Path(folder)
-        self.deadline = time.monotonic() + timeout
-        self.timeout = timeout
-        self.home = self.folder / "flwr-home"
-        self.logs = self.folder / "logs"
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.logs.mkdir(exist_ok=True)
-        self.env = dict(
-            os.environ, FLWR_HOME=str(self.home), FLWR_DISABLE_UPDATE_CHECK="1"
-        )
-        self.env["PATH"] = os.pathsep.join([str(BIN), self.env.get("PATH", "")])
-        self.env["PYTHONPATH"] = os.pathsep.join(
-            [str(ROOT), self.env.get("PYTHONPATH", "")]
-        )
-        self.procs = {}
-        self.connections = {}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def left(self):
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(
-                f"The loopback run took over {self.timeout:.0f} s; logs in "
-                f"{self.logs}."
-            )
-        return left
-
-    def start(self, name, *argv):
-        log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [str(BIN / argv[0]), *map(str, argv[1:])],
-            env=self.env,
-            cwd=self.folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.procs[name] = (proc, log)
-        return proc
-
-    def log(self, name):
-        self.procs[name][1].flush()
-        return (self.logs / f"{name}.log").read_text(errors="replace")
-
-    def wait_healthy(self, name, port, ca=None):
-        """Wait until the SuperLink ``name`` answers on ``port``."""
-        import httpx
-
-        scheme = "http" if ca is None else "https"
-        verify = True if ca is None else ssl.create_default_context(cafile=str(ca))
-        while True:
-            try:
-                if httpx.get(
-                    f"{scheme}://127.0.0.1:{port}/health", timeout=1.0, verify=verify
-                ).is_success:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.procs[name][0].poll() is not None:
-                raise RuntimeError(f"{name} stopped:\n{self.log(name)}")
-            self.left()
-            time.sleep(0.3)
-
-    def wait_exit(self, name):
-        """Wait for process ``name`` to end; its exit code."""
-        try:
-            return self.procs[name][0].wait(timeout=self.left())
-        except subprocess.TimeoutExpired:
-            raise TimeoutError(f"{name} did not stop; see {self.logs}.") from None
-
-    def connect(self, name, port, ca=None):
-        """Add a SuperLink connection ``name`` to this FLWR_HOME's config.toml."""
-        if ca is None:
-            entry = f'address = "127.0.0.1:{port}"\ninsecure = true\n'
-        elif ca is False:  # TLS, trusting the system's CAs only
-            entry = f'address = "127.0.0.1:{port}"\n'
-        else:
-            entry = f'address = "127.0.0.1:{port}"\nroot-certificates = "{ca}"\n'
-        self.connections[name] = entry
-        text = '[superlink]\ndefault = "{}"\n'.format(next(iter(self.connections)))
-        for key, value in self.connections.items():
-            text += f"\n[superlink.{key}]\n{value}"
-        (self.home / "config.toml").write_text(text)
-
-    def flwr(self, *args, check=True):
-        done = subprocess.run(
-            [str(BIN / "flwr"), *map(str, args)],
-            env=self.env,
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            timeout=self.left(),
-        )
-        if check and done.returncode != 0:
-            raise RuntimeError(
-                f"flwr {' '.join(map(str, args))} failed:\n{done.stdout}\n"
-                f"{done.stderr}"
-            )
-        return done
-
-    def wait_file(self, path, watch=()):
-        while not Path(path).is_file():
-            dead = [n for n in watch if self.procs[n][0].poll() is not None]
-            if dead:
-                raise RuntimeError(f"{dead} stopped early; logs in {self.logs}.")
-            self.left()
-            time.sleep(0.5)
-        time.sleep(0.5)  # the writer closes its files
-
-    def stop(self):
-        for proc, _ in reversed(self.procs.values()):
-            _signal_group(proc, signal.SIGTERM)
-        for proc, log in reversed(self.procs.values()):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _signal_group(proc, signal.SIGKILL)
-                proc.wait()
-            _signal_group(proc, signal.SIGKILL)  # leftover children, if any
-            log.close()
+def Loopback(folder, timeout):  # noqa: N802 (the class, imported late)
+    return _loopback()[0](folder, timeout)
 
 
 def _results(run_config):
@@ -331,9 +190,7 @@ def run_deployment(
                     keys["intruder"][0],
                 )
                 # a registered key, but no CA certificate to trust the SuperLink
-                supernode(
-                    "no-ca", 1, "--auth-supernode-private-key", keys["no-ca"][0]
-                )
+                supernode("no-ca", 1, "--auth-supernode-private-key", keys["no-ca"][0])
                 for name in ("intruder", "no-ca"):
                     report[name] = {"returncode": net.wait_exit(name)}
                     report[name]["log"] = net.log(name)

@@ -95,17 +95,20 @@ Every site and the SuperLink need skcoop with its `silo` and `flower` extras:
 A site says which rows and which learner are its own when it starts its
 SuperNode; the server never sees them:
 
-    flower-supernode ... --node-config 'name="a" data="/data/a.csv" target="target" estimator="logreg" holdout="/data/holdout.csv"'
+    flower-supernode ... --node-config 'name="a" data="/data/a.csv"
+        target="target" estimator="logreg" holdout="/data/holdout.csv"'
 
-| key         | meaning                                                          |
-|-------------|------------------------------------------------------------------|
-| `name`      | the site's name, unique in the federation                        |
-| `data`      | its rows: a CSV or parquet file (absolute path)                  |
-| `target`    | the label column (default `target`)                              |
-| `estimator` | `logreg`, `forest`, `knn`, `naive_bayes`, `tree`, `ridge`, ... or `module:function` returning an unfitted estimator (default `logreg`) |
-| `holdout`   | rows to score after each round (optional)                        |
-| `seed`      | seeds a built-in learner (default 0)                             |
-| `trust`     | further types to load from peers' model files, space-separated   |
+(one line). The keys:
+
+- `name`: the site's name, unique in the federation;
+- `data`: its rows, a CSV or parquet file (an absolute path);
+- `target`: the label column (default `target`);
+- `estimator`: `logreg`, `forest`, `knn`, `naive_bayes`, `tree`, `ridge`, ...
+  or `module:function`, a function returning an unfitted estimator (default
+  `logreg`);
+- `holdout`: rows to score after each round (optional);
+- `seed`: seeds a built-in learner (default 0);
+- `trust`: further types to load from peers' model files, space-separated.
 
 Without `data` a site is a part of the breast cancer demo, chosen by
 `partition-id` (what Flower's simulation gives each virtual SuperNode).

@@ -59,9 +59,9 @@ def run(args, out=None):
     """Run a parsed ``flower`` command; return the exit status."""
     out = sys.stdout if out is None else out
     try:
-        {"new": _new, "credentials": _credentials, "node-key": _node_key}[
-            args.step
-        ](args, out)
+        {"new": _new, "credentials": _credentials, "node-key": _node_key}[args.step](
+            args, out
+        )
     except (FileExistsError, ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -45,9 +45,7 @@ def audit_summary(report):
         "dcr_ratio": float(report.dcr.ratio),
         "share_below_holdout_5pct": float(report.dcr.share_below_holdout_5pct),
         "mia_auc": float(mia[worst].auc),
-        "mia_tpr_at_1pct_fpr": float(
-            max(mia[a].tpr_at_1pct_fpr for a in attacks)
-        ),
+        "mia_tpr_at_1pct_fpr": float(max(mia[a].tpr_at_1pct_fpr for a in attacks)),
         "mia_attack": worst,
         "reconstruction_share": float(report.reconstruction.share),
     }
@@ -189,8 +187,9 @@ def audit_ensemble(
             other = np.flatnonzero(owner != teacher)
             hold, y_hold = _take(X, other), y[other]
         else:
-            hold, y_hold = X_holdout, None if y_holdout is None else np.asarray(
-                y_holdout
+            hold, y_hold = (
+                X_holdout,
+                None if y_holdout is None else np.asarray(y_holdout),
             )
         for student, (released, cols) in groups.items():
             released = _distinct(released)

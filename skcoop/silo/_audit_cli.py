@@ -38,8 +38,7 @@ def add_release_limits(parser):
         "--max-tpr",
         type=float,
         default=None,
-        help="largest true-positive rate at 1%% false positives a peer's rows "
-        "may give",
+        help="largest true-positive rate at 1%% false positives a peer's rows may give",
     )
     group.add_argument(
         "--holdout",

@@ -22,12 +22,11 @@ import time
 import warnings
 from pathlib import Path
 
+from ._audit_cli import add_audit_parser, add_release_limits
+from .options import add_setting_options, settings_from_args
+
 CLASSIFIERS = ("logreg", "forest", "knn", "naive_bayes", "tree")
 REGRESSORS = ("ridge", "forest_regressor", "knn_regressor")
-
-
-from ._audit_cli import add_audit_parser, add_release_limits
-from ._options import add_setting_options, settings_from_args
 
 
 class CommandError(Exception):
@@ -248,6 +247,14 @@ def _estimator(spec, X, seed):
             f"{type(estimator).__name__} instead."
         )
     return estimator
+
+
+def make_estimator(spec, X=None, seed=0):
+    """The unfitted estimator ``--estimator spec`` names (built-in or factory).
+
+    Raises :class:`CommandError` (one line, no traceback) for a bad ``spec``.
+    """
+    return _estimator(spec, X, seed)
 
 
 def _load_plain_skops(path, trusted):

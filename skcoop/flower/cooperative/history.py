@@ -112,11 +112,21 @@ class CooperativeHistory:
         return "\n".join(lines)
 
     def save(self, folder):
-        """Write ``history.json`` and the final model files into ``folder``."""
+        """Write the final model files, the routed rows and ``history.json``.
+
+        ``history.json`` comes last: once it is there, the rest is too.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for data, meta in self.models.values():
             write_model(folder, data, meta)
+        routed = []
+        if self.sent_rows:
+            (folder / "routed").mkdir(exist_ok=True)
+        for k, (n_round, data) in enumerate(self.sent_rows):
+            file = f"routed/round{n_round}-{k:04d}.parquet"
+            (folder / file).write_bytes(data)
+            routed.append([n_round, file])
         report = {
             "names": self.names,
             "table": self.table,
@@ -124,13 +134,14 @@ class CooperativeHistory:
             "models": {
                 n: json.loads(meta)["file"] for n, (_, meta) in self.models.items()
             },
+            "routed": routed,
         }
         (folder / "history.json").write_text(json.dumps(report, indent=1) + "\n")
         return folder / "history.json"
 
     @classmethod
     def load(cls, folder):
-        """Read a history written by :meth:`save` (without the routed rows)."""
+        """Read a history written by :meth:`save`."""
         folder = Path(folder)
         report = json.loads((folder / "history.json").read_text())
         models = {}
@@ -145,4 +156,8 @@ class CooperativeHistory:
             rounds=report["rounds"],
             names=report["names"],
             models=models,
+            sent_rows=[
+                (int(r), (folder / file).read_bytes())
+                for r, file in report.get("routed", [])
+            ],
         )

@@ -68,12 +68,12 @@ def node_site(node_config):
     config = dict(node_config)
     if not config.get("data"):
         return demo_site(config)
-    from ...silo.cli import _estimator, read_table, split_target
+    from ...silo.cli import make_estimator, read_table, split_target
 
     settings = {**NODE_KEYS, **config}
     if not settings["name"]:
         raise ValueError(
-            "A SuperNode's node config must name its site (name=\"a\") next to "
+            'A SuperNode\'s node config must name its site (name="a") next to '
             f"its data. Got {sorted(config)} instead."
         )
     X, y = split_target(
@@ -88,6 +88,6 @@ def node_site(node_config):
             settings["target"],
             settings["holdout"],
         )
-    estimator = _estimator(str(settings["estimator"]), X, int(settings["seed"]))
+    estimator = make_estimator(str(settings["estimator"]), X, int(settings["seed"]))
     trusted = str(settings["trust"]).split() or None
     return Site(str(settings["name"]), estimator, X, y, X_test, y_test, trusted=trusted)

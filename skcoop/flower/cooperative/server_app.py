@@ -26,7 +26,7 @@ from flwr.app import ConfigRecord, Context, Message, RecordDict
 from flwr.serverapp import Grid, ServerApp
 
 from ...silo import labels_from_json, labels_to_json, site_seeds
-from ...silo._options import LEARN_SETTINGS, TEACH_SETTINGS, settings_from_config
+from ...silo.options import LEARN_SETTINGS, TEACH_SETTINGS, settings_from_config
 from .history import CooperativeHistory
 
 __all__ = ["DEFAULTS", "make_server_app", "run_rounds"]

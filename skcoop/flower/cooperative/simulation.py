@@ -1,10 +1,84 @@
-"""Run the cooperative app under Flower's simulation runtime (Ray backend)."""
+"""Run the cooperative app under Flower's simulation runtime, through ``flwr run``.
+
+Flower's supported simulation path: a simulation SuperLink on 127.0.0.1
+and ``flwr run <app> <connection> --federation-config num-supernodes=N``
+on an app project written for the run (its ClientApp imports the site
+function by name). Every process is started and stopped here.
+"""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ..fedavg.simulation import simulation_config
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 __all__ = ["run_cooperative"]
+
+_APP = '''\
+"""The app of one run_cooperative call."""
+
+from importlib import import_module
+
+from skcoop.flower.cooperative import make_client_app, make_server_app
+
+server = make_server_app()
+client = make_client_app(getattr(import_module({module!r}), {name!r}))
+'''
+
+_PYPROJECT = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "skcoop-run-cooperative"
+version = "1.0.0"
+dependencies = []
+
+[tool.hatch.build.targets.wheel]
+packages = ["."]
+
+[tool.flwr.app]
+publisher = "skcoop"
+
+[tool.flwr.app.components]
+serverapp = "skcoop_run_cooperative:server"
+clientapp = "skcoop_run_cooperative:client"
+
+[tool.flwr.app.config]
+{config}
+"""
+
+
+def _site_fn_path(site_fn):
+    module, name = (
+        getattr(site_fn, "__module__", None),
+        getattr(site_fn, "__qualname__", ""),
+    )
+    if module is None or "<" in name or "." in name:
+        raise ValueError(
+            "site_fn must be a module-level function (the simulation's sites "
+            f"import it by name). Got {site_fn!r} instead."
+        )
+    if module == "__main__":
+        module = Path(sys.modules["__main__"].__file__).stem
+    return module, name
+
+
+def _federation_config(n_sites, backend_config):
+    config = {"num-supernodes": int(n_sites)}
+    backend = backend_config or {}
+    for group, prefix in (
+        ("client_resources", "client-resources"),
+        ("init_args", "init-args"),
+    ):
+        for key in ("num_cpus", "num_gpus"):
+            value = backend.get(group, {}).get(key)
+            if value is not None:
+                config[f"{prefix}-{key.replace('_', '-')}"] = value
+    return " ".join(f"{k}={v}" for k, v in config.items())
 
 
 def run_cooperative(
@@ -25,13 +99,15 @@ def run_cooperative(
     (:func:`~skcoop.flower.cooperative.make_server_app`) drives the rounds
     through Flower's Message API; each of ``n_sites`` virtual SuperNodes runs
     the ``ClientApp`` of :func:`~skcoop.flower.cooperative.make_client_app`
-    around ``site_fn({"partition-id": i, "num-partitions": n_sites})``.
+    around ``site_fn({"partition-id": i, "num-partitions": n_sites})``. The
+    run goes through ``flwr run`` on a simulation SuperLink that this
+    function starts on 127.0.0.1 (a free port) and stops before returning.
 
     Parameters
     ----------
     site_fn : callable
-        ``site_fn(node_config) -> Site``, run at each site (a module-level
-        function: the simulation ships it to Ray workers).
+        ``site_fn(node_config) -> Site``, run at each site: a module-level
+        function, imported by name in the simulation's processes.
     n_sites : int
         SuperNodes in the simulation.
     n_rounds : int, default=1
@@ -40,45 +116,78 @@ def run_cooperative(
         The in-process ensemble's ``random_state`` to reproduce.
     teach_params, learn_params : dict, default=None
         Settings of :func:`skcoop.silo.teach` and :func:`skcoop.silo.learn`
-        shared by all sites.
+        shared by all sites (JSON values).
     timeout : float, default=600.0
-        Seconds the server waits for the sites at each step.
+        Seconds for the whole run, and for each step's replies.
     backend_config : dict, default=None
-        Flower's simulation backend config; None uses 2 CPUs, one per client
-        actor.
+        ``client_resources`` and ``init_args`` (``num_cpus``, ``num_gpus``)
+        of Flower's simulation backend; None: Flower's defaults.
     quiet : bool, default=True
-        Silence Flower's and Ray's INFO logs.
+        False prints the SuperLink's log (with the simulation's) at the end.
 
     Returns
     -------
     history : CooperativeHistory
         The per-round report and the sites' final models.
     """
-    from flwr.simulation import run_simulation
+    from .._local import Loopback, free_port
+    from .history import CooperativeHistory
 
-    from .client_app import make_client_app
-    from .server_app import make_server_app
-
-    config = simulation_config(backend_config, quiet)
-    results = {}
-    run_simulation(
-        server_app=make_server_app(
-            n_rounds=n_rounds,
-            random_state=random_state,
-            teach_params=teach_params,
-            learn_params=learn_params,
-            min_sites=n_sites,
-            timeout=timeout,
-            results=results,
-        ),
-        client_app=make_client_app(site_fn),
-        num_supernodes=n_sites,
-        backend_config=config,
-        verbose_logging=False,
+    module, name = _site_fn_path(site_fn)
+    tmp = Path(tempfile.mkdtemp(prefix="skcoop-run-cooperative-"))
+    results = tmp / "results"
+    config = {
+        "num-rounds": int(n_rounds),
+        "random-state": int(random_state),
+        "min-sites": int(n_sites),
+        "timeout": float(timeout),
+        "teach-params": json.dumps(teach_params or {}),
+        "learn-params": json.dumps(learn_params or {}),
+        "results-dir": str(results),
+    }
+    app = tmp / "app"
+    app.mkdir()
+    (app / "skcoop_run_cooperative.py").write_text(
+        _APP.format(module=module, name=name)
     )
-    if "history" not in results:
-        raise RuntimeError(
-            "The simulation ended without a history; rerun with quiet=False to "
-            "see Flower's log."
+    (app / "pyproject.toml").write_text(
+        _PYPROJECT.format(
+            config="\n".join(f"{k} = {json.dumps(v)}" for k, v in config.items())
         )
-    return results["history"]
+    )
+    try:
+        with Loopback(tmp, timeout) as net:
+            port = free_port()
+            try:
+                net.start(
+                    "superlink",
+                    "flower-superlink",
+                    "--simulation",
+                    "--insecure",  # a simulation on 127.0.0.1 only
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    port,
+                    "--disable-runtime-dependency-installation",
+                )
+                net.wait_healthy("superlink", port)
+                net.connect("simulation", port)
+                net.flwr(
+                    "run",
+                    app,
+                    "simulation",
+                    "--federation-config",
+                    _federation_config(n_sites, backend_config),
+                )
+                net.wait_file(results / "history.json", watch=["superlink"])
+            except (RuntimeError, TimeoutError) as exc:
+                raise RuntimeError(
+                    f"The simulation ended without a history ({exc}). The "
+                    f"SuperLink's log:\n{net.log('superlink')[-4000:]}"
+                ) from None
+            finally:
+                if not quiet:
+                    print(net.log("superlink"), file=sys.stderr)
+        return CooperativeHistory.load(results)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
