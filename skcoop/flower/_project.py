@@ -115,10 +115,11 @@ Without `data` a site is a part of the breast cancer demo, chosen by
 
 ## Try it on one machine: Flower's simulation
 
-    flwr run . local --federation-config "num-supernodes=3" --stream
+    flwr run . local --federation-config "num-supernodes=3"
 
 (`local` is the connection Flower writes into `~/.flwr/config.toml` by
-default; it starts a local simulation SuperLink.) Change a setting for one
+default; it starts a local simulation SuperLink and leaves it running for
+later runs.) Change a setting for one
 run with `--run-config 'alpha=0.3 num-rounds=2'`. With `results-dir` set,
 the server writes `history.json` and the final model files there.
 

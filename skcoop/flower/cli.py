@@ -77,7 +77,7 @@ def _new(args, out):
         print(f"  {path.relative_to(args.dir)}", file=out)
     print(
         f"try it: cd {args.dir} && flwr run . local "
-        '--federation-config "num-supernodes=3" --stream',
+        '--federation-config "num-supernodes=3"',
         file=out,
     )
 
