@@ -85,11 +85,17 @@ def test_app_names_its_components_and_they_load():
 
 
 def test_run_config_has_every_setting_at_the_estimators_default():
-    from skcoop import CooperativeDistillationEnsemble
+    from skcoop import (
+        CooperativeDistillationEnsemble,
+        CooperativeDistillationRegressor,
+    )
 
     config = _pyproject()["tool"]["flwr"]["app"]["config"]
     names = dict.fromkeys(TEACH_SETTINGS + LEARN_SETTINGS)
-    ensemble = CooperativeDistillationEnsemble([]).get_params()
+    ensemble = {
+        **CooperativeDistillationRegressor([]).get_params(),
+        **CooperativeDistillationEnsemble([]).get_params(),
+    }
     for name, default in setting_defaults(list(names)).items():
         value = config[name.replace("_", "-")]
         assert default == ensemble[name]

@@ -14,7 +14,10 @@ pd = pytest.importorskip("pandas")
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.utils import Bunch  # noqa: E402
 
-from skcoop import CooperativeDistillationEnsemble  # noqa: E402
+from skcoop import (  # noqa: E402
+    CooperativeDistillationEnsemble,
+    CooperativeDistillationRegressor,
+)
 from skcoop.__main__ import main  # noqa: E402
 from skcoop.privacy import audit_ensemble  # noqa: E402
 from skcoop.silo.options import TEACH_SETTINGS  # noqa: E402
@@ -54,7 +57,10 @@ def test_teach_options_are_the_estimators_settings(capsys):
     with pytest.raises(SystemExit):
         main(["silo", "teach", "--help"])
     text = capsys.readouterr().out
-    defaults = inspect.signature(CooperativeDistillationEnsemble).parameters
+    defaults = {
+        **inspect.signature(CooperativeDistillationRegressor).parameters,
+        **inspect.signature(CooperativeDistillationEnsemble).parameters,
+    }
     for name in TEACH_SETTINGS:
         option = "--" + name.replace("_", "-")
         assert option in text, option

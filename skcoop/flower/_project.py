@@ -63,6 +63,9 @@ min-distance = 0.0
 fill = "impute"
 dedupe = true
 virtual-weight = 1.0
+# regression only: the error under which a member is right ("auto": learnt)
+tolerance = "auto"
+tolerance-quantile = 0.5
 '''
 
 PROJECT['README.md'] = '''\

@@ -1,15 +1,14 @@
 """The teaching settings of a site, as command-line options and run-config keys.
 
-Nothing here restates a setting: the names are those of
-:func:`skcoop.silo.teach`, the defaults its own (the estimators'), and the
-constraints the estimators' ``_parameter_constraints``; options, their
-parsing and their validation are built from them.
+Nothing here restates a setting: names, defaults, constraints and one-line
+docs are the records of ``skcoop._settings`` (the estimators' and
+:func:`skcoop.silo.teach`'s); options, their parsing and their validation
+are built from them.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
-import inspect
 from numbers import Integral
 
 from sklearn.utils._param_validation import (
@@ -18,6 +17,8 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
+
+from .._settings import BY_NAME, LEARN, TEACH, constraints, defaults
 
 __all__ = [
     "LEARN_SETTINGS",
@@ -30,39 +31,20 @@ __all__ = [
     "validate_settings",
 ]
 
-#: The settings a site teaches with, in the order ``--help`` lists them.
-TEACH_SETTINGS = (
-    "scope",
-    "expertise",
-    "oof_folds",
-    "alpha",
-    "counterfactual",
-    "prototype_k",
-    "min_distance",
-    "fill",
-)
-#: The settings a site learns with.
-LEARN_SETTINGS = ("virtual_weight", "fill", "dedupe")
+#: The settings a site teaches with (those of :func:`skcoop.silo.teach`).
+TEACH_SETTINGS = TEACH
+#: The settings a site learns with (those of :func:`skcoop.silo.learn`).
+LEARN_SETTINGS = LEARN
 
 
 def setting_constraints(names=TEACH_SETTINGS):
     """The estimators' constraints of ``names``."""
-    from .._base import _BaseCooperative
-
-    constraints = _BaseCooperative._parameter_constraints
-    return {name: constraints[name] for name in names}
+    return constraints(names)
 
 
 def setting_defaults(names=TEACH_SETTINGS):
-    """The defaults of ``names``: those of :func:`teach` and :func:`learn`."""
-    from ._protocol import learn, teach
-
-    defaults = {}
-    for function in (teach, learn):
-        for name, p in inspect.signature(function).parameters.items():
-            if name in names and p.default is not inspect.Parameter.empty:
-                defaults.setdefault(name, p.default)
-    return {name: defaults[name] for name in names}
+    """The defaults of ``names`` (the estimators', :func:`teach`'s)."""
+    return defaults(names)
 
 
 def validate_settings(params, caller="teach"):
@@ -83,7 +65,19 @@ def _kind(constraints):
             parse = int if c.type is Integral else float
         elif c == "boolean":
             parse = _boolean
+    if choices and parse is not str:
+        # a number or a word ("auto"): the constraints check which
+        parse, words = _number_or_word(parse, choices), choices
+        parse.__name__ = f"{words[0]}|number"
+        choices = None
     return parse, choices, none_ok
+
+
+def _number_or_word(parse, words):
+    def convert(text):
+        return text if text in words else parse(text)
+
+    return convert
 
 
 def _boolean(text):
@@ -108,16 +102,9 @@ def _option_type(name, parse, none_ok):
     return convert
 
 
-def _help(constraints, default, choices):
-    if choices:
-        return f"(default: {default})"
-    text = " or ".join(
-        str(c) if not isinstance(c, str) else c
-        for c in constraints
-        if c is not None and not hasattr(c, "methods")
-    )
-    off = "; 'none': off" if None in constraints else ""
-    return f"{text}{off} (default: {default})"
+def _help(name, constraints, default):
+    off = " Give 'none' for None." if None in constraints else ""
+    return f"{BY_NAME[name].doc}{off} (default: {default})"
 
 
 def add_setting_options(parser, names=TEACH_SETTINGS):
@@ -126,17 +113,20 @@ def add_setting_options(parser, names=TEACH_SETTINGS):
         "teaching settings",
         "the settings of CooperativeDistillationEnsemble, same defaults and rules",
     )
-    constraints, defaults = setting_constraints(names), setting_defaults(names)
+    rules, default = setting_constraints(names), setting_defaults(names)
     for name in names:
-        parse, choices, none_ok = _kind(constraints[name])
+        parse, choices, none_ok = _kind(rules[name])
         group.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
-            default=defaults[name],
+            default=default[name],
             type=_option_type(name, parse, none_ok),
             choices=choices,
-            metavar=None if choices else parse.__name__.upper(),
-            help=_help(constraints[name], defaults[name], choices),
+            metavar=None
+            if choices
+            else ("{true,false}" if parse is _boolean else parse.__name__.upper()),
+            # argparse formats help with %: keep a literal one
+            help=_help(name, rules[name], default[name]).replace("%", "%%"),
         )
     return group
 
