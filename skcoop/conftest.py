@@ -15,6 +15,7 @@ _NEEDS = {
     "counterfactual/_torch.py": ("torch",),
     "federated/_nets.py": ("torch", "skorch"),
     "federated/_consolidate.py": ("torch", "skorch"),
+    "privacy/_by_teacher.py": ("pandas",),
     "silo/*.py": ("skops", "pyarrow", "pandas"),
     "flower/*.py": ("flwr", "torch", "skorch", "skops", "pyarrow"),
     "flower/*/*.py": ("flwr", "torch", "skorch", "skops", "pyarrow"),
