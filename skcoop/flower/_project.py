@@ -80,7 +80,7 @@ fitted on the sites' rows with the same `random_state`.
 
 Every site and the SuperLink need skcoop with its `silo` and `flower` extras:
 
-    pip install 'skcoop[silo,flower]'
+    pip install -e "./skcoop[silo,flower]"   # from a checkout of skcoop
 
 ## Files
 
