@@ -10,7 +10,7 @@ to the second as a labelled virtual instance.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._cooperative import CooperativeDistillationEnsemble
-from ._members import EmptySiteWarning
+from ._members import EmptySiteWarning, PooledFitWarning
 from ._regressor import CooperativeDistillationRegressor
 from ._strategy import CounterfactualDistiller
 
@@ -21,5 +21,6 @@ __all__ = [
     "CooperativeDistillationRegressor",
     "CounterfactualDistiller",
     "EmptySiteWarning",
+    "PooledFitWarning",
     "__version__",
 ]

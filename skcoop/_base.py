@@ -39,9 +39,11 @@ from sklearn.utils.validation import (
 from . import _members as mb
 from . import _persist
 from ._context import FitContext, FitLog, Member
+from ._members import PooledFitWarning
 from ._records import VirtualBatch, acceptance_report, transfer_report
 from ._rounds import fit_initial
 from ._settings import STRATEGY, constraints
+from ._site_column import drop_site_column, split_site_column
 from ._strategy import make_strategy
 from ._validation import (
     check_frame_at_fit,
@@ -49,7 +51,7 @@ from ._validation import (
     check_member_neighbors,
     check_vote_weights,
 )
-from .utils import draw_seed, is_per_row, renamed_error, take
+from .utils import draw_seed, is_per_row, renamed_error, take, warn_at_caller
 from .views import column_keys, resolve_columns
 
 
@@ -61,6 +63,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         **constraints(STRATEGY),
         "n_rounds": [Interval(Integral, 0, None, closed="left")],
         **constraints(("fill",)),
+        "site_column": [None, str, Integral],
         "partition": [None, HasMethods(["split"])],
         "weights": ["array-like", None],
         "n_jobs": [None, Integral],
@@ -191,6 +194,10 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
             return False
 
     def _validate_X(self, X, reset=True):
+        if not reset:  # rows to predict may hold the site column, or not
+            X = drop_site_column(
+                X, self.site_column, getattr(self, "n_features_in_", None)
+            )
         if hasattr(X, "iloc"):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if X.shape[0] < 1:
@@ -314,6 +321,15 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
 
     def _partition(self, X, y, site, n_members, rng):
         """``site`` as given, else from a clone of ``partition`` (seeded)."""
+        if site is None and self.partition is None:
+            warn_at_caller(
+                f"{type(self).__name__} got no site of its rows (no "
+                "site_column, no site in fit, no partition), so every member "
+                "is fitted on every row: a pooled fit, not one member per "
+                "site. Set site_column to the column of X that holds each "
+                "row's site, or pass fit(X, y, site=...).",
+                PooledFitWarning,
+            )
         if site is not None or self.partition is None:
             return site, None
         partition = clone(self.partition)
@@ -330,6 +346,10 @@ class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
         if hasattr(partition, "split_columns"):
             columns = partition.split_columns(X)
         return site, columns
+
+    def _split_site_column(self, X, site):
+        """``X`` without the ``site_column``, and the site of each row."""
+        return split_site_column(X, self.site_column, site)
 
     def _validate_fit_input(self, X, y, sample_weight, target):
         """Checks shared by every fit: X, y of one length, sample weights."""

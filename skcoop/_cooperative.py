@@ -119,12 +119,22 @@ object, default="auto"
         a prediction from the shared columns, or the paper's zeros (see
         :class:`~skcoop.views.ColumnMapper`). Shared columns are copied; a
         pair with no shared column transfers nothing, with a warning.
+    site_column : str or int, default=None
+        The column of ``X`` that holds each row's site (member names or
+        integers ``0..k-1``): a column name for DataFrames, an integer index
+        for arrays. The column is taken out of ``X`` before any member sees
+        the rows, so it travels with them through ``cross_val_score``,
+        ``GridSearchCV`` or a Pipeline with no metadata routing; ``predict``
+        accepts rows with or without it. Give this or ``fit``'s ``site``,
+        not both.
     partition : object with ``split(X, y)``, default=None
         Assigns rows to members when ``fit`` gets no ``site`` (see
         :mod:`skcoop.partition`); a partition with ``split_columns`` (feature
         views) also gives the columns of members that name none. It is
         cloned, and seeded from ``random_state`` when its own is None.
-        Without ``site`` and ``partition``, every member sees every row.
+        Without ``site_column``, ``site`` and ``partition``, every member
+        sees every row (a pooled fit), with a
+        :class:`~skcoop.PooledFitWarning`.
     n_jobs : int, default=None
         Members fitted and teachers searched in parallel
         (``sklearn.utils.parallel``). ``None`` means 1 unless in a
@@ -229,6 +239,7 @@ object, default="auto"
         distiller="counterfactual",
         counterfactual="auto",
         fill="impute",
+        site_column=None,
         partition=None,
         n_jobs=None,
         random_state=None,
@@ -251,6 +262,7 @@ object, default="auto"
         self.distiller = distiller
         self.counterfactual = counterfactual
         self.fill = fill
+        self.site_column = site_column
         self.partition = partition
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -283,13 +295,14 @@ object, default="auto"
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Training rows of every site.
+            Training rows of every site (with the ``site_column``, if set).
         y : array-like of shape (n_samples,)
             Class labels.
         site : array-like of shape (n_samples,), default=None
             Member that owns each row: member names or integers ``0..k-1``.
-            By default the ``partition`` decides, else every member owns every
-            row. A member that owns no row sits the fit out with a warning.
+            By default the ``site_column`` of ``X`` or the ``partition``
+            decides, else every member owns every row (with a warning). A
+            member that owns no row sits the fit out with a warning.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to each member with its rows (a Pipeline's last step
             too). Members whose ``fit`` takes no ``sample_weight`` raise an
@@ -305,6 +318,7 @@ object, default="auto"
         self : object
             The fitted ensemble.
         """
+        X, site = self._split_site_column(X, site)
         X, y, sample_weight = self._validate_fit_input(
             X, y, sample_weight, "class labels"
         )

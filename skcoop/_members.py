@@ -13,7 +13,7 @@ from .utils import (
     with_classes,
 )
 
-__all__ = ["EmptySiteWarning", "OneClassMember"]
+__all__ = ["EmptySiteWarning", "OneClassMember", "PooledFitWarning"]
 
 
 class EmptySiteWarning(UserWarning):
@@ -21,6 +21,14 @@ class EmptySiteWarning(UserWarning):
 
     This happens by design in leave-one-site-out cross-validation, where the
     held-out site's member has no training row.
+    """
+
+
+class PooledFitWarning(UserWarning):
+    """A fit got no site of its rows, so every member saw every row.
+
+    Set the ensemble's ``site_column``, pass ``fit(X, y, site=...)`` or give
+    a ``partition`` to fit one member per site.
     """
 
 

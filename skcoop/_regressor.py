@@ -85,9 +85,15 @@ object, default="auto"
     fill : {{"mean", "median", "impute", "zero"}}, default="impute"
         How a student's columns that its teacher lacks are filled in a
         virtual row (see :class:`~skcoop.views.ColumnMapper`).
+    site_column : str or int, default=None
+        The column of ``X`` that holds each row's site: a column name for
+        DataFrames, an integer index for arrays. It is taken out of ``X``
+        before any member sees the rows (see
+        :class:`CooperativeDistillationEnsemble`).
     partition : object with ``split(X, y)``, default=None
         Assigns rows (and, for feature views, columns) to members when
-        ``fit`` gets no ``site``.
+        ``fit`` gets no ``site``. Without ``site_column``, ``site`` and
+        ``partition``, every member sees every row, with a warning.
     n_jobs : int, default=None
         Members fitted and teachers searched in parallel.
     random_state : int, RandomState instance or None, default=None
@@ -164,6 +170,7 @@ object, default="auto"
         distiller="counterfactual",
         counterfactual="auto",
         fill="impute",
+        site_column=None,
         partition=None,
         n_jobs=None,
         random_state=None,
@@ -187,6 +194,7 @@ object, default="auto"
         self.distiller = distiller
         self.counterfactual = counterfactual
         self.fill = fill
+        self.site_column = site_column
         self.partition = partition
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -223,7 +231,8 @@ object, default="auto"
         y : array-like of shape (n_samples,)
             Target values, finite.
         site : array-like of shape (n_samples,), default=None
-            Member that owns each row: member names or integers ``0..k-1``.
+            Member that owns each row: member names or integers ``0..k-1``
+            (or set ``site_column``).
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to each member with its rows.
         **fit_params : dict
@@ -235,6 +244,7 @@ object, default="auto"
             The fitted ensemble.
         """
         self._check_counterfactual()
+        X, site = self._split_site_column(X, site)
         X, y, sample_weight = self._validate_fit_input(
             X, y, sample_weight, "target values"
         )

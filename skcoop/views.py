@@ -15,7 +15,6 @@ dropped.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import difflib
-import warnings
 from collections import Counter
 from numbers import Real
 
@@ -29,7 +28,7 @@ from sklearn.utils._indexing import _determine_key_type, _get_column_indices
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .utils import import_optional, is_frame
+from .utils import import_optional, is_frame, warn_at_caller
 
 __all__ = [
     "ColumnMapper",
@@ -331,12 +330,11 @@ class ColumnMapper(BaseEstimator):
         self.dropped_ = [c for c in source if c not in in_target]
         self.n_shared_ = len(self.shared_)
         if not self.n_shared_:
-            warnings.warn(
+            warn_at_caller(
                 f"The source columns {source} and the target columns {target} "
                 "share no column: a row cannot be mapped with any information "
                 "kept, so this pair should transfer nothing.",
                 NoSharedColumnsWarning,
-                stacklevel=2,
             )
         cols = self._columns(X, target, "fit")
         if len(next(iter(cols.values()))) == 0:

@@ -10,14 +10,13 @@ trusted and loads the file with skops. Neither ever unpickles anything.
 
 import hashlib
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import import_optional, is_frame
+from ..utils import import_optional, is_frame, warn_at_caller
 from ._schema import describe_frame
 from ._torch_io import is_skorch_net, load_skorch_net, save_skorch_net
 from ._trust import (
@@ -201,13 +200,12 @@ def export_model(estimator, path, *, name, X=None):
     kept = stored_rows(estimator)
     if kept:
         what = "; ".join(f"{o}.{a}: {n} rows" for o, a, n in kept)
-        warnings.warn(
+        warn_at_caller(
             f"The model of {name!r} keeps training rows in its fitted state "
             f"({what}); its model file carries those rows to every site it is "
             "sent to. Use a learner that does not keep its rows if this site's "
             "rows must not leave it.",
             UserWarning,
-            stacklevel=2,
         )
     classes = getattr(estimator, "classes_", None) if task == "classifier" else None
     meta = {
@@ -314,12 +312,11 @@ def import_model(path, *, trusted=None):
     import sklearn
 
     if meta["versions"].get("scikit-learn") != sklearn.__version__:
-        warnings.warn(
+        warn_at_caller(
             f"The model {meta['name']!r} was exported with scikit-learn "
             f"{meta['versions'].get('scikit-learn')}; this site runs "
             f"{sklearn.__version__}. Its predictions may differ.",
             UserWarning,
-            stacklevel=2,
         )
     if meta["serialization"] == "skorch-npz":
         return load_skorch_net(path, meta, trusted)

@@ -13,7 +13,6 @@ importing torch.
 import inspect
 import sys
 import time
-import warnings
 from copy import deepcopy
 from numbers import Integral
 
@@ -24,6 +23,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples, check_is_fitted, has_fit_parameter
+
+from ._warnings import warn_at_caller
 
 
 # ------------------------------------------------------------------ nets
@@ -441,12 +442,11 @@ def starting_point(
             if new
             else "can neither partial_fit" + ("" if step_by_step else " nor warm_start")
         )
-        warnings.warn(
+        warn_at_caller(
             f"Pre-trained member {name!r} ({type(fitted).__name__}) {why}, so "
             "distillation starts it from scratch on its lesson (its site's "
             "rows and what it is taught).",
             UserWarning,
-            stacklevel=3,
         )
     if how is None:
         student = clone(template)
