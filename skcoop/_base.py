@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
 
 from . import _members as mb
 from . import _persist
+from ._composition import _MembersView
 from ._context import FitContext, FitLog, Member
 from ._members import PooledFitWarning
 from ._records import VirtualBatch, acceptance_report, transfer_report
@@ -55,7 +56,7 @@ from .utils import draw_seed, is_per_row, renamed_error, take, warn_at_caller
 from .views import column_keys, resolve_columns
 
 
-class _BaseCooperative(_persist.FramesAsArrays, _BaseComposition):
+class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
     """Members, sites, fitting and rounds shared by the classifier and regressor."""
 
     _parameter_constraints: dict = {
