@@ -25,6 +25,7 @@ API_MODULES = [
     "skcoop.distill",
     "skcoop.federated",
     "skcoop.flower",
+    "skcoop.inspection",
     "skcoop.metrics",
     "skcoop.partition",
     "skcoop.silo",
