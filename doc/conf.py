@@ -34,6 +34,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
@@ -60,6 +61,26 @@ numpydoc_xref_param_type = False
 
 # No intersphinx: the documentation builds offline.
 intersphinx_mapping = {}
+
+# -- gallery -----------------------------------------------------------------
+# Runnable examples (examples/plot_*.py at the repository's root), run at
+# each build; every one draws a figure, on small data so the build stays
+# within CI's budget. A failing example fails the build.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+    "reset_modules": ("matplotlib",),
+    "show_memory": False,
+    "abort_on_example_error": False,
+    "only_warn_on_example_error": False,
+    "write_computation_times": True,
+}
 
 # -- doctest (``sphinx-build -b doctest doc doc/_build/doctest``) ---------------
 doctest_global_setup = """

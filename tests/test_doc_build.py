@@ -3,7 +3,8 @@
 - The user guide's ``>>>`` examples are doctests, run here (fast).
 - Every name in a documented module's ``__all__`` has an entry in
   ``doc/api.rst``, so a new public name cannot go undocumented.
-- ``sphinx-build -W`` (warnings are errors) succeeds: marked slow.
+- ``sphinx-build -W`` (warnings are errors) succeeds, and runs every
+  gallery example (``examples/plot_*.py``, sphinx-gallery): marked slow.
 """
 
 import doctest
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 DOC = Path(__file__).resolve().parents[1] / "doc"
+GALLERY = sorted((DOC.parent / "examples").glob("plot_*.py"))
 USER_GUIDE = sorted((DOC / "user_guide").glob("*.rst"))
 API_MODULES = [
     "skcoop",
@@ -84,6 +86,16 @@ def test_api_page_lists_every_public_name(module):
     )
 
 
+def test_gallery_has_its_examples():
+    """At least 8 runnable examples, each a titled script that draws."""
+    assert len(GALLERY) >= 8
+    assert (DOC.parent / "examples" / "README.txt").exists()
+    for script in GALLERY:
+        text = script.read_text()
+        assert text.startswith('"""\n='), f"{script.name} has no title"
+        assert "plt." in text or "Display" in text, f"{script.name} draws nothing"
+
+
 def test_demo_page_shows_the_command():
     text = (DOC / "examples" / "demo.rst").read_text()
     assert "python -m skcoop demo" in text
@@ -119,3 +131,8 @@ def test_sphinx_build_without_warnings(tmp_path):
     for page in ["api", "install", "user_guide/cooperative", "examples/demo"]:
         assert (out / f"{page}.html").exists(), page
     assert (out / "generated" / "skcoop.CooperativeDistillationEnsemble.html").exists()
+    # every gallery example ran and drew at least one figure
+    for script in GALLERY:
+        assert (out / "auto_examples" / f"{script.stem}.html").exists(), script.name
+        images = list((out / "_images").glob(f"sphx_glr_{script.stem}_*.png"))
+        assert images, f"{script.name} drew no figure"
