@@ -9,6 +9,7 @@ vote) live in ``_cooperative.py`` and ``_regressor.py``.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import time
 from numbers import Integral
 
 import numpy as np
@@ -40,6 +41,7 @@ from . import _members as mb
 from . import _persist
 from ._composition import _MembersView
 from ._context import FitContext, FitLog, Member
+from ._history import history_from_records
 from ._members import PooledFitWarning
 from ._records import VirtualBatch, acceptance_report, transfer_report
 from ._rounds import fit_initial
@@ -381,11 +383,21 @@ class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
         rng = check_random_state(self.random_state)
         ctx = self._build_context(X, y, site, sample_weight, fit_params, rng, strategy)
         log = self._fit_log()
+        start = time.perf_counter()
         initial = fit_initial(ctx, self.n_jobs, log)
+        initial_seconds = time.perf_counter() - start
         done = strategy.rounds(
             ctx, initial, rng, self.n_rounds, n_jobs=self.n_jobs, log=log
         )
         self._set_fitted(ctx, initial, done)
+        self.history_ = history_from_records(
+            ctx.names,
+            done.report,
+            done.kept,
+            done.accepted,
+            self.n_rounds,
+            initial_seconds,
+        )
         return self
 
     def _set_fitted(self, ctx, initial, done):

@@ -163,6 +163,13 @@ object, default="auto"
         ``found``, rows the release guard ``guarded`` (moved) and
         ``dropped``, and rows ``kept`` after deduplication.
         ``pandas.DataFrame(transfer_report_)`` makes it a table.
+    history_ : :class:`~skcoop.inspection.History`
+        One record per round and teacher -> student pair, as skorch's
+        ``History``: rows ``taught``, ``found``, ``guarded``, ``dropped`` and
+        ``kept``, the teacher's search ``seconds`` and, with the acceptance
+        step, the student's holdout ``score``; round 0 holds each member
+        fitted alone. ``history_[:, "kept"]`` reads a column,
+        ``history_.to_frame()`` makes a DataFrame (pandas).
     {fitted_sites_attrs}
     classes_ : ndarray of shape (n_classes,)
         Class labels.

@@ -1,5 +1,7 @@
 """Fitted ensembles in a form skops can store: DataFrames as plain arrays.
 
+(``history_`` is stored as plain dicts the same way.)
+
 skops stores numpy arrays, scikit-learn objects and plain containers, but not
 pandas objects. An ensemble fitted on a DataFrame holds its virtual rows as
 DataFrames (``virtual_instances_[name].X``); ``__getstate__`` writes each as
@@ -109,15 +111,26 @@ class FramesAsArrays:
     """Mixin: pickle and skops store ``virtual_instances_`` without pandas."""
 
     def __getstate__(self):
-        """State for pickle and skops: virtual DataFrame rows as plain arrays."""
+        """State for pickle and skops: virtual DataFrame rows as plain arrays,
+        ``history_`` as plain dicts."""
         state = super().__getstate__()
         if "virtual_instances_" in state:
             state = dict(state)
             state["virtual_instances_"] = encode_virtual(state["virtual_instances_"])
+        if "history_" in state:
+            from ._history import history_to_state
+
+            state = dict(state)
+            state["history_"] = history_to_state(state["history_"])
         return state
 
     def __setstate__(self, state):
         if "virtual_instances_" in state:
             state = dict(state)
             state["virtual_instances_"] = decode_virtual(state["virtual_instances_"])
+        if "history_" in state:
+            from ._history import history_from_state
+
+            state = dict(state)
+            state["history_"] = history_from_state(state["history_"])
         super().__setstate__(state)

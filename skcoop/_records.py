@@ -12,7 +12,7 @@ of the fitted estimator (``transfer_report_``, ``virtual_instances_``,
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -40,6 +40,10 @@ class TransferEntry:
         Released rows the release guard moved.
     dropped : int
         Found rows the release guard dropped.
+    seconds : float
+        The teacher's search time in the round (all its students together;
+        NaN where not measured). Not compared: two runs of one step are
+        equal records.
     """
 
     round: int
@@ -50,6 +54,7 @@ class TransferEntry:
     found: int
     guarded: int
     dropped: int
+    seconds: float = field(default=float("nan"), compare=False)
 
     @property
     def key(self):

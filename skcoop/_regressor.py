@@ -114,6 +114,13 @@ object, default="auto"
     transfer_report_ : dict of ndarray
         One entry per (round, teacher, student) with ``qualifying`` rows,
         counterfactuals ``found`` and ``kept``; ``class`` is ``"all"``.
+    history_ : :class:`~skcoop.inspection.History`
+        One record per round and teacher -> student pair, as skorch's
+        ``History``: rows ``taught``, ``found``, ``guarded``, ``dropped`` and
+        ``kept``, the teacher's search ``seconds`` and, with the acceptance
+        step, the student's holdout ``score``; round 0 holds each member
+        fitted alone. ``history_[:, "kept"]`` reads a column,
+        ``history_.to_frame()`` makes a DataFrame (pandas).
     {fitted_sites_attrs}
     n_features_in_ : int
         Number of features seen during fit.

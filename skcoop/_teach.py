@@ -314,6 +314,7 @@ def teach(
                     found=int((found & in_group).sum()),
                     guarded=int((guarded & ok & in_group).sum()),
                     dropped=int((found & ~ok & in_group).sum()),
+                    seconds=seconds,  # the teacher's search, all its students
                 )
             )
         log(

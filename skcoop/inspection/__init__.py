@@ -11,10 +11,13 @@ on first use.
   pooled model;
 - :class:`CounterfactualDisplay`: a virtual instance beside its source row;
 - :class:`PrivacyFrontierDisplay`: attack success against the gap closed.
+
+A fit's ``history_`` is a :class:`History` of :class:`HistoryRecord`.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from .._history import History, HistoryRecord
 from ._counterfactual import CounterfactualDisplay
 from ._privacy import PrivacyFrontierDisplay
 from ._scores import MemberScoresDisplay
@@ -22,6 +25,8 @@ from ._transfer import TransferMatrixDisplay
 
 __all__ = [
     "CounterfactualDisplay",
+    "History",
+    "HistoryRecord",
     "MemberScoresDisplay",
     "PrivacyFrontierDisplay",
     "TransferMatrixDisplay",
