@@ -11,7 +11,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.utils import Bunch
-from sklearn.utils._repr_html.estimator import _VisualBlock
+
+try:  # scikit-learn >= 1.7
+    from sklearn.utils._repr_html.estimator import _VisualBlock
+except ImportError:  # scikit-learn 1.6
+    from sklearn.utils._estimator_html_repr import _VisualBlock
 
 __all__ = []
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from .utils import is_installed
+from .utils import import_optional
 
 __all__ = ["History", "HistoryRecord"]
 
@@ -130,13 +130,7 @@ class History(list):
         ImportError
             Without pandas, naming the extra that installs it.
         """
-        if not is_installed("pandas"):
-            raise ImportError(
-                "History.to_frame needs pandas, which is not installed. "
-                "Install it with: pip install 'skcoop[silo]' (or pip install "
-                "pandas); history_[:, 'kept'] and the records work without it."
-            )
-        import pandas as pd
+        pd = import_optional("pandas", purpose="History.to_frame")
 
         return pd.DataFrame(self.to_dicts(), columns=list(_KEYS))
 

@@ -94,10 +94,10 @@ def test_columns_records_and_frame(fitted):
 
 
 def test_to_frame_without_pandas_names_the_extra(fitted, monkeypatch):
-    import skcoop._history as module
+    import sys
 
-    monkeypatch.setattr(module, "is_installed", lambda name: False)
-    with pytest.raises(ImportError, match=r"skcoop\[silo\]"):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[pandas\]"'):
         fitted.history_.to_frame()
 
 

@@ -226,5 +226,5 @@ def test_privacy_frontier_from_estimators(fitted, data):
 
 def test_matplotlib_missing_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"skcoop\[plot\]"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[plot\]"'):
         PrivacyFrontierDisplay([0.5], [0.1]).plot()

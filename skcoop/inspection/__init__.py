@@ -2,7 +2,7 @@
 
 ``from_estimator`` computes and draws, ``plot(ax=...)`` redraws, and the
 artists stay on the object (``ax_``, ``figure_``). matplotlib is needed only
-to draw (the ``plot`` extra: ``pip install "skcoop[plot]"``) and is imported
+to draw (the ``plot`` extra: ``pip install -e ".[plot]"``) and is imported
 on first use.
 
 - :class:`TransferMatrixDisplay`: virtual instances per teacher -> student,
