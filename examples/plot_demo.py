@@ -18,10 +18,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skcoop import CooperativeDistillationEnsemble
-from skcoop._demo import demo_members
 from skcoop.inspection import MemberScoresDisplay, TransferMatrixDisplay
 from skcoop.partition import DirichletPartitioner
 
@@ -29,7 +34,13 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0
 )
-members = demo_members(random_state=0)
+# the demo's four learners
+members = [
+    ("logreg", make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))),
+    ("forest", RandomForestClassifier(n_estimators=100, random_state=0)),
+    ("knn", KNeighborsClassifier()),
+    ("naive_bayes", GaussianNB()),
+]
 site = DirichletPartitioner(len(members), alpha=0.3, random_state=0).split(
     X_train, y_train
 )

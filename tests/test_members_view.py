@@ -39,7 +39,8 @@ def test_html_repr_has_one_parallel_block_per_member():
     assert body.count('class="sk-parallel-item"') == 3
     assert labels[-1] == "CounterfactualDistiller"
     prefixes = re.findall(r'data-param-prefix="([^"]*)"', body)
-    assert "tree__" in prefixes and "distiller__" not in prefixes
+    if prefixes:  # scikit-learn >= 1.7 writes each block's parameter prefix
+        assert "tree__" in prefixes and "distiller__" not in prefixes
     assert "columns: [0, 1]" in body
 
 
@@ -50,7 +51,8 @@ def test_html_repr_shows_a_strategy_object_by_its_parameter():
     body = ens._repr_html_()
     body = body[body.find("</style>") :]
     assert "distiller: SoftTargetDistiller" in _labels(body)
-    assert 'data-param-prefix="distiller__"' in body
+    if "data-param-prefix" in body:  # scikit-learn >= 1.7
+        assert 'data-param-prefix="distiller__"' in body
 
 
 def test_html_repr_of_invalid_members_falls_back():
