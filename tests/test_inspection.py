@@ -228,3 +228,22 @@ def test_matplotlib_missing_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install -e "\.\[plot\]"'):
         PrivacyFrontierDisplay([0.5], [0.1]).plot()
+
+
+def test_counterfactual_display_of_a_regressor():
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skcoop import CooperativeDistillationRegressor
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = X[:300, :5], X[:300, 5]
+    reg = CooperativeDistillationRegressor(
+        [("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=3))],
+        random_state=0,
+    ).fit(X, y, site=np.arange(300) % 2)
+    display = CounterfactualDisplay.from_estimator(reg, X)
+    assert "teacher's prediction (y = " in display.ax_.get_title()
+    scores = MemberScoresDisplay.from_estimator(reg, X, y)
+    assert set(scores.lines_) == {"ridge", "tree"}
+    assert TransferMatrixDisplay.from_estimator(reg).text_.shape == (2, 2)

@@ -70,6 +70,9 @@ class CounterfactualDisplay:
         Who taught whom.
     max_features : int, default=10
         The most changed features shown.
+    output_name : str, default=None
+        What ``before`` and ``after`` are, for the title; None:
+        ``"P(<target>)"``, the probability of the row's class.
 
     Attributes
     ----------
@@ -109,6 +112,7 @@ class CounterfactualDisplay:
         teacher=None,
         student=None,
         max_features=10,
+        output_name=None,
     ):
         self.source = source
         self.counterfactual = counterfactual
@@ -120,6 +124,7 @@ class CounterfactualDisplay:
         self.teacher = teacher
         self.student = student
         self.max_features = max_features
+        self.output_name = output_name
 
     @classmethod
     def from_estimator(
@@ -216,6 +221,9 @@ class CounterfactualDisplay:
             teacher=teacher,
             student=student,
             max_features=max_features,
+            output_name=None
+            if classes is not None
+            else f"prediction (y = {target:.4g})",
         )
         return display.plot(ax=ax)
 
@@ -270,7 +278,9 @@ class CounterfactualDisplay:
             who = f"{self.teacher} -> {self.student}: "
         title = f"{who}{len(moves)} feature(s) changed"
         if self.before is not None and self.after is not None:
-            what = "P(class)" if self.target is None else f"P({self.target})"
+            what = self.output_name or (
+                "P(class)" if self.target is None else f"P({self.target})"
+            )
             title += f"\nteacher's {what}: {self.before:.3f} -> {self.after:.3f}"
         ax.set_title(title)
         self.ax_, self.figure_ = ax, fig
