@@ -1,18 +1,19 @@
 """Fitted ensembles in a form skops can store: DataFrames as plain arrays.
 
-(``history_`` is stored as plain dicts the same way.)
-
 skops stores numpy arrays, scikit-learn objects and plain containers, but not
 pandas objects. An ensemble fitted on a DataFrame holds its virtual rows as
 DataFrames (``virtual_instances_[name].X``); ``__getstate__`` writes each as
 a dict of column arrays with their dtypes (and categories), and
 ``__setstate__`` rebuilds it, so that ``skops.io.loads(skops.io.dumps(ens),
 trusted=...)`` needs no pandas type trusted.
+``history_`` is stored as plain dicts the same way.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+
+from ._history import history_from_state, history_to_state
 
 __all__ = []
 
@@ -118,8 +119,6 @@ class FramesAsArrays:
             state = dict(state)
             state["virtual_instances_"] = encode_virtual(state["virtual_instances_"])
         if "history_" in state:
-            from ._history import history_to_state
-
             state = dict(state)
             state["history_"] = history_to_state(state["history_"])
         return state
@@ -129,8 +128,6 @@ class FramesAsArrays:
             state = dict(state)
             state["virtual_instances_"] = decode_virtual(state["virtual_instances_"])
         if "history_" in state:
-            from ._history import history_from_state
-
             state = dict(state)
             state["history_"] = history_from_state(state["history_"])
         super().__setstate__(state)
