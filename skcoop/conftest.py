@@ -19,6 +19,7 @@ _NEEDS = {
     "silo/*.py": ("skops", "pyarrow", "pandas"),
     "flower/*.py": ("flwr", "torch", "skorch", "skops", "pyarrow"),
     "flower/*/*.py": ("flwr", "torch", "skorch", "skops", "pyarrow"),
+    "inspection/_*.py": ("matplotlib",),
 }
 
 collect_ignore_glob = [
