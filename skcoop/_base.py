@@ -17,7 +17,6 @@ from sklearn.base import clone
 from sklearn.utils import Bunch, _safe_indexing, check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     InvalidParameterError,
 )
 from sklearn.utils._tags import get_tags
@@ -53,8 +52,17 @@ from ._validation import (
     check_frame_at_predict,
     check_member_neighbors,
     check_vote_weights,
+    warn_small_sites,
 )
-from .utils import draw_seed, is_per_row, renamed_error, take, warn_at_caller
+from .utils import (
+    count,
+    draw_seed,
+    is_per_row,
+    name_member,
+    renamed_error,
+    take,
+    warn_at_caller,
+)
 from .views import column_keys, resolve_columns
 
 
@@ -64,7 +72,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
     _parameter_constraints: dict = {
         "estimators": [list],
         **constraints(STRATEGY),
-        "n_rounds": [Interval(Integral, 0, None, closed="left")],
+        "n_rounds": [count(0)],
         **constraints(("fill",)),
         "site_column": [None, str, Integral],
         "partition": [None, HasMethods(["split"])],
@@ -258,6 +266,14 @@ class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
         templates = dict(zip(*mb.split_specs(self.estimators)[:2]))
         for name, r in zip(names, rows):
             check_member_neighbors(name, templates[name], len(r))
+        if self.n_rounds:
+            warn_small_sites(
+                names,
+                [templates[n] for n in names],
+                rows,
+                getattr(strategy, "expertise", None),
+                getattr(strategy, "oof_folds", None),
+            )
 
     def _one_class_templates(self, templates, rows, y, strategy):
         """Templates of members whose rows hold one class (classifier only)."""
@@ -386,6 +402,8 @@ class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
         start = time.perf_counter()
         initial = fit_initial(ctx, self.n_jobs, log)
         initial_seconds = time.perf_counter() - start
+        # names for messages about members' outputs (lost in worker processes)
+        initial = [name_member(est, m.name) for est, m in zip(initial, ctx.members)]
         done = strategy.rounds(
             ctx, initial, rng, self.n_rounds, n_jobs=self.n_jobs, log=log
         )
@@ -406,7 +424,7 @@ class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
         students = mb.unwrap_one_class(names, done.students)
         self.initial_estimators_ = list(initial)
         self.named_initial_estimators_ = Bunch(**dict(zip(names, initial)))
-        self.estimators_ = list(students)
+        self.estimators_ = [name_member(s, n) for s, n in zip(students, names)]
         self.named_estimators_ = Bunch(**dict(zip(names, students)))
         self.virtual_instances_ = Bunch(
             **{
@@ -435,9 +453,12 @@ class _BaseCooperative(_persist.FramesAsArrays, _MembersView, _BaseComposition):
         outputs = []
         for name, est in self.named_estimators_.items():
             Xm = take(X, columns=self.member_columns_[name])
+            name_member(est, name)
             try:
                 outputs.append(method(est, Xm))
             except Exception as exc:
+                if str(exc).startswith(f"Member {name!r}"):
+                    raise  # already named where the output entered
                 raise renamed_error(
                     exc,
                     f"Member {name!r} ({type(est).__name__}) failed to predict: {exc}",

@@ -24,7 +24,7 @@ from ._judge import ClassJudge
 from ._settings import SHARED_DOCS
 from ._strategy import CounterfactualDistiller
 from ._validation import check_label_types, check_member_kind
-from .utils import Substitution, aligned_proba, stable_argmax
+from .utils import Substitution, aligned_proba, member_labels, stable_argmax
 
 __all__ = ["CooperativeDistillationEnsemble"]
 
@@ -392,7 +392,12 @@ object, default="auto"
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         votes = np.asarray(
-            self._member_outputs(X, lambda est, Xm: self._le.transform(est.predict(Xm)))
+            self._member_outputs(
+                X,
+                lambda est, Xm: self._le.transform(
+                    member_labels(est, Xm, self.classes_)
+                ),
+            )
         ).T
         w = self._vote_weights()
         w = np.ones(votes.shape[1]) if w is None else w

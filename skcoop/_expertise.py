@@ -20,6 +20,7 @@ from .utils import (
     final_skorch_net,
     is_pretrained,
     is_torch_model,
+    member_output,
     offset_seed,
     take,
     weight_kwargs,
@@ -81,10 +82,10 @@ def _teacher_output(model, X, task):
     if is_torch_model(model) or final_skorch_net(model) is not None:
         return None
     if task == "regression":
-        return np.asarray(model.predict(X), dtype=float).reshape(len(X), -1)[:, 0]
+        return member_output(model, X, "predict")
     if not hasattr(model, "predict_proba"):
         return None
-    return np.asarray(model.predict_proba(X), dtype=float)
+    return member_output(model, X, "predict_proba")
 
 
 def out_of_fold_errors(

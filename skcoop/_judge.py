@@ -11,7 +11,7 @@ member right when its error is within the teacher's tolerance.
 
 import numpy as np
 
-from .utils import RTOL, aligned_proba, at_most, stable_argmax
+from .utils import RTOL, aligned_proba, at_most, member_output, stable_argmax
 
 __all__ = []
 
@@ -105,7 +105,7 @@ class ToleranceJudge:
 
     def predict(self, model, X):
         """The model's predictions as a flat float array."""
-        return np.asarray(model.predict(X), dtype=float).ravel()
+        return member_output(model, X, "predict")
 
     def errors(self, model, X, y):
         """Absolute errors of the model on ``X``."""

@@ -19,7 +19,7 @@ from ._judge import ToleranceJudge
 from ._settings import REGRESSION, SHARED_DOCS, constraints
 from ._strategy import CounterfactualDistiller
 from ._validation import check_member_kind
-from .utils import Substitution
+from .utils import Substitution, member_output
 
 __all__ = ["CooperativeDistillationRegressor"]
 
@@ -297,8 +297,6 @@ object, default="auto"
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         preds = np.asarray(
-            self._member_outputs(
-                X, lambda est, Xm: np.asarray(est.predict(Xm), dtype=float).ravel()
-            )
+            self._member_outputs(X, lambda est, Xm: member_output(est, Xm, "predict"))
         )
         return np.average(preds, axis=0, weights=self._vote_weights())

@@ -17,14 +17,14 @@ too (:data:`SHARED_DOCS`), substituted by :class:`skcoop.utils.Substitution`.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     StrOptions,
     validate_parameter_constraints,
 )
+
+from .utils import count, number
 
 __all__ = []
 
@@ -64,7 +64,7 @@ SETTINGS = (
     Setting(
         "alpha",
         0.5,
-        (Interval(Real, 0, 1, closed="both"),),
+        (number(0, 1),),
         "How far the counterfactual's target output moves from the teacher's "
         "output toward the true label (or value).",
     ),
@@ -92,27 +92,27 @@ SETTINGS = (
     Setting(
         "oof_folds",
         3,
-        (Interval(Integral, 2, None, closed="left"),),
+        (count(2),),
         'Folds of expertise="oof".',
     ),
     Setting(
         "prototype_k",
         None,
-        (Interval(Integral, 1, None, closed="left"), None),
+        (count(1), None),
         "Release guard: release the mean of each counterfactual's k nearest "
         "site rows of its class (None: off).",
     ),
     Setting(
         "min_distance",
         None,
-        (Interval(Real, 0, None, closed="neither"), None),
+        (number(0, None, closed="neither"), None),
         "Release guard: keep released rows this many median neighbour "
         "distances from every site row (None: off).",
     ),
     Setting(
         "acceptance",
         None,
-        (Interval(Real, 0, 0.5, closed="right"), None),
+        (number(0, 0.5, closed="right"), None),
         "Hold out this fraction of each site; keep distillation only where "
         "the pooled holdout agrees (None: always).",
     ),
@@ -125,7 +125,7 @@ SETTINGS = (
     Setting(
         "virtual_weight",
         1.0,
-        (Interval(Real, 0, None, closed="neither"),),
+        (number(0, None, closed="neither"),),
         "Sample weight of virtual rows for members whose fit takes sample_weight.",
     ),
     Setting(
@@ -143,14 +143,14 @@ SETTINGS = (
     Setting(
         "tolerance",
         "auto",
-        (Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})),
+        (number(0, None, closed="neither"), StrOptions({"auto"})),
         "Regression: the error under which a member is right ('auto': from "
         "the teacher's own errors).",
     ),
     Setting(
         "tolerance_quantile",
         0.5,
-        (Interval(Real, 0, 1, closed="neither"),),
+        (number(0, 1, closed="neither"),),
         "Regression: the quantile of a teacher's errors that 'auto' takes.",
     ),
 )

@@ -249,3 +249,29 @@ def check_label_types(y):
             "be all strings or all numbers. Got a mix instead. Convert them, for "
             "example y.astype(str)."
         )
+
+
+def warn_small_sites(names, templates, rows, expertise, oof_folds):
+    """Warn about members judged in-sample because their site is too small.
+
+    The out-of-fold judge needs at least ``oof_folds`` rows; a member with
+    fewer (and a pre-trained one) keeps its in-sample errors. Saying so
+    beats a silent fallback (``oof_folds=1000`` on 50-row sites).
+    """
+    from .utils import is_pretrained, warn_at_caller
+
+    if expertise != "oof" or oof_folds is None:
+        return
+    small = {
+        name: len(r)
+        for name, template, r in zip(names, templates, rows)
+        if len(r) < oof_folds and not is_pretrained(template)
+    }
+    if small:
+        warn_at_caller(
+            f"oof_folds={oof_folds} is more than the rows of member(s) {small}, so "
+            "their expertise is judged in-sample (on their own fit) instead of "
+            f"out-of-fold. Use oof_folds <= {min(small.values())} (at least 2), or "
+            "expertise='in_sample' to choose the in-sample judge.",
+            UserWarning,
+        )

@@ -7,11 +7,9 @@ or one value per row with ``reduce=None``.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Real
-
 import numpy as np
 from scipy.spatial.distance import cdist
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import check_array, column_or_1d
 
 from .utils import (
@@ -20,6 +18,7 @@ from .utils import (
     mixed_nearest,
     mixed_rowwise,
     needs_tabular,
+    number,
 )
 
 __all__ = ["plausibility", "proximity", "sparsity", "validity"]
@@ -69,8 +68,8 @@ def _mixed_pair(X, X_cf, names=("X", "X_cf")):
         "model": "no_validation",
         "X_cf": ["array-like"],
         "y_target": ["array-like"],
-        "confidence": [Interval(Real, 0, 1, closed="both"), None],
-        "tolerance": [Interval(Real, 0, None, closed="left"), None],
+        "confidence": [number(0, 1), None],
+        "tolerance": [number(0, None, closed="left"), None],
         "reduce": _REDUCE,
     },
     prefer_skip_nested_validation=True,
@@ -117,6 +116,11 @@ def validity(model, X_cf, y_target, *, confidence=None, tolerance=None, reduce="
     """
     y_target = column_or_1d(y_target)
     n = len(y_target)
+    n_cf = X_cf.shape[0] if hasattr(X_cf, "shape") else len(X_cf)
+    if n_cf != n:
+        raise ValueError(
+            f"y_target must hold one target per row of X_cf ({n_cf}). Got {n} instead."
+        )
     if n == 0:
         return _reduce(np.zeros(0, dtype=bool), reduce)
     if tolerance is not None:
@@ -196,7 +200,7 @@ def proximity(X, X_cf, *, scale=None, reduce="mean"):
     {
         "X": ["array-like"],
         "X_cf": ["array-like"],
-        "atol": [Interval(Real, 0, None, closed="left")],
+        "atol": [number(0, None, closed="left")],
         "reduce": _REDUCE,
     },
     prefer_skip_nested_validation=True,
@@ -304,6 +308,14 @@ def plausibility(X_cf, y_target, X_ref, y_ref, *, scale=None, reduce="mean"):
     if len(y_target) != X_cf.shape[0] or len(y_ref) != X_ref.shape[0]:
         raise ValueError("y_target and y_ref need one label per row of X_cf and X_ref.")
     scale = check_scale(scale, X_cf.shape[1])
+    missing = np.setdiff1d(np.unique(y_target), np.unique(y_ref))
+    if missing.size and reduce is not None:
+        raise ValueError(
+            f"y_target holds the classes {missing.tolist()}, of which X_ref has no "
+            "row, so their distance is infinite and the mean would be inf. Give "
+            "reference rows of every target class, or reduce=None to see each "
+            "row's distance (inf where the class has no reference row)."
+        )
     dist = np.full(X_cf.shape[0], np.inf)
     for label in np.unique(y_target):
         rows = np.flatnonzero(y_target == label)

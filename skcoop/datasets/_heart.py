@@ -6,8 +6,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import validate_params
 
+from ..utils import count
 from ._base import _bunch, _pandas, _require
 
 HEART_FEATURES = [
@@ -98,8 +99,8 @@ HEART_HOSPITALS = [
 
 @validate_params(
     {
-        "X": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "n_sites": [Interval(Integral, 2, 4, closed="both")],
+        "X": ["array-like", count(1)],
+        "n_sites": [count(2, 4, closed="both")],
         "proportions": ["array-like", None],
         "random_state": ["random_state"],
     },
@@ -155,9 +156,10 @@ def hospital_sites(X, n_sites=4, proportions=None, random_state=None):
         shares = np.array([size for _, size, _ in hospitals], dtype=float)
     else:
         shares = np.asarray(proportions, dtype=float)
-        if shares.shape != (n_sites,) or np.any(shares < 0) or shares.sum() <= 0:
+        bad = shares.shape != (n_sites,) or not np.isfinite(shares).all()
+        if bad or np.any(shares < 0) or shares.sum() <= 0:
             raise ValueError(
-                f"proportions must be {n_sites} non-negative numbers with a "
+                f"proportions must be {n_sites} finite non-negative numbers with a "
                 f"positive sum, one per site; got {proportions!r}."
             )
     if n < n_sites:

@@ -4,13 +4,13 @@
 
 import gzip
 import os
-from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
+from ..utils import count
 from ._base import INSTALL_COMMANDS, DatasetNotAvailableError, _pandas, _require
 
 FASHION_MNIST_ENV = "SKCOOP_FASHION_MNIST"
@@ -93,7 +93,7 @@ experiment: 10 members, each trained without one class.
 @validate_params(
     {
         "subset": [StrOptions({"train", "test", "all"})],
-        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "n_samples": [count(1), None],
         "random_state": ["random_state"],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],

@@ -13,7 +13,7 @@ import torch
 from skorch import NeuralNetClassifier
 from skorch.utils import to_numpy
 
-from ..utils import align_proba
+from ..utils import align_proba, member_output
 from ._losses import check_temperature, check_weight, kl_soft_term
 
 __all__ = ["TEACHER_KEY", "KDNeuralNetClassifier", "student_logits"]
@@ -164,7 +164,7 @@ class KDNeuralNetClassifier(NeuralNetClassifier):
                 (X,) = X.values()
         elif torch.is_tensor(X):
             X = to_numpy(X)
-        proba = np.asarray(self.teacher.predict_proba(X), dtype=np.float64)
+        proba = member_output(self.teacher, X, "predict_proba", name="teacher")
         if not isinstance(self.teacher, NeuralNetClassifier):
             proba = align_proba(proba, self.teacher.classes_, np.arange(n_classes))
         return torch.as_tensor(proba, device=self.device)

@@ -12,20 +12,20 @@ once (``n_steps = 1``) or epoch by epoch (mutual learning).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import column_or_1d
 
 from ..utils import (
     Substitution,
     aligned_proba,
+    count,
     draw_seed,
     is_fitted,
     learn_lesson,
+    number,
     starting_point,
 )
 from ._lesson import SoftTargetLesson
@@ -325,8 +325,8 @@ class SoftTargetDistiller(BaseDistiller):
     """
 
     _parameter_constraints: dict = {
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "weight": [Interval(Real, 0, 1, closed="both")],
+        "temperature": [number(0, None, closed="neither")],
+        "weight": [number(0, 1)],
         "method": [StrOptions({"auto", "native", "replicate", "resample"})],
         "warm_start": ["boolean"],
     }
@@ -462,11 +462,11 @@ class MutualLearningDistiller(BaseDistiller):
     """
 
     _parameter_constraints: dict = {
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "weight": [Interval(Real, 0, 1, closed="both")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "temperature": [number(0, None, closed="neither")],
+        "weight": [number(0, 1)],
+        "max_epochs": [count(1)],
         "warm_start": ["boolean"],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [count(1), None],
     }
 
     def __init__(

@@ -21,16 +21,14 @@ starting model of federated training (``student_``, a skorch net):
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.model_selection import ParameterGrid
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..distill import fit_soft_targets, soften
-from ..utils import draw_seed, stable_argmax
+from ..utils import count, draw_seed, number, stable_argmax
 
 __all__ = [
     "CooperativeConsolidator",
@@ -38,6 +36,39 @@ __all__ = [
     "federated_accuracy",
     "teacher_proba",
 ]
+
+
+def _teacher_weights(teachers, weights):
+    """One finite non-negative weight per teacher, not all zero."""
+    if not isinstance(teachers, (list, tuple)) or not teachers:
+        raise ValueError(
+            "teachers must be a non-empty list of fitted classifiers. Got "
+            f"{teachers!r} instead."
+        )
+    if weights is None:
+        return np.ones(len(teachers))
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"weights must be numbers, one per teacher. Got {weights!r} instead."
+        ) from exc
+    if w.ndim != 1 or w.shape[0] != len(teachers):
+        raise ValueError(
+            f"weights must hold one entry per teacher ({len(teachers)}). Got "
+            f"{np.shape(weights)} entries instead."
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(
+            "weights must be finite and non-negative (a teacher's share of the "
+            f"mean). Got {w.tolist()} instead."
+        )
+    if w.sum() == 0:
+        raise ValueError(
+            f"weights must not be all zero. Got {w.tolist()} instead; give at "
+            "least one teacher a positive weight."
+        )
+    return w
 
 
 def teacher_proba(teachers, X, n_classes, weights=None):
@@ -60,13 +91,20 @@ def teacher_proba(teachers, X, n_classes, weights=None):
     -------
     proba : ndarray of shape (n_samples, n_classes)
     """
-    from ..utils import align_proba
+    from ..utils import align_proba, member_output
 
-    weights = np.ones(len(teachers)) if weights is None else np.asarray(weights, float)
+    weights = _teacher_weights(teachers, weights)
     total = np.zeros((len(X), n_classes))
-    for w, teacher in zip(weights, teachers):
-        p = np.asarray(teacher.predict_proba(X), dtype=np.float64)
-        if not hasattr(teacher, "module_"):
+    for i, (w, teacher) in enumerate(zip(weights, teachers)):
+        net = hasattr(teacher, "module_")
+        p = member_output(
+            teacher,
+            X,
+            "predict_proba",
+            name=f"teachers[{i}]",
+            n_columns=None if net else len(teacher.classes_),
+        )
+        if not net:
             p = align_proba(p, teacher.classes_, np.arange(n_classes))
         if p.shape[1] != n_classes:
             raise ValueError(
@@ -198,10 +236,10 @@ class KDConsolidator(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "teachers": [list],
-        "n_classes": [Interval(Integral, 2, None, closed="left")],
+        "n_classes": [count(2)],
         "student": [HasMethods(["fit", "predict_proba"]), None],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "temperature": [number(0, None, closed="neither")],
+        "alpha": [number(0, 1)],
         "param_grid": [dict, list, None],
         "scoring": [callable, None],
         "teacher_weights": ["array-like", None],
@@ -399,8 +437,8 @@ class CooperativeConsolidator(ClassifierMixin, BaseEstimator):
     _parameter_constraints = {
         "estimators": [list],
         "kd": [HasMethods(["fit", "set_params"]), None],
-        "n_rounds": [Interval(Integral, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "n_rounds": [count(0)],
+        "alpha": [number(0, 1)],
         "random_state": ["random_state"],
     }
 

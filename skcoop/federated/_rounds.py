@@ -2,9 +2,13 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
+
+from ..utils import check_count
 
 __all__ = ["RoundCount", "count_rounds", "fedavg_average", "rounds_to_target"]
 
@@ -34,27 +38,80 @@ def fedavg_average(client_weights, n_examples):
     >>> avg["w"]
     array([2., 4.])
     """
-    n = np.asarray(n_examples, dtype=np.float64)
+    if isinstance(client_weights, Mapping) or not hasattr(client_weights, "__len__"):
+        raise TypeError(
+            "client_weights must be a list with one mapping (parameter name -> "
+            f"array) per client. Got {type(client_weights).__name__} instead."
+        )
+    try:
+        n = np.asarray(n_examples, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"n_examples must be numbers, one row count per client. Got "
+            f"{n_examples!r} instead."
+        ) from exc
     if len(client_weights) == 0 or n.shape != (len(client_weights),):
         raise ValueError(
             "n_examples must hold one row count per client (at least one client). "
             f"Got {n.shape[0] if n.ndim else n} counts for {len(client_weights)} "
             "clients instead."
         )
-    if np.any(n < 0) or n.sum() <= 0:
+    if not np.isfinite(n).all() or np.any(n < 0) or n.sum() <= 0:
         raise ValueError(
             "n_examples must be non-negative with a positive total. Got "
             f"{n.tolist()} instead."
         )
     share = n / n.sum()
-    names = list(client_weights[0])
+    arrays = _client_arrays(client_weights)
     return {
-        name: sum(
-            s * np.asarray(w[name], dtype=np.float64)
-            for s, w in zip(share, client_weights)
-        )
-        for name in names
+        name: sum(s * client[name] for s, client in zip(share, arrays))
+        for name in arrays[0]
     }
+
+
+def _client_arrays(client_weights):
+    """Each client's parameters as float arrays, alike in names and shapes."""
+    arrays = []
+    for k, client in enumerate(client_weights):
+        if not isinstance(client, Mapping):
+            raise TypeError(
+                f"client_weights[{k}] must be a mapping of parameter name to array. "
+                f"Got {type(client).__name__} instead."
+            )
+        out = {}
+        for name, value in client.items():
+            try:
+                out[name] = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"Parameter {name!r} of client {k} must be an array of numbers "
+                    f"({exc}). Got {type(value).__name__} instead."
+                ) from exc
+            if not np.isfinite(out[name]).all():
+                raise ValueError(
+                    f"Parameter {name!r} of client {k} holds NaN or infinity; "
+                    "averaging would spread it to every client. Fix that "
+                    "client's training."
+                )
+        arrays.append(out)
+    first = arrays[0]
+    for k, client in enumerate(arrays[1:], start=1):
+        if set(client) != set(first):
+            missing = sorted(set(first) - set(client))
+            extra = sorted(set(client) - set(first))
+            raise ValueError(
+                f"Every client must send the same parameters. Client {k} lacks "
+                f"{missing} and has {extra} that client 0 does not; give every "
+                "client the same model."
+            )
+        for name, value in client.items():
+            if value.shape != first[name].shape:
+                raise ValueError(
+                    f"Parameter {name!r} has shape {value.shape} at client {k} but "
+                    f"{first[name].shape} at client 0. Every client must send "
+                    "arrays of the same shapes; give every client the same model."
+                )
+    return arrays
 
 
 def rounds_to_target(accuracy, target):
@@ -82,12 +139,24 @@ def rounds_to_target(accuracy, target):
     >>> rounds_to_target([0.85, 0.9], target=0.8), rounds_to_target([0.1, 0.2], 0.8)
     (0, None)
     """
-    acc = np.asarray(accuracy, dtype=np.float64)
+    try:
+        acc = np.asarray(accuracy, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"accuracy must be numbers (one per round). Got {accuracy!r} instead."
+        ) from exc
     if acc.ndim != 1 or len(acc) == 0:
         raise ValueError(
             "accuracy must be a non-empty 1-D curve (entry 0 = the starting model). "
             f"Got shape {acc.shape} instead."
         )
+    if np.isnan(acc).any():
+        raise ValueError(
+            f"accuracy must not hold NaN (round {int(np.flatnonzero(np.isnan(acc))[0])}"
+            "). Give the accuracy measured after every round."
+        )
+    if isinstance(target, bool) or not isinstance(target, Real) or np.isnan(target):
+        raise ValueError(f"target must be a number. Got {target!r} instead.")
     hit = np.flatnonzero(acc >= target)
     return int(hit[0]) if len(hit) else None
 
@@ -139,12 +208,7 @@ def count_rounds(accuracy, target, consolidation_rounds=0):
     >>> count_rounds([0.1, 0.2], target=0.8)
     RoundCount(fedavg=None, consolidation=0, total=None, censored_at=1)
     """
-    consolidation_rounds = int(consolidation_rounds)
-    if consolidation_rounds < 0:
-        raise ValueError(
-            "consolidation_rounds must be a non-negative integer. Got "
-            f"{consolidation_rounds} instead."
-        )
+    consolidation_rounds = check_count(consolidation_rounds, "consolidation_rounds")
     fedavg = rounds_to_target(accuracy, target)
     if fedavg is None:
         n_run = len(np.asarray(accuracy)) - 1

@@ -6,10 +6,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _num_samples, check_consistent_length
 
-from ..utils import draw_seed
+from ..utils import count, draw_seed
 
 
 def _make_rng(random_state):
@@ -51,7 +50,7 @@ class _BasePartitioner(BaseEstimator):
     private ``_split`` works on ``(n_samples, y, rng)``."""
 
     _parameter_constraints: dict = {
-        "n_sites": [Interval(Integral, 1, None, closed="left")],
+        "n_sites": [count(1)],
         "random_state": ["random_state"],
     }
     _requires_y = False

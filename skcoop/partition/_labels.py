@@ -2,11 +2,9 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from ..utils import count, number
 from ._base import _assign, _BasePartitioner, _is_site, _near_equal_counts
 
 
@@ -69,11 +67,11 @@ class DirichletPartitioner(_BasePartitioner):
 
     _parameter_constraints: dict = {
         **_BasePartitioner._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "min_partition_size": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [number(0, None, closed="neither"), "array-like"],
+        "min_partition_size": [count(1)],
         "self_balancing": ["boolean"],
         "shuffle": ["boolean"],
-        "max_tries": [Interval(Integral, 1, None, closed="left")],
+        "max_tries": [count(1)],
     }
     _requires_y = True
 

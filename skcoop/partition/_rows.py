@@ -2,11 +2,9 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from ..utils import count, number
 from ._base import _assign, _BasePartitioner, _near_equal_counts, _round_counts
 
 
@@ -77,9 +75,9 @@ class QuantitySkewPartitioner(_BasePartitioner):
 
     _parameter_constraints: dict = {
         **_BasePartitioner._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [number(0, None, closed="neither")],
         "sizes": ["array-like", None],
-        "min_partition_size": [Interval(Integral, 1, None, closed="left")],
+        "min_partition_size": [count(1)],
     }
 
     def __init__(

@@ -9,10 +9,13 @@ Attacks From First Principles", IEEE S&P 2022).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Real
+
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_consistent_length, column_or_1d
 
+from ..utils import check_count
 from ._prototype import neighbourhood_mean
 from ._space import _Space
 
@@ -54,10 +57,18 @@ def tpr_at_fpr(y_true, score, fpr, *, sample_weight=None):
     >>> tpr_at_fpr([1, 1, 0, 0], [2.0, 2.0, 2.0, 0.0], 0.4)  # a tie is not split
     0.0
     """
-    if not 0 <= fpr <= 1:
+    if isinstance(fpr, bool) or not isinstance(fpr, Real) or not 0 <= fpr <= 1:
         raise ValueError(f"fpr must be in [0, 1]. Got {fpr!r} instead.")
+    y_true = column_or_1d(y_true)
+    check_consistent_length(y_true, score, sample_weight)
+    found = set(np.unique(y_true).tolist())
+    if not found <= {0, 1} or len(found) < 2:
+        raise ValueError(
+            "y_true must hold both members (1) and non-members (0) to give rates. "
+            f"Got the labels {sorted(found)} instead."
+        )
     f, t, _ = roc_curve(
-        np.asarray(y_true),
+        y_true,
         np.asarray(score, dtype=float),
         sample_weight=sample_weight,
         drop_intermediate=False,
@@ -203,6 +214,7 @@ def membership_inference(
     >>> mia.distance.auc, mia.distance.tpr_at_1pct_fpr
     (1.0, 1.0)
     """
+    _check_attack_settings(prototype_k, radius)
     space = _Space(X_members, scale, what="X_members")
     X_members = space.X_site
     X_nonmembers = space.rows(X_nonmembers, "X_nonmembers")
@@ -253,6 +265,22 @@ def membership_inference(
     if radius is not None:
         out.shell = _report(y_true, -np.abs(d_rel - float(radius)), w)
     return out
+
+
+def _check_attack_settings(prototype_k, radius):
+    """``prototype_k`` a count >= 1 and ``radius`` a positive finite distance."""
+    if prototype_k is not None:
+        check_count(prototype_k, "prototype_k", 1)
+    if radius is not None and (
+        isinstance(radius, bool)
+        or not isinstance(radius, Real)
+        or not np.isfinite(radius)
+        or radius <= 0
+    ):
+        raise ValueError(
+            "radius must be a positive, finite distance (the guard's "
+            f"min_distance). Got {radius!r} instead."
+        )
 
 
 def _drop_self(ind, exclude, k):

@@ -5,7 +5,7 @@
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from ._attacks import membership_inference
+from ._attacks import _check_attack_settings, membership_inference
 from ._space import _Space
 
 __all__ = ["audit_release", "distance_to_closest_record", "reconstruction_risk"]
@@ -243,6 +243,7 @@ def audit_release(
     >>> round(fresh.membership.distance.auc, 2)
     0.55
     """
+    _check_attack_settings(prototype_k, radius)
     space, released, X_holdout, holdout_dcr = _setup(released, X_site, X_holdout, scale)
     unit = space.unit()
     members = space.X_site if sources is None else space.rows(sources, "sources")

@@ -2,14 +2,12 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral, Real
-
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import validate_params
 from sklearn.utils.multiclass import type_of_target
 
-from ..utils import at_most, is_frame
+from ..utils import at_most, count, is_frame, number
 from ._prototype import neighbourhood_mean, restore_dtypes
 from ._space import _Space
 
@@ -24,15 +22,15 @@ REASONS = ("class_too_small", "too_close", "misclassified")
         "y_virtual": ["array-like"],
         "X_site": ["array-like"],
         "y_site": ["array-like"],
-        "prototype_k": [Interval(Integral, 1, None, closed="left"), None],
-        "min_distance": [Interval(Real, 0, None, closed="left"), None],
+        "prototype_k": [count(1), None],
+        "min_distance": [number(0, None, closed="left"), None],
         "model": [None, object],
         "classes": ["array-like", None],
-        "tolerance": [Interval(Real, 0, None, closed="left"), None],
+        "tolerance": [number(0, None, closed="left"), None],
         "target": ["array-like", None],
         "scale": ["array-like", None],
-        "n_steps": [Interval(Integral, 1, None, closed="left")],
-        "spread": [Interval(Real, 0, None, closed="left")],
+        "n_steps": [count(1)],
+        "spread": [number(0, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,

@@ -21,6 +21,8 @@ from ._schema import describe_frame
 from ._torch_io import is_skorch_net, load_skorch_net, save_skorch_net
 from ._trust import (
     ModelIntegrityError,
+    UntrustedModelError,
+    labels_from_json,
     labels_to_json,
     refuse_untrusted,
 )
@@ -254,7 +256,7 @@ def read_metadata(path):
         )
     try:
         meta = json.loads(meta_file.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{str(meta_file)!r} is not valid JSON: {exc}") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(
@@ -267,7 +269,126 @@ def read_metadata(path):
             f"{meta.get('format_version')}; this skcoop reads version "
             f"{FORMAT_VERSION}."
         )
+    check_metadata(meta, meta_file)
     return meta
+
+
+_TASKS = ("classifier", "regressor")
+_SERIAL = ("skops", "skorch-npz")
+
+#: metadata fields, with the check each value must pass and what it must be
+_FIELDS = {
+    "name": (lambda v: isinstance(v, str) and v != "", "a non-empty str"),
+    "task": (lambda v: v in _TASKS, "'classifier' or 'regressor'"),
+    "estimator": (lambda v: isinstance(v, str) and v != "", "a type name (str)"),
+    "serialization": (
+        lambda v: v in ("skops", "skorch-npz"),
+        "'skops' or 'skorch-npz'",
+    ),
+    "versions": (lambda v: isinstance(v, dict), "a dict of versions"),
+    "sha256": (
+        lambda v: (
+            isinstance(v, str)
+            and len(v) == 64
+            and all(c in "0123456789abcdef" for c in v)
+        ),
+        "a SHA-256 of 64 hex digits",
+    ),
+    "columns": (lambda v: v is None or isinstance(v, dict), "a dict or null"),
+}
+
+
+def check_metadata(meta, where):
+    """Every field :func:`import_model` reads, present and of the right form."""
+    for key, (ok, rule) in _FIELDS.items():
+        if key not in meta:
+            raise ModelIntegrityError(
+                f"{str(where)!r} lacks the field {key!r}; the metadata is damaged "
+                "or was not written by skcoop.silo.export_model. Ask the sending "
+                "site for the model file and its metadata again."
+            )
+        if not ok(meta[key]):
+            raise ModelIntegrityError(
+                f"{str(where)!r}: the field {key!r} must be {rule}. Got "
+                f"{meta[key]!r} instead; the metadata is damaged or was edited."
+            )
+    classes = meta.get("classes")
+    if meta["task"] == "classifier":
+        try:
+            labels = labels_from_json(classes)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelIntegrityError(
+                f"{str(where)!r}: the field 'classes' must be {{'dtype', 'values'}} "
+                f"with at least one label. Got {classes!r} instead ({exc})."
+            ) from exc
+        if labels is None or labels.ndim != 1 or labels.size == 0:
+            raise ModelIntegrityError(
+                f"{str(where)!r}: a classifier's metadata must list its classes. "
+                f"Got {classes!r} instead."
+            )
+        if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+            raise ModelIntegrityError(
+                f"{str(where)!r}: the classes {labels.tolist()} hold NaN or "
+                "infinity; a label must be a value."
+            )
+        if np.unique(labels).size != labels.size:
+            raise ModelIntegrityError(
+                f"{str(where)!r}: the classes {labels.tolist()} repeat a label."
+            )
+    columns = meta["columns"] or {}
+    n_features = columns.get("n_features")
+    names = columns.get("names")
+    if n_features is not None and (
+        isinstance(n_features, bool)
+        or not isinstance(n_features, int)
+        or n_features < 1
+    ):
+        raise ModelIntegrityError(
+            f"{str(where)!r}: 'columns.n_features' must be a positive int. Got "
+            f"{n_features!r} instead."
+        )
+    if names is not None and (
+        not isinstance(names, list)
+        or (n_features is not None and len(names) != n_features)
+    ):
+        raise ModelIntegrityError(
+            f"{str(where)!r}: 'columns.names' must list {n_features} column names. "
+            f"Got {names!r} instead."
+        )
+
+
+def _check_loaded(model, meta, path):
+    """The loaded model against its metadata: task, classes, input width."""
+    task = (
+        "classifier"
+        if is_classifier(model)
+        else ("regressor" if is_regressor(model) else None)
+    )
+    if task != meta["task"]:
+        raise ModelIntegrityError(
+            f"{str(path)!r} holds a {type(model).__name__}, not a {meta['task']} "
+            "as its metadata records; the two files do not belong together."
+        )
+    if task == "classifier" and hasattr(model, "classes_"):
+        recorded = labels_from_json(meta["classes"])
+        actual = np.asarray(model.classes_)
+        if (
+            actual.shape != recorded.shape
+            or not (actual.astype(object) == recorded.astype(object)).all()
+        ):
+            raise ModelIntegrityError(
+                f"{str(path)!r} holds a model of the classes {actual.tolist()}, but "
+                f"its metadata records {recorded.tolist()}; the two files do not "
+                "belong together."
+            )
+    n_features = (meta["columns"] or {}).get("n_features")
+    actual_n = getattr(model, "n_features_in_", None)
+    if n_features is not None and actual_n is not None and actual_n != n_features:
+        raise ModelIntegrityError(
+            f"{str(path)!r} holds a model of {actual_n} input columns, but its "
+            f"metadata records {n_features}; the two files do not belong together."
+        )
+    return model
 
 
 def import_model(path, *, trusted=None):
@@ -319,12 +440,32 @@ def import_model(path, *, trusted=None):
             UserWarning,
         )
     if meta["serialization"] == "skorch-npz":
-        return load_skorch_net(path, meta, trusted)
-    if meta["serialization"] != "skops":
-        raise ValueError(
-            f"{str(path)!r}: unknown serialization {meta['serialization']!r}."
-        )
+        try:
+            return load_skorch_net(path, meta, trusted)
+        except (UntrustedModelError, ImportError):
+            raise
+        except Exception as exc:
+            raise ModelIntegrityError(
+                f"{str(path)!r} is not a readable skorch model file "
+                f"({type(exc).__name__}: {exc}); the file is damaged or does not "
+                "match its metadata. Ask the sending site for it again."
+            ) from exc
     sio = import_optional("skops.io", "model files")
-    found = sio.get_untrusted_types(file=path)
+    try:
+        found = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ModelIntegrityError(
+            f"{str(path)!r} is not a readable skops file ({type(exc).__name__}: "
+            f"{exc}); it is truncated, damaged or of another format. Ask the "
+            "sending site for it again."
+        ) from exc
     allowed = refuse_untrusted(found, trusted, path)
-    return sio.load(path, trusted=sorted(set(found) | set(allowed)))
+    try:
+        model = sio.load(path, trusted=sorted(set(found) | set(allowed)))
+    except Exception as exc:
+        raise ModelIntegrityError(
+            f"{str(path)!r} could not be loaded ({type(exc).__name__}: {exc}); "
+            "it is damaged or was written by an incompatible version. Ask the "
+            "sending site for it again."
+        ) from exc
+    return _check_loaded(model, meta, path)

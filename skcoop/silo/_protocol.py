@@ -17,7 +17,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     validate_params,
 )
 
@@ -27,7 +26,17 @@ from .._learn import learn as _learn
 from .._learn import merge_virtual, receive
 from .._settings import LEARN, TEACH, Settings, constraints
 from .._teach import Lesson, teach_at_site
-from ..utils import draw_seed, is_frame, is_pretrained, take
+from ..utils import (
+    check_count,
+    count,
+    draw_seed,
+    is_frame,
+    is_pretrained,
+    name_member,
+    take,
+    warn_at_caller,
+)
+from ._checks import check_classes, check_received, check_site_rows
 from ._model_io import import_model, read_metadata
 from ._peers import check_peer
 from ._virtual_rows import VirtualRows
@@ -64,6 +73,30 @@ def site_seeds(random_state, names, n_rounds=1):
     >>> len(seeds), sorted(seeds[0])
     (2, ['a', 'b'])
     """
+    n_rounds = check_count(n_rounds, "n_rounds")
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise ValueError(
+            "names must be a list of the members' names, in the ensemble's order. "
+            f"Got {names!r} instead."
+        )
+    names = list(names)
+    bad = [n for n in names if not isinstance(n, str) or not n]
+    if bad or not names:
+        raise ValueError(
+            "names must be a non-empty list of non-empty member names (str). Got "
+            f"{names!r} instead."
+        )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"names must be unique: {repeated} appear more than once, and each "
+            "member needs its own seed. Give every member its own name."
+        )
+    if isinstance(random_state, bool):
+        raise ValueError(
+            "random_state must be an int, a RandomState instance or None. Got "
+            f"{random_state!r} instead."
+        )
     rng = check_random_state(random_state)
     return [
         dict(zip(names, (int(s) for s in draw_seed(rng, size=len(names)))))
@@ -115,7 +148,7 @@ def _seed(random_state):
         "peers": [dict],
         "name": [str],
         **constraints(TEACH),
-        "round": [Interval(Integral, 0, None, closed="left")],
+        "round": [count(0)],
         "random_state": ["random_state"],
         "sample_weight": ["array-like", None],
         "classes": ["array-like", None],
@@ -218,14 +251,18 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
     >>> rows.teacher, rows.student, len(rows) > 0
     ('a', 'b', True)
     """
-    model, _ = _load(model, trusted)
-    loaded = {p: _load(m, trusted) for p, m in peers.items()}
-    if name in loaded:
-        raise ValueError(
-            f"peers must not hold this site's own name {name!r}. Got peers "
-            f"{sorted(loaded)} instead."
-        )
-    y = np.asarray(y)
+    model, loaded, y, sample_weight, classes, received = _teach_inputs(
+        model,
+        X,
+        y,
+        peers,
+        name,
+        sample_weight,
+        classes,
+        received,
+        trusted,
+        oof_folds if expertise == "oof" and not is_pretrained(model) else 0,
+    )
     classification = is_classifier(model) or hasattr(model, "predict_proba")
     if classification:
         if classes is None:
@@ -301,6 +338,57 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
             X_sent, lesson.y, teacher=name, student=lesson.student, round=round
         )
     return sent
+
+
+def _teach_inputs(
+    model, X, y, peers, name, sample_weight, classes, received, trusted, oof_folds
+):
+    """:func:`teach`'s inputs loaded and checked before any work."""
+    if not name:
+        raise ValueError("name must be this site's non-empty name. Got '' instead.")
+    if not peers:
+        raise ValueError(
+            "peers must name at least one other site's model. Got {} instead."
+        )
+    bad = [p for p in peers if not isinstance(p, str) or not p]
+    if bad:
+        raise ValueError(
+            f"peers must be keyed by the peers' names (non-empty str). Got {bad} "
+            "instead."
+        )
+    if name in peers:
+        raise ValueError(
+            f"peers must not hold this site's own name {name!r}. Got peers "
+            f"{sorted(peers)} instead."
+        )
+    model, _ = _load(model, trusted)
+    loaded = {p: _load(m, trusted) for p, m in peers.items()}
+    name_member(model, name)
+    for peer, (peer_model, _) in loaded.items():
+        name_member(peer_model, peer)
+    classification = is_classifier(model) or hasattr(model, "predict_proba")
+    y, sample_weight = check_site_rows(
+        X, y, sample_weight, classification=classification
+    )
+    if classification:
+        classes = check_classes(classes, y)
+    if received:
+        received = check_received(received, _own_rows(model, X), y, classes)
+    if len(y) < oof_folds:
+        warn_at_caller(
+            f"This site has {len(y)} rows, fewer than oof_folds={oof_folds}, so "
+            f"the expertise of {name!r} is judged in-sample (on its own fit). "
+            "Use oof_folds <= the site's rows, or expertise='in_sample' to say so.",
+            UserWarning,
+        )
+    return model, loaded, y, sample_weight, classes, received
+
+
+def _own_rows(model, X):
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None and is_frame(X) and set(names) <= set(X.columns):
+        return X[list(names)]
+    return X
 
 
 def _received_store(received, X, fill, dedupe):
@@ -405,10 +493,16 @@ def learn(
     >>> bool(nb.class_count_.sum() == len(y[1::2]) + 3)
     True
     """
-    y = np.asarray(y)
     names = getattr(estimator, "feature_names_in_", None)
     if names is not None and is_frame(X):
         X = X[list(names)]
+    classification = is_classifier(estimator) or hasattr(estimator, "predict_proba")
+    y, sample_weight = check_site_rows(
+        X, y, sample_weight, classification=classification
+    )
+    if classes is not None:
+        classes = check_classes(classes, y)
+    received = check_received(received, X, y, classes)
     store = _received_store(received, X, fill, dedupe)
     settings = Settings(virtual_weight=virtual_weight, fill=fill, dedupe=dedupe)
     params = (

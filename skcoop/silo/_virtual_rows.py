@@ -102,6 +102,7 @@ class VirtualRows:
                 f"y must be 1-D with one label per row of X ({len(X)} rows). "
                 f"Got shape {np.shape(y)} instead."
             )
+        _check_values(X, y)
         self.X = X
         self.y = y
         self.teacher = teacher
@@ -215,7 +216,19 @@ class VirtualRows:
                 f"{str(path)!r} has no skcoop virtual-rows metadata in its parquet "
                 "schema; write it with VirtualRows.save."
             )
-        meta = json.loads(raw)
+        try:
+            meta = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise VirtualRowsFormatError(
+                f"{str(path)!r}: its virtual-rows metadata is not valid JSON "
+                f"({exc}); the file is damaged or was edited."
+            ) from exc
+        if not isinstance(meta, dict):
+            raise VirtualRowsFormatError(
+                f"{str(path)!r}: its virtual-rows metadata must be a JSON object. "
+                f"Got {type(meta).__name__} instead; the file is damaged or was "
+                "edited."
+            )
         _check(meta, table, path)
         table = table.replace_schema_metadata(None)  # our schema, not pandas'
         frame = table.to_pandas()
@@ -236,8 +249,55 @@ class VirtualRows:
                 X = X.reshape(meta["n_rows"], 0)
         elif all(isinstance(n, str) for n in names):
             X.columns = pd.Index(names)
-        return cls(
-            X, y, teacher=meta["teacher"], student=meta["student"], round=meta["round"]
+        try:
+            return cls(
+                X,
+                y,
+                teacher=meta["teacher"],
+                student=meta["student"],
+                round=meta["round"],
+            )
+        except (TypeError, ValueError) as exc:
+            raise VirtualRowsFormatError(f"{str(path)!r}: {exc}") from exc
+
+
+def _check_values(X, y):
+    """No missing label and no infinite value (a missing value is NaN)."""
+    y_arr = np.asarray(y)
+    if y_arr.dtype.kind in "fc" and not np.isfinite(y_arr).all():
+        bad = np.flatnonzero(~np.isfinite(y_arr))
+        raise ValueError(
+            f"y holds NaN or infinity in {bad.size} of {len(y_arr)} virtual rows "
+            f"(rows {bad[:5].tolist()}). Got labels that are not values instead; "
+            "every virtual row needs a label."
+        )
+    if y_arr.dtype.kind == "O":
+        missing = [i for i, v in enumerate(y_arr.tolist()) if v is None or v != v]
+        if missing:
+            raise ValueError(
+                f"y holds missing labels in {len(missing)} virtual rows (rows "
+                f"{missing[:5]}). Got labels that are not values instead; every "
+                "virtual row needs a label."
+            )
+    if is_frame(X):
+        numeric = X.select_dtypes(include=[np.number])
+        values = (
+            numeric.to_numpy(dtype=float, na_value=np.nan) if numeric.shape[1] else None
+        )
+        if values is not None and np.isinf(values).any():
+            cols = [
+                c for c in numeric.columns if np.isinf(numeric[c].to_numpy(float)).any()
+            ]
+            raise ValueError(
+                f"X holds infinity in the columns {cols}. Got virtual rows that "
+                "are not finite instead; a row must hold values a model can read."
+            )
+    elif X.dtype.kind in "fc" and np.isinf(X).any():
+        bad = np.flatnonzero(np.isinf(X).any(axis=1))
+        raise ValueError(
+            f"X holds infinity in {bad.size} virtual rows (rows {bad[:5].tolist()}). "
+            "Got virtual rows that are not finite instead; a row must hold values "
+            "a model can read (a missing value is NaN)."
         )
 
 

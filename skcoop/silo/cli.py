@@ -23,14 +23,11 @@ import warnings
 from pathlib import Path
 
 from ._audit_cli import add_audit_parser, add_release_limits
+from ._cli_errors import USER_ERRORS, CommandError, check_args, one_line
 from .options import add_setting_options, settings_from_args
 
 CLASSIFIERS = ("logreg", "forest", "knn", "naive_bayes", "tree")
 REGRESSORS = ("ridge", "forest_regressor", "knn_regressor")
-
-
-class CommandError(Exception):
-    """An error the command line reports as one line, without a traceback."""
 
 
 def add_parser(sub):
@@ -144,17 +141,20 @@ def add_parser(sub):
 
 
 def run(args, out=None):
-    """Run a parsed ``silo`` command; return the exit status."""
+    """Run a parsed ``silo`` command; return the exit status.
+
+    A user's mistake (:data:`USER_ERRORS`: a missing or damaged file, an
+    option out of range, data the model cannot read) is printed as one line
+    on stderr with exit status 1; output paths are checked before any work.
+    """
     out = sys.stdout if out is None else out
     steps = {"export": _export, "teach": _teach, "learn": _learn, "audit": _audit}
     try:
+        check_args(args)
         steps[args.step](args, out)
-    except CommandError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, ValueError, ImportError) as exc:
+    except USER_ERRORS as exc:
         # the trust, integrity, peer and file-format errors are ValueErrors
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
     return 0
 
@@ -169,14 +169,25 @@ def read_table(path):
     if not path.is_file():
         raise CommandError(f"No data file at {str(path)!r}.")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    if suffix in (".parquet", ".pq"):
-        import_optional("pyarrow", "reading parquet files")
-        return pd.read_parquet(path)
-    raise CommandError(
-        f"Data files must be CSV (.csv) or parquet (.parquet). Got {str(path)!r}."
-    )
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise CommandError(
+            f"Data files must be CSV (.csv) or parquet (.parquet). Got {str(path)!r}."
+        )
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path)
+        else:
+            import_optional("pyarrow", "reading parquet files")
+            frame = pd.read_parquet(path)
+    except ImportError:
+        raise
+    except Exception as exc:
+        raise CommandError(
+            f"{str(path)!r} is not a readable {suffix[1:]} file: {exc}"
+        ) from exc
+    if frame.shape[0] == 0:
+        raise CommandError(f"{str(path)!r} holds no rows; a site needs its rows.")
+    return frame
 
 
 def split_target(frame, target, path):

@@ -9,6 +9,7 @@ API (each imported as ``name as name``).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._constraints import check_count, count, number
 from ._distance import check_frame_columns as check_frame_columns
 from ._distance import (
     check_scale,
@@ -24,8 +25,6 @@ from ._distance import is_frame as is_frame
 from ._docstring import Substitution
 from ._estimators import (
     RowsLesson,
-    align_proba,
-    aligned_proba,
     continuation,
     learn_lesson,
     sample_weight_key,
@@ -45,6 +44,11 @@ from ._estimators import renamed_error as renamed_error
 from ._estimators import take as take
 from ._estimators import with_classes as with_classes
 from ._optional import import_optional, is_installed
+from ._outputs import align_proba, aligned_proba, check_proba, member_output
+from ._outputs import check_prediction as check_prediction
+from ._outputs import member_labels as member_labels
+from ._outputs import member_name as member_name
+from ._outputs import name_member as name_member
 from ._progress import SearchProgress as SearchProgress
 from ._seeds import SEED_MAX as SEED_MAX
 from ._seeds import draw_seed as draw_seed
@@ -61,17 +65,22 @@ __all__ = [
     "Substitution",
     "align_proba",
     "aligned_proba",
+    "check_count",
+    "check_proba",
     "check_scale",
     "continuation",
+    "count",
     "feature_scale",
     "import_optional",
     "is_installed",
     "learn_lesson",
+    "member_output",
     "mixed_changed",
     "mixed_kneighbors",
     "mixed_nearest",
     "mixed_rowwise",
     "needs_tabular",
+    "number",
     "sample_weight_key",
     "starting_point",
     "weight_kwargs",

@@ -94,7 +94,13 @@ def check_scale(scale, n_features):
     """One positive, finite scale per feature (ones when ``scale`` is None)."""
     if scale is None:
         return np.ones(n_features)
-    scale = np.broadcast_to(np.asarray(scale, dtype=float), (n_features,))
+    try:
+        scale = np.broadcast_to(np.asarray(scale, dtype=float), (n_features,))
+    except ValueError as exc:
+        raise ValueError(
+            f"scale must hold one unit per feature ({n_features}). Got "
+            f"{np.shape(scale)} entries instead."
+        ) from exc
     if not np.all(np.isfinite(scale) & (scale > 0)):
         raise ValueError(
             "scale must be positive and finite for every feature. Got "

@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples, check_is_fitted, has_fit_parameter
 
+from ._outputs import name_member
 from ._warnings import warn_at_caller
 
 
@@ -112,90 +113,6 @@ def concat_rows(parts):
         return out.astype(first.dtypes.to_dict())
     first = np.asarray(first)
     return np.concatenate([np.asarray(p, dtype=first.dtype) for p in parts], axis=0)
-
-
-# ----------------------------------------------------------------- outputs
-def align_proba(proba, from_classes, to_classes):
-    """Reorder probability columns to another class list, zeros for the missing.
-
-    Parameters
-    ----------
-    proba : array-like of shape (n_samples, len(from_classes))
-        Probabilities whose columns follow ``from_classes`` (a fitted model's
-        ``classes_``).
-    from_classes : array-like of shape (n_from,)
-        Class of each column of ``proba``.
-    to_classes : array-like of shape (n_to,)
-        Classes of the output columns; each of ``from_classes`` must be one.
-
-    Returns
-    -------
-    aligned : ndarray of shape (n_samples, n_to)
-        Column ``k`` holds the probability of ``to_classes[k]``, zero where the
-        model does not know that class.
-
-    Examples
-    --------
-    >>> from skcoop.utils import align_proba
-    >>> align_proba([[0.3, 0.7]], from_classes=["b", "d"], to_classes=["a", "b", "d"])
-    array([[0. , 0.3, 0.7]])
-    """
-    proba = np.asarray(proba, dtype=np.float64)
-    from_classes = np.asarray(from_classes)
-    to_classes = np.asarray(to_classes)
-    if proba.shape[1] != len(from_classes):
-        raise ValueError(
-            f"proba must have one column per class of from_classes "
-            f"({len(from_classes)}). Got {proba.shape[1]} columns instead."
-        )
-    index = {c: k for k, c in enumerate(to_classes.tolist())}
-    unknown = [c for c in from_classes.tolist() if c not in index]
-    if unknown:
-        raise ValueError(
-            f"Every class of the model must be one of {to_classes.tolist()}; fit "
-            f"every member on labels from the same set. Got {unknown} instead."
-        )
-    out = np.zeros((proba.shape[0], len(to_classes)), dtype=np.float64)
-    out[:, [index[c] for c in from_classes.tolist()]] = proba
-    return out
-
-
-def aligned_proba(estimator, X, classes):
-    """``predict_proba`` with one column per class of ``classes``.
-
-    A scikit-learn model's columns follow its ``classes_`` and are moved to
-    their place in ``classes`` (zeros for classes it never saw). A skorch net
-    (or a Pipeline ending in one) outputs class positions: its module has one
-    output per class of the whole problem, so its columns are taken in the
-    order of ``classes`` and must be as many.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.naive_bayes import GaussianNB
-    >>> from skcoop.utils import aligned_proba
-    >>> nb = GaussianNB().fit([[0.0], [1.0]], [1, 2])
-    >>> aligned_proba(nb, [[0.0]], np.array([0, 1, 2])).round(3)
-    array([[0., 1., 0.]])
-    """
-    classes = np.asarray(classes)
-    proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
-    if final_skorch_net(estimator) is not None:
-        if proba.shape[1] != len(classes):
-            raise ValueError(
-                f"A skorch net's module must output one column per class of the "
-                f"ensemble ({len(classes)}). Got {proba.shape[1]} columns instead."
-            )
-        return proba
-    member_classes = np.asarray(estimator.classes_)
-    if proba.shape[1] != member_classes.shape[0]:
-        raise ValueError(
-            f"{type(estimator).__name__}.predict_proba returned {proba.shape[1]} "
-            f"columns, but the member knows {member_classes.shape[0]} classes. "
-            "Got an estimator whose predict_proba does not follow its classes_ "
-            "instead."
-        )
-    return align_proba(proba, member_classes, classes)
 
 
 # --------------------------------------------------------------- fitting
@@ -343,6 +260,7 @@ def fit_member(estimator, X, y, name, message=None, fit_params=None):
             f"{len(y)} rows: {exc}"
         )
         raise renamed_error(exc, msg) from exc
+    name_member(estimator, name)
     if message is not None:
         print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
     return estimator
@@ -570,6 +488,7 @@ def learn_lesson(
             f"on its {n_rows} rows"
         )
         raise renamed_error(exc, f"{what}: {exc}") from exc
+    name_member(student, name)
     if message is not None:
         print(f"{message} in {time.perf_counter() - start:.2f}s", flush=True)
     return student

@@ -27,6 +27,7 @@ from flwr.serverapp import Grid, ServerApp
 
 from ...silo import labels_from_json, labels_to_json, site_seeds
 from ...silo.options import LEARN_SETTINGS, TEACH_SETTINGS, settings_from_config
+from .._checks import check_server_settings
 from .history import CooperativeHistory
 
 __all__ = ["DEFAULTS", "make_server_app", "run_rounds"]
@@ -275,6 +276,7 @@ def _settings(run_config, overrides):
         if isinstance(settings[key], str):
             settings[key] = json.loads(settings[key] or "{}")
         settings[key] = json.dumps({**per_key[key], **settings[key]})
+    check_server_settings(settings)
     return settings
 
 
@@ -342,6 +344,7 @@ def make_server_app(
         "min-sites": min_sites,
         "timeout": timeout,
     }
+    check_server_settings(overrides)
     app = ServerApp()
 
     @app.main()

@@ -14,6 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ...utils import check_count
+from .._checks import check_positive
+
 __all__ = ["run_cooperative"]
 
 _APP = '''\
@@ -130,6 +133,13 @@ def run_cooperative(
     history : CooperativeHistory
         The per-round report and the sites' final models.
     """
+    if not callable(site_fn):
+        raise TypeError(
+            "site_fn must be a function node_config -> Site. Got "
+            f"{type(site_fn).__name__} instead."
+        )
+    check_count(n_sites, "n_sites", 2)
+    check_positive(timeout, "timeout")
     from .._local import Loopback, free_port
     from .history import CooperativeHistory
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ...silo import VirtualRows, export_model, import_model
 from ...utils import is_frame
+from .._checks import check_site
 
 __all__ = [
     "Site",
@@ -83,6 +84,9 @@ class Site:
     columns: list | None = None
     teach_params: dict = field(default_factory=dict)
     trusted: list | None = None
+
+    def __post_init__(self):
+        check_site(self)
 
     def own(self, X):
         """``X`` in the member's columns."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .._checks import check_job
+
 __all__ = ["FedAvgHistory", "FedAvgJob", "run_fedavg"]
 
 #: Resources of the simulation: the Ray backend on 2 CPUs, one per client actor,
@@ -71,6 +73,9 @@ class FedAvgJob:
     seed: int = 0
     stop_at: float | None = None
     data_dir: str = field(default="", repr=False)
+
+    def __post_init__(self):
+        check_job(self)
 
     @property
     def module_spec(self):
