@@ -234,11 +234,6 @@ BAD_ROWS = {
         lambda: (X[:3], np.array([0, None, 1], dtype=object)),
         "y holds missing labels",
     ),
-    "X-inf": (lambda: (np.where(X[:3] > 1, np.inf, X[:3]), Y[:3]), "X holds infinity"),
-    "frame-inf": (
-        lambda: (pd.DataFrame({"a": [1.0, np.inf]}), [0, 1]),
-        r"X holds infinity in the columns \['a'\]",
-    ),
     "y-short": (lambda: (X[:3], Y[:2]), "one label per row of X"),
     "X-1d": (lambda: (X[0], Y[:3]), "X must be 2-D"),
 }

@@ -164,6 +164,27 @@ LEARN_BAD = {
         dict(est=Ridge(), y=np.array(["a", "b"] * 20)),
         "A regressor's y must hold numbers",
     ),
+    "received-infinity": (
+        dict(
+            received=[
+                VirtualRows(
+                    np.where(X[:3] > 1, np.inf, X[:3]), Y[:3], teacher="t", student="s"
+                )
+            ]
+        ),
+        r"virtual rows from 't' \(round 0\) hold infinity in the columns \[0",
+    ),
+    "received-frame-infinity": (
+        dict(
+            X_site=FRAME,
+            received=[
+                VirtualRows(
+                    pd.DataFrame({"a": [1.0, np.inf]}), [0, 1], teacher="t", student="s"
+                )
+            ],
+        ),
+        r"hold infinity in the columns \['a'\]",
+    ),
     "sample_weight-short": (
         dict(sample_weight=np.ones(3)),
         "inconsistent numbers of samples",

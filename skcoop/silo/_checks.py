@@ -117,6 +117,7 @@ def check_received(received, X, y, classes):
                     "rows for another problem instead; check which files this "
                     "site was sent, or add the labels to classes."
                 )
+        _check_finite(rows.X, what)
         if is_frame(rows.X) and is_frame(X) and rows.X.shape[1]:
             shared = [c for c in rows.X.columns if c in set(X.columns)]
             if not shared:
@@ -130,6 +131,27 @@ def check_received(received, X, y, classes):
                 continue
         kept.append(rows)
     return kept
+
+
+def _check_finite(X, what):
+    """Refuse virtual rows holding infinity (NaN is a missing value)."""
+    if is_frame(X):
+        numeric = X.select_dtypes(include=[np.number])
+        if not numeric.shape[1]:
+            return
+        values = numeric.to_numpy(dtype=float, na_value=np.nan)
+        columns = list(numeric.columns[np.isinf(values).any(axis=0)])
+    else:
+        values = np.asarray(X)
+        if values.dtype.kind not in "fc":
+            return
+        columns = np.flatnonzero(np.isinf(values).any(axis=0)).tolist()
+    if columns:
+        raise ValueError(
+            f"The {what} hold infinity in the columns {columns}. Got virtual rows "
+            "that are not finite instead; no model can learn them, so ask the "
+            "teaching site for its rows again."
+        )
 
 
 def _label_kind(values):

@@ -262,7 +262,8 @@ class VirtualRows:
 
 
 def _check_values(X, y):
-    """No missing label and no infinite value (a missing value is NaN)."""
+    """No missing label (a file may hold any value a column can; the site that
+    learns the rows refuses infinite ones, see ``silo._checks``)."""
     y_arr = np.asarray(y)
     if y_arr.dtype.kind in "fc" and not np.isfinite(y_arr).all():
         bad = np.flatnonzero(~np.isfinite(y_arr))
@@ -279,26 +280,6 @@ def _check_values(X, y):
                 f"{missing[:5]}). Got labels that are not values instead; every "
                 "virtual row needs a label."
             )
-    if is_frame(X):
-        numeric = X.select_dtypes(include=[np.number])
-        values = (
-            numeric.to_numpy(dtype=float, na_value=np.nan) if numeric.shape[1] else None
-        )
-        if values is not None and np.isinf(values).any():
-            cols = [
-                c for c in numeric.columns if np.isinf(numeric[c].to_numpy(float)).any()
-            ]
-            raise ValueError(
-                f"X holds infinity in the columns {cols}. Got virtual rows that "
-                "are not finite instead; a row must hold values a model can read."
-            )
-    elif X.dtype.kind in "fc" and np.isinf(X).any():
-        bad = np.flatnonzero(np.isinf(X).any(axis=1))
-        raise ValueError(
-            f"X holds infinity in {bad.size} virtual rows (rows {bad[:5].tolist()}). "
-            "Got virtual rows that are not finite instead; a row must hold values "
-            "a model can read (a missing value is NaN)."
-        )
 
 
 def _field_names(names):
