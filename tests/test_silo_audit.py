@@ -78,21 +78,23 @@ def test_teach_options_are_the_estimators_settings(capsys):
     [
         (
             ["--oof-folds", "1"],
-            "--oof-folds must be an int in the range [2, inf). Got 1 instead.",
+            "--oof-folds must be an int in the range [2, inf) (not a bool). Got 1 "
+            "instead.",
         ),
         (
             ["--alpha", "1.5"],
-            "--alpha must be a float in the range [0.0, 1.0]. Got 1.5 instead.",
+            "--alpha must be a float in the range [0.0, 1.0] (not a bool). Got 1.5 "
+            "instead.",
         ),
         (
             ["--min-distance", "0"],
             "--min-distance must be a float in the range "
-            "(0.0, inf) or None. Got 0.0 instead.",
+            "(0.0, inf) (not a bool) or None. Got 0.0 instead.",
         ),
         (
             ["--prototype-k", "0"],
             "--prototype-k must be an int in the range "
-            "[1, inf) or None. Got 0 instead.",
+            "[1, inf) (not a bool) or None. Got 0 instead.",
         ),
         (["--max-auc", "0.6"], "give them with --holdout FILE"),
         (["--max-tpr", "2", "--holdout", "x.csv"], "--max-tpr must be in [0, 1]"),
