@@ -38,9 +38,15 @@ API_MODULES = [
 ]
 
 
+# pages whose examples need an extra beyond pandas
+PAGE_NEEDS = {"inspection.rst": ("matplotlib",)}
+
+
 @pytest.mark.parametrize("page", USER_GUIDE, ids=lambda p: p.name)
 def test_user_guide_examples_run(page):
     pytest.importorskip("pandas")
+    for name in PAGE_NEEDS.get(page.name, ()):
+        pytest.importorskip(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         result = doctest.testfile(
