@@ -42,7 +42,9 @@ EXPECTED_FAILED_CHECKS = {
     "check_classifier_data_not_an_array": _SKORCH + "takes arrays, tensors or dicts",
     "check_classifiers_one_label": _SKORCH + "trains on one class",
     "check_classifiers_classes": _SKORCH + "needs integer class positions as y",
-    "check_estimators_partial_fit_n_features": _SKORCH + "no width check in partial_fit",
+    "check_estimators_partial_fit_n_features": (
+        _SKORCH + "no width check in partial_fit"
+    ),
     "check_classifiers_train": _SKORCH + "takes arrays, tensors or dicts",
     "check_classifiers_regression_target": _SKORCH + "does not check the target type",
     "check_supervised_y_no_nan": _SKORCH + "does not check y for NaN or inf",

@@ -134,7 +134,7 @@ def test_release_guard_keeps_rows_away_from_the_teachers_records():
     assert report["found"].sum() > 0
     assert (report["guarded"] + report["dropped"]).sum() > 0
     n_checked = 0
-    for name, v in ens.virtual_instances_.items():
+    for v in ens.virtual_instances_.values():
         for teacher in set(v["teacher"]):
             rows = X[site == names.index(teacher)]
             scale = site_scale(rows)

@@ -57,7 +57,7 @@ def main(argv=None):
             import dice_ml  # noqa: F401
         except ImportError:
             print(
-                "dice-ml is not installed (pip install -e ".[dice]"); DiCE skipped."
+                'dice-ml is not installed (pip install -e ".[dice]"); DiCE skipped.'
             )
             args.dice_methods = []
     with_torch = not args.no_torch
@@ -69,7 +69,7 @@ def main(argv=None):
             torch.set_num_threads(1)
         except ImportError:
             print(
-                "torch/skorch not installed (pip install -e ".[torch]"); net skipped."
+                'torch/skorch not installed (pip install -e ".[torch]"); net skipped.'
             )
             with_torch = False
 
