@@ -19,6 +19,7 @@ from ._judge import ToleranceJudge
 from ._settings import REGRESSION, SHARED_DOCS, constraints
 from ._strategy import CounterfactualDistiller
 from ._validation import check_member_kind
+from .distill import BasePublicSetDistiller
 from .utils import Substitution, member_output
 
 __all__ = ["CooperativeDistillationRegressor"]
@@ -68,13 +69,16 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
     {virtual_weight_param}
     weights : array-like of shape (n_estimators,), default=None
         Weight of each member in the mean prediction.
-    distiller : "counterfactual" or CounterfactualDistiller, \
-default="counterfactual"
+    distiller : "counterfactual", CounterfactualDistiller or public-set \
+strategy, default="counterfactual"
         How members learn from one another: cooperative distillation, with
         the settings above (``"counterfactual"``) or with those of a
         :class:`~skcoop.CounterfactualDistiller`, which are then
         grid-searchable as ``distiller__alpha`` (the ensemble's must stay at
-        their defaults). The KD strategies of :mod:`skcoop.distill` are for
+        their defaults). Of the strategies of :mod:`skcoop.distill`, the
+        public-set ones (:class:`~skcoop.distill.FedMDDistiller`,
+        :class:`~skcoop.distill.FedDFDistiller`) take regressors, their
+        consensus the mean prediction; the other KD strategies are for
         classifiers.
     counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search \
@@ -153,7 +157,11 @@ object, default="auto"
     _parameter_constraints: dict = {
         **_BaseCooperative._parameter_constraints,
         **constraints(REGRESSION),
-        "distiller": [StrOptions({"counterfactual"}), CounterfactualDistiller],
+        "distiller": [
+            StrOptions({"counterfactual"}),
+            CounterfactualDistiller,
+            BasePublicSetDistiller,
+        ],
     }
 
     def __init__(
@@ -215,7 +223,7 @@ object, default="auto"
         """Searches that only classifiers can use are refused."""
         from .counterfactual import BisectionSearch
 
-        cf = self._strategy().counterfactual
+        cf = getattr(self._strategy(), "counterfactual", None)
         if (isinstance(cf, str) and cf == "bisection") or type(cf) is BisectionSearch:
             raise ValueError(
                 "counterfactual='bisection' searches toward a confident row of "

@@ -223,6 +223,8 @@ def kd_rounds(ctx, distiller, initial, rng, n_rounds, *, log=QUIET):
             transform=transform,
             names=ctx.names,
             pretrained=[is_pretrained(m.template) for m in members],
+            columns=[m.columns for m in members],
+            reference=ctx.X,
         )
         log(
             f"round {n_round + 1}: {type(distiller).__name__} refitted "

@@ -3,7 +3,7 @@
 Strategies a member of the ensemble can learn by (``distiller=``), and the
 building blocks behind them: the KD loss, soft targets for any learner,
 a teacher -> student skorch classifier, deep mutual learning and
-data-partitioning KD.
+data-partitioning KD, and the public-set strategies FedMD and FedDF.
 
 torch and skorch are needed only by :class:`KDNeuralNetClassifier`,
 :func:`kd_loss` and skorch members; this package imports without them.
@@ -14,6 +14,12 @@ torch and skorch are needed only by :class:`KDNeuralNetClassifier`,
 from ._joint import mutual_learning_fit, mutual_learning_sites
 from ._lesson import SoftTargetLesson
 from ._losses import kd_loss, kl_soft_term, soften
+from ._public import (
+    BasePublicSetDistiller,
+    FedDFDistiller,
+    FedMDDistiller,
+    check_public_rows,
+)
 from ._qualified import qualified_soft_targets, qualified_teacher_mask
 from ._soft_targets import (
     fit_soft_targets,
@@ -29,11 +35,15 @@ from ._strategies import (
 
 __all__ = [
     "BaseDistiller",
+    "BasePublicSetDistiller",
+    "FedDFDistiller",
+    "FedMDDistiller",
     "KDNeuralNetClassifier",
     "MutualLearningDistiller",
     "PartitionedDistiller",
     "SoftTargetDistiller",
     "SoftTargetLesson",
+    "check_public_rows",
     "fit_soft_targets",
     "kd_loss",
     "kl_soft_term",

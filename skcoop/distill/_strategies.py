@@ -78,7 +78,7 @@ class BaseDistiller(BaseEstimator):
                 f"{len(sw_parts)} instead."
             )
         y_parts = [column_or_1d(y) for y in y_parts]
-        return sw_parts, y_parts, np.asarray(classes)
+        return sw_parts, y_parts, None if classes is None else np.asarray(classes)
 
     def lessons(
         self,
@@ -89,6 +89,9 @@ class BaseDistiller(BaseEstimator):
         classes,
         random_state=None,
         transform=None,
+        *,
+        columns=None,
+        reference=None,
     ):
         """Each student's lesson from the teachers: the strategy's protocol.
 
@@ -98,6 +101,8 @@ class BaseDistiller(BaseEstimator):
             Member ``j``'s current model (fitted, or not yet: it teaches
             nothing then); student ``j`` is taught by every other one.
         X_parts, y_parts, sw_parts, classes, random_state, transform
+            As in :meth:`distill`.
+        columns, reference
             As in :meth:`distill`.
 
         Returns
@@ -109,7 +114,7 @@ class BaseDistiller(BaseEstimator):
             teachers, teachers, X_parts, y_parts, sw_parts, classes
         )
         transform = _identity if transform is None else transform
-        return self._lessons(
+        return self._lessons_for(
             list(teachers),
             list(X_parts),
             y_parts,
@@ -117,6 +122,29 @@ class BaseDistiller(BaseEstimator):
             classes,
             check_random_state(random_state),
             transform,
+            columns=columns,
+            reference=reference,
+        )
+
+    def _lessons_for(
+        self,
+        teachers,
+        X_parts,
+        y_parts,
+        sw_parts,
+        classes,
+        rng,
+        transform,
+        *,
+        columns=None,
+        reference=None,
+        templates=None,
+    ):
+        """The lessons of one step; ``columns``, ``reference`` and
+        ``templates`` serve strategies that read rows beyond the students'
+        own (the public-set strategies)."""
+        return self._lessons(
+            teachers, X_parts, y_parts, sw_parts, classes, rng, transform
         )
 
     def distill(
@@ -132,6 +160,8 @@ class BaseDistiller(BaseEstimator):
         *,
         names=None,
         pretrained=None,
+        columns=None,
+        reference=None,
     ):
         """Fit one student per member, each taught by the other members.
 
@@ -169,6 +199,12 @@ class BaseDistiller(BaseEstimator):
             Which members are pre-trained: they go on learning from where
             they are whatever ``warm_start`` (the one policy for pre-trained
             members, :func:`skcoop.utils.starting_point`).
+        columns : list of (list of column keys or None), or None, default=None
+            Member ``j``'s columns of the fit's whole ``X`` (None: all);
+            read by strategies with rows of their own (``X_public``).
+        reference : array-like or DataFrame or None, default=None
+            The fit's rows, every column: what those rows are checked
+            against (``X_parts[0]`` when None).
 
         Returns
         -------
@@ -207,8 +243,17 @@ class BaseDistiller(BaseEstimator):
                 transform,
                 names,
             )
-        lessons = self._lessons(
-            list(members), list(X_parts), y_parts, sw_parts, classes, rng, transform
+        lessons = self._lessons_for(
+            list(members),
+            list(X_parts),
+            y_parts,
+            sw_parts,
+            classes,
+            rng,
+            transform,
+            columns=columns,
+            reference=reference,
+            templates=list(templates),
         )
         return [
             learn_lesson(
