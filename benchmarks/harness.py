@@ -15,6 +15,10 @@ memory, and scores every member on the test rows in its own columns:
 ``pkd``       data-partitioning KD, ``PartitionedDistiller()`` defaults
 ``ckd``       cooperative distillation, defaults (duplicates removed)
 ``ckd_dup``   cooperative distillation with ``dedupe=False``
+``fedmd``     FedMD on the task's public rows (``Task.public``), defaults
+``feddf``     FedDF on the task's public rows, defaults
+``ckd_public`` cooperative distillation, defaults, with the public rows added
+              to every site's own, labelled by the vote of the alone members
 ``<variant>`` cooperative distillation with the parameters of
               ``Config.ckd_variants[<variant>]`` (run.py ``--ckd-variants``),
               on every task that runs ``ckd``
@@ -36,6 +40,8 @@ from sklearn.metrics import accuracy_score, r2_score
 
 from skcoop import CooperativeDistillationEnsemble, CooperativeDistillationRegressor
 from skcoop.distill import (
+    FedDFDistiller,
+    FedMDDistiller,
     MutualLearningDistiller,
     PartitionedDistiller,
     SoftTargetDistiller,
@@ -65,6 +71,7 @@ class Task:
     tune_grid: list = None  # None: the run's grid
     trace_memory: bool = True  # False: no traced repeat fit (saves time)
     extra: dict = field(default_factory=dict)  # copied into every row
+    public: object = None  # unlabelled public rows (fedmd, feddf, ckd_public)
 
 
 @dataclass
@@ -371,6 +378,13 @@ def run_task(task, seed, cfg):
                 continue
             params = dict(cfg.ckd_params, dedupe=False)
             label = _label(params)
+        elif method in ("fedmd", "feddf"):
+            cls = FedMDDistiller if method == "fedmd" else FedDFDistiller
+            params = dict(distiller=cls(X_public=task.public))
+        elif method == "ckd_public":
+            Xm, ym, sm = with_public_rows(task, seed, cfg)
+            params = dict(cfg.ckd_params)
+            label = "public rows labelled by the alone vote"
         elif method in cfg.ckd_variants:
             params = dict(dedupe=True)
             params.update(cfg.ckd_params)
@@ -382,10 +396,16 @@ def run_task(task, seed, cfg):
             ens, seconds, peak = _fit_ensemble(
                 task, members, seed, cfg, method, Xm, ym, sm, **params
             )
+            new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
         except Exception as exc:  # record the failure, go on with the other methods
             results.append(_failed(task, seed, method, exc))
             continue
-        new = _ensemble_rows(task, ens, members, method, seed, seconds, peak, label)
+        if task.public is not None:
+            from traffic import bytes_per_round
+
+            sent = bytes_per_round(method, task, ens)
+            for r in new:
+                r["bytes_round"] = sent
         if method == "kd_tuned":
             for r in new:
                 r["tune_s"] = tune_s
@@ -414,6 +434,28 @@ def run_task(task, seed, cfg):
         )
         r["metric"] = "r2" if task.regression else "accuracy"
     return results, transfers
+
+
+def with_public_rows(task, seed, cfg):
+    """Every site's rows plus the public rows, labelled by the alone vote."""
+    import pandas as pd
+
+    alone = _ensemble(task, task.members, seed, cfg, n_rounds=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone.fit(task.X, task.y, site=task.site)
+    labels = alone.predict(task.public)
+    names = [m[0] for m in task.members]
+    blocks = [task.X] + [task.public] * len(names)
+    if hasattr(task.X, "iloc"):
+        X = pd.concat(blocks, ignore_index=True).astype(task.X.dtypes.to_dict())
+    else:
+        X = np.concatenate(blocks)
+    y = np.concatenate([task.y] + [labels.astype(task.y.dtype)] * len(names))
+    site = np.concatenate(
+        [task.site] + [np.full(len(labels), n, dtype=object) for n in names]
+    )
+    return X, y, site
 
 
 # ---------------------------------------------------------------- sites

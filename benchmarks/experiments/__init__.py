@@ -14,4 +14,5 @@ ORDER = [
     "f_car_prices",
     "g_feature_overlap",
     "h_natural_sites",
+    "i_public_set",
 ]
