@@ -385,7 +385,8 @@ class FedMDDistiller(BasePublicSetDistiller):
     the KD loss for skorch nets). A regressor's consensus is the mean
     prediction, learnt as the target of the public rows.
 
-    Only class scores on public rows leave a site (:func:`skcoop.silo.scores`).
+    Only class scores on public rows leave a site
+    (:func:`skcoop.silo.public_scores`).
 
     Parameters
     ----------
