@@ -342,6 +342,16 @@ def _expected_failed_checks(est):
             distiller=_PublicFromFit(),
             random_state=0,
         ),
+    ],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible_with_public_set_strategies(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    [
         CooperativeDistillationEnsemble(
             [("nb", GaussianNB()), ("logreg", LogisticRegression())],
             distiller=_FedDFFromFit(),
@@ -358,5 +368,5 @@ def _expected_failed_checks(est):
     ],
     expected_failed_checks=_expected_failed_checks,
 )
-def test_sklearn_compatible_with_public_set_strategies(estimator, check):
+def test_sklearn_compatible_with_public_set_strategies_more(estimator, check):
     check(estimator)
