@@ -1,11 +1,12 @@
 """Experiment I's comparison: where each method wins, and by how much.
 
-    python benchmarks/public_set_report.py benchmarks/results/public_set
+    python benchmarks/public_set_report.py benchmarks/results/public_set [MORE...]
 
-Reads ``runs_I.csv`` of the folder and writes ``comparison.md`` (the median
-member and the soft votes per table and method, bytes per round, the winner
-per table and its margin over cooperative distillation's default, the
-issue's targets) and ``comparison_I.png``.
+Reads ``runs_I.csv`` of the folder (with the rows of the MORE folders
+appended into it: seeds run by separate commands) and writes
+``comparison.md`` (the median member and the soft votes per table and
+method, bytes per round, the winner per table and its margin over
+cooperative distillation's default) and ``comparison_I.png``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -45,7 +46,9 @@ def tables(runs):
         .unstack()[_order(agg.index.levels[1])]
         .drop(columns=["pooled"], errors="ignore")
     )
-    sent = agg["bytes"].unstack()[_order(agg.index.levels[1])]
+    sent = agg["bytes"].unstack()[_order(agg.index.levels[1])].drop(
+        columns=["pooled"], errors="ignore"
+    )
     return med, vote, sent
 
 
@@ -81,11 +84,27 @@ def _kib(df):
     return (df / 1024).round(1).to_markdown()
 
 
-def write(folder):
+def _commands(folders):
+    out = []
+    for f in folders:
+        meta_path = Path(f) / "meta_I.json"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            out.append(f"`{meta.get('command', '?')}` ({meta.get('status', '')})")
+    return out
+
+
+def write(folder, more=()):
     folder = Path(folder)
     runs = pd.read_csv(folder / "runs_I.csv")
-    meta_path = folder / "meta_I.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if more:
+        runs = pd.concat(
+            [runs] + [pd.read_csv(Path(m) / "runs_I.csv") for m in more],
+            ignore_index=True,
+        )
+        runs = runs.drop_duplicates(["setting", "seed", "method", "member"])
+        runs.to_csv(folder / "runs_I.csv", index=False)
+    commands = _commands([folder, *more])
     med, vote, sent = tables(runs)
     win = winners(med, vote)
     seeds = sorted(runs.seed.unique().tolist())
@@ -94,11 +113,11 @@ def write(folder):
         "# Experiment I: public-set methods beside cooperative distillation",
         "",
         f"Seeds {seeds}; score: {metric} (R2 for ames) on the test split; "
-        "the mean over seeds of each seed's median member. Command: "
-        f"`{meta.get('command', '?')}`; full 5-seed run: "
+        "the mean over seeds of each seed's median member. Commands: "
+        f"{'; '.join(commands) or '?'}. Without `--quick` (every row of "
+        "every table), in one command: "
         "`nice python benchmarks/run.py --only I --out "
-        "benchmarks/results/public_set --seeds 0 1 2 3 4` (without "
-        "`--quick`: every row of every table).",
+        "benchmarks/results/public_set --seeds 0 1 2 3 4`.",
         "",
         "## Median member",
         "",
@@ -113,6 +132,10 @@ def write(folder):
         _md(win),
         "",
         "## KiB sent per round",
+        "",
+        "(`benchmarks/traffic.py`; alone: what the soft vote of the alone "
+        "members costs, every model to every site once; kd_tuned has no "
+        "regression analogue.)",
         "",
         _kib(sent),
         "",
@@ -157,5 +180,5 @@ def _plot(med, vote, path):
 
 
 if __name__ == "__main__":
-    med, vote, win, sent = write(sys.argv[1] if len(sys.argv) > 1 else ".")
+    med, vote, win, sent = write(sys.argv[1], sys.argv[2:])
     print(win.round(3).to_string())
