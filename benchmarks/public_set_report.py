@@ -46,8 +46,10 @@ def tables(runs):
         .unstack()[_order(agg.index.levels[1])]
         .drop(columns=["pooled"], errors="ignore")
     )
-    sent = agg["bytes"].unstack()[_order(agg.index.levels[1])].drop(
-        columns=["pooled"], errors="ignore"
+    sent = (
+        agg["bytes"]
+        .unstack()[_order(agg.index.levels[1])]
+        .drop(columns=["pooled"], errors="ignore")
     )
     return med, vote, sent
 
