@@ -185,7 +185,7 @@ def accepted_rounds(ctx, initial, rng, n_rounds, fraction, *, n_jobs=None, log=Q
         for j, entry in enumerate(accepted)
         if entry.kept == "distilled" and virtual[j] is not None
     ]
-    refitted = refit(ctx, virtual, redo, n_jobs, log)
+    refitted = refit(ctx, virtual, redo, initial, n_jobs, log)
     final = list(initial)
     for j, est in zip(redo, refitted):
         final[j] = est

@@ -76,6 +76,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         Drop duplicate virtual instances (same row and label) a student
         receives, across teachers and rounds.
     {virtual_weight_param}
+    {warm_refit_param}
     voting : {{"soft", "hard"}}, default="soft"
         ``"soft"`` averages the members' probabilities; ``"hard"`` takes the
         majority of their predicted labels.
@@ -97,9 +98,10 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         over ``distiller`` itself compares strategies ("tuned KD"). The
         settings of cooperative distillation (``alpha``, ``pool``,
         ``scope``, ``expertise``, ``oof_folds``, ``dedupe``,
-        ``virtual_weight``, ``counterfactual``, ``prototype_k``,
-        ``min_distance``, ``acceptance``) do not apply to a KD strategy: set
-        to other than their defaults, they raise an error.
+        ``virtual_weight``, ``warm_refit``, ``counterfactual``,
+        ``prototype_k``, ``min_distance``, ``acceptance``) do not apply
+        to a KD strategy: set to other than their defaults, they raise an
+        error.
     counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search \
 object, default="auto"
@@ -241,6 +243,7 @@ object, default="auto"
         acceptance=None,
         dedupe=True,
         virtual_weight=1.0,
+        warm_refit=True,
         voting="soft",
         weights=None,
         distiller="counterfactual",
@@ -264,6 +267,7 @@ object, default="auto"
         self.acceptance = acceptance
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
+        self.warm_refit = warm_refit
         self.voting = voting
         self.weights = weights
         self.distiller = distiller

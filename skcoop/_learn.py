@@ -21,9 +21,11 @@ from .utils import (
     RowsLesson,
     checked_weight_kwargs,
     concat_rows,
+    cooled,
     is_per_row,
     is_pretrained,
     learn_lesson,
+    warm_student,
     with_classes,
 )
 from .views import ColumnMapper, NoSharedColumnsWarning
@@ -182,12 +184,18 @@ def learn(
     classes,
     weights_routed,
     message=None,
+    fitted=None,
 ):
     """Refit a student from a clone (or continue it) on own + virtual rows.
 
     The lesson of cooperative distillation: the student's own rows and its
     virtual rows (:class:`~skcoop.utils.RowsLesson`), learnt through the one
-    refit of every strategy, :func:`~skcoop.utils.learn_lesson`.
+    refit of every strategy, :func:`~skcoop.utils.learn_lesson`. With
+    ``settings.warm_refit``, a student whose learner can start from its
+    fitted state (``fitted``: the student of the previous round, or the
+    member fitted on its own rows) does so
+    (:func:`~skcoop.utils._warm.warm_student`); its parameters are the
+    template's again afterwards. ``fitted`` is never modified.
     """
     n_virtual = 0 if store is None else len(store)
     X_new = X_own if not n_virtual else concat_rows([X_own, store.X])
@@ -207,4 +215,10 @@ def learn(
         )
     if classes is not None:
         template = with_classes(clone(template), classes)
-    return learn_lesson(name, template, None, lesson, resume=False, message=message)
+    warm = None
+    if settings.warm_refit and n_virtual:
+        warm = warm_student(template, fitted, lesson.classes, np.shape(X_new)[1])
+    student = learn_lesson(
+        name, template, None, lesson, resume=False, message=message, warm=warm
+    )
+    return student if warm is None else cooled(student, template)

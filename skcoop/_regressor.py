@@ -67,6 +67,7 @@ class CooperativeDistillationRegressor(RegressorMixin, _BaseCooperative):
     dedupe : bool, default=True
         Drop duplicate virtual instances a student receives.
     {virtual_weight_param}
+    {warm_refit_param}
     weights : array-like of shape (n_estimators,), default=None
         Weight of each member in the mean prediction.
     distiller : "counterfactual", CounterfactualDistiller or public-set \
@@ -181,6 +182,7 @@ object, default="auto"
         acceptance=None,
         dedupe=True,
         virtual_weight=1.0,
+        warm_refit=True,
         weights=None,
         distiller="counterfactual",
         counterfactual="auto",
@@ -205,6 +207,7 @@ object, default="auto"
         self.acceptance = acceptance
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
+        self.warm_refit = warm_refit
         self.weights = weights
         self.distiller = distiller
         self.counterfactual = counterfactual

@@ -105,8 +105,12 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=QUIET):
     return lessons, report, bound
 
 
-def refit(ctx, virtual, which, n_jobs=None, log=QUIET):
-    """Students ``which``, each refitted on its own rows plus its virtual rows."""
+def refit(ctx, virtual, which, starts, n_jobs=None, log=QUIET):
+    """Students ``which``, each refitted on its own rows plus its virtual rows.
+
+    ``starts`` holds, per member, the fitted model a warm refit may start
+    from (the student of the previous round, or the member alone).
+    """
     n = len(ctx.members)
     return Parallel(n_jobs=n_jobs)(
         delayed(learn)(
@@ -119,6 +123,7 @@ def refit(ctx, virtual, which, n_jobs=None, log=QUIET):
             settings=ctx.settings,
             classes=ctx.classes,
             weights_routed=ctx.weights_routed,
+            fitted=starts[j],
             message=log.member_fit(
                 ctx.members[j].name,
                 len(ctx.members[j].y) + len(virtual[j]),
@@ -175,7 +180,7 @@ def cooperative_rounds(ctx, initial, rng, n_rounds, *, n_jobs=None, log=QUIET):
             kept.extend(kept_entries(merged, n_old, ctx.judge, n_round))
             if len(merged) > n_old:
                 changed.append(j)
-        for j, est in zip(changed, refit(ctx, virtual, changed, n_jobs, log)):
+        for j, est in zip(changed, refit(ctx, virtual, changed, students, n_jobs, log)):
             students[j] = est
         total = sum(0 if v is None else len(v) for v in virtual)
         log(

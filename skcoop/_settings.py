@@ -129,6 +129,13 @@ SETTINGS = (
         "Sample weight of virtual rows for members whose fit takes sample_weight.",
     ),
     Setting(
+        "warm_refit",
+        True,
+        ("boolean",),
+        "Refit students that can (convex and iterative learners) from their "
+        "fitted state; False: cold refits.",
+    ),
+    Setting(
         "counterfactual",
         "auto",
         (StrOptions(set(COUNTERFACTUAL_SEARCHES)), HasMethods(["fit", "generate"])),
@@ -171,6 +178,7 @@ STRATEGY = (
     "acceptance",
     "dedupe",
     "virtual_weight",
+    "warm_refit",
     "counterfactual",
 )
 REGRESSION = ("tolerance", "tolerance_quantile")
@@ -187,7 +195,7 @@ TEACH = (
     "fill",
     "dedupe",
 )
-LEARN = ("virtual_weight", "fill", "dedupe")
+LEARN = ("virtual_weight", "fill", "dedupe", "warm_refit")
 
 
 def constraints(names):
@@ -224,6 +232,7 @@ class Settings:
     oof_folds: int = _default("oof_folds")
     dedupe: bool = _default("dedupe")
     virtual_weight: float = _default("virtual_weight")
+    warm_refit: bool = _default("warm_refit")
     fill: str = _default("fill")
     prototype_k: object = _default("prototype_k")
     min_distance: object = _default("min_distance")
@@ -271,6 +280,15 @@ DISTILLATION_PARAMS = """scope : {"expertise", "deficiency"}, default="expertise
 VIRTUAL_WEIGHT_PARAM = """virtual_weight : float > 0, default=1.0
         Sample weight of virtual rows for members whose ``fit`` takes
         ``sample_weight``."""
+WARM_REFIT_PARAM = """warm_refit : bool, default=True
+        Whether a student whose learner can start from its fitted state does
+        so when it is refitted on its own and virtual rows (``warm_start`` on
+        a copy: logistic regression and the other convex linear models land
+        within their solver's tolerance of a cold refit, in fewer
+        iterations; SGD and MLPs within their seed spread; a pipeline only
+        when its last step is convex). Tree ensembles, naive Bayes and other
+        learners are always refitted from a fresh clone. False: every refit
+        starts cold, from a clone."""
 FITTED_MEMBERS_ATTRS = """named_estimators_ : :class:`~sklearn.utils.Bunch`
         The distilled members by name.
     initial_estimators_ : list of estimators
@@ -291,6 +309,7 @@ FITTED_SITES_ATTRS = """acceptance_ : dict of ndarray or None
 SHARED_DOCS = {
     "distillation_params": DISTILLATION_PARAMS,
     "virtual_weight_param": VIRTUAL_WEIGHT_PARAM,
+    "warm_refit_param": WARM_REFIT_PARAM,
     "fitted_members_attrs": FITTED_MEMBERS_ATTRS,
     "fitted_sites_attrs": FITTED_SITES_ATTRS,
 }

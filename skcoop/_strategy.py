@@ -55,6 +55,7 @@ class CounterfactualDistiller(BaseEstimator):
         Drop duplicate virtual instances (same row and label) a student
         receives, across teachers and rounds.
     {virtual_weight_param}
+    {warm_refit_param}
     counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
 or search object, default="auto"
         How teachers search counterfactuals (see
@@ -104,6 +105,7 @@ or search object, default="auto"
         acceptance=None,
         dedupe=True,
         virtual_weight=1.0,
+        warm_refit=True,
         counterfactual="auto",
     ):
         self.alpha = alpha
@@ -116,6 +118,7 @@ or search object, default="auto"
         self.acceptance = acceptance
         self.dedupe = dedupe
         self.virtual_weight = virtual_weight
+        self.warm_refit = warm_refit
         self.counterfactual = counterfactual
 
     def settings(self, fill):
@@ -128,6 +131,7 @@ or search object, default="auto"
             oof_folds=self.oof_folds,
             dedupe=self.dedupe,
             virtual_weight=self.virtual_weight,
+            warm_refit=self.warm_refit,
             fill=fill,
             prototype_k=self.prototype_k,
             min_distance=self.min_distance,

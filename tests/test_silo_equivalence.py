@@ -71,8 +71,10 @@ def _run_sites(ens, X, y, site, n_rounds, teach_kwargs=None):
         for name in names:
             received[name].extend(inbox[name])
             if inbox[name]:
+                # the site's current model: a warm refit starts from it, as
+                # the in-process student starts from the previous round's
                 models[name] = learn(
-                    templates[name],
+                    models[name],
                     cols(name, own[name][0]),
                     own[name][1],
                     received[name],

@@ -63,6 +63,7 @@ min-distance = 0.0
 fill = "impute"
 dedupe = true
 virtual-weight = 1.0
+warm-refit = true
 # regression only: the error under which a member is right ("auto": learnt)
 tolerance = "auto"
 tolerance-quantile = 0.5
@@ -88,7 +89,7 @@ Every site and the SuperLink need skcoop with its `silo` and `flower` extras:
   (`[tool.flwr.app.config]`): rounds, seed, how many sites to wait for, and the
   teaching settings (`alpha`, `scope`, `expertise`, `oof-folds`,
   `counterfactual`, the release guard `prototype-k` and `min-distance`, `fill`,
-  `dedupe`, `virtual-weight`), with the defaults and rules of
+  `dedupe`, `virtual-weight`, `warm-refit`), with the defaults and rules of
   `CooperativeDistillationEnsemble` (0 turns the guard off).
 - `skcoop_app/server_app.py`, `skcoop_app/client_app.py`: the two components,
   thin modules over `skcoop.flower.cooperative`.

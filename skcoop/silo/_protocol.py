@@ -30,6 +30,7 @@ from ..utils import (
     check_count,
     count,
     draw_seed,
+    is_fitted,
     is_frame,
     is_pretrained,
     name_member,
@@ -444,6 +445,7 @@ def learn(
     virtual_weight=1.0,
     fill="impute",
     dedupe=True,
+    warm_refit=True,
     sample_weight=None,
     classes=None,
 ):
@@ -452,9 +454,11 @@ def learn(
     Runs at the student's site. Each :class:`~skcoop.silo.VirtualRows` is
     written in the member's columns (a column its teacher lacks is filled
     from this site's rows, see ``fill``), duplicates are dropped (rows kept in
-    earlier rounds stay), and a clone of ``estimator`` is fitted; a
-    pre-trained member wrapped in ``FrozenEstimator`` goes on learning from
-    where it is instead.
+    earlier rounds stay), and a clone of ``estimator`` is fitted, or, with
+    ``warm_refit`` and a fitted ``estimator`` that can, a copy of it goes
+    on from its fitted state (the ensembles' ``warm_refit``); a pre-trained
+    member wrapped in ``FrozenEstimator`` goes on learning from where it is
+    instead.
 
     Parameters
     ----------
@@ -469,7 +473,7 @@ def learn(
     received : list of VirtualRows
         Every virtual row sent to this site so far, in the order of rounds
         (and, within a round, of the teachers).
-    virtual_weight, fill, dedupe : see \
+    virtual_weight, fill, dedupe, warm_refit : see \
 :class:`~skcoop.CooperativeDistillationEnsemble`
     sample_weight : array-like of shape (n_samples,), default=None
         This site's sample weights.
@@ -504,7 +508,9 @@ def learn(
         classes = check_classes(classes, y)
     received = check_received(received, X, y, classes)
     store = _received_store(received, X, fill, dedupe)
-    settings = Settings(virtual_weight=virtual_weight, fill=fill, dedupe=dedupe)
+    settings = Settings(
+        virtual_weight=virtual_weight, fill=fill, dedupe=dedupe, warm_refit=warm_refit
+    )
     params = (
         {}
         if sample_weight is None
@@ -512,9 +518,10 @@ def learn(
     )
     if classes is not None:
         classes = np.asarray(classes)
-    template = estimator
+    template, fitted = estimator, None
     if not is_pretrained(estimator):
         template = clone(estimator)
+        fitted = estimator if is_fitted(estimator) else None
     return _learn(
         "this site's member",
         template,
@@ -525,4 +532,5 @@ def learn(
         settings=settings,
         classes=classes,
         weights_routed=False,
+        fitted=fitted,
     )

@@ -131,6 +131,12 @@ def add_parser(sub):
     )
     learn.add_argument("--out", required=True, help="model file to write (.skops)")
     learn.add_argument("--virtual-weight", type=float, default=1.0)
+    learn.add_argument(
+        "--cold-refit",
+        action="store_true",
+        help="refit a clone of the site's model instead of starting from its "
+        "fitted state (warm_refit=False)",
+    )
     sites_arg(learn)
     learn.add_argument(
         "--holdout", help="rows to score the model on, before and after (CSV/parquet)"
@@ -440,7 +446,14 @@ def _learn(args, out):
     from . import learn
 
     start = time.perf_counter()
-    new = learn(model, X, y, received, virtual_weight=args.virtual_weight)
+    new = learn(
+        model,
+        X,
+        y,
+        received,
+        virtual_weight=args.virtual_weight,
+        warm_refit=not args.cold_refit,
+    )
     seconds = time.perf_counter() - start
     model_path, meta_path = export_model(new, args.out, name=name, X=X)
     n_virtual = sum(len(r) for r in received)

@@ -58,6 +58,8 @@ from ._stable import at_most as at_most
 from ._stable import snap as snap
 from ._stable import snap_columns as snap_columns
 from ._stable import stable_argmax as stable_argmax
+from ._warm import cooled as cooled
+from ._warm import warm_student as warm_student
 from ._warnings import warn_at_caller as warn_at_caller
 
 __all__ = [

@@ -424,6 +424,7 @@ def learn_lesson(
     pretrained=False,
     message=None,
     copy=True,
+    warm=None,
 ):
     """The one refit of a student: its lesson learnt from its starting point.
 
@@ -459,23 +460,29 @@ def learn_lesson(
     copy : bool, default=True
         Continue a deep copy of ``fitted`` (False: ``fitted`` itself, for a
         joint loop stepping the students it started).
+    warm : estimator or None, default=None
+        A student prepared to learn the lesson by a whole fit from where it
+        is (a warm refit, see :func:`skcoop.utils._warm.warm_student`); it
+        replaces the starting point above.
 
     Returns
     -------
     student : fitted estimator
     """
     start = time.perf_counter()
-    classes = lesson.classes
-    student, how, _ = starting_point(
-        template,
-        fitted,
-        classes,
-        resume=resume and fitted is not None,
-        step_by_step=step_by_step,
-        copy=copy,
-        name=name,
-        pretrained=pretrained,
-    )
+    if warm is not None:
+        student, how = warm, "fit"
+    else:
+        student, how, _ = starting_point(
+            template,
+            fitted,
+            lesson.classes,
+            resume=resume and fitted is not None,
+            step_by_step=step_by_step,
+            copy=copy,
+            name=name,
+            pretrained=pretrained,
+        )
     try:
         student = lesson.apply(student, how)
     except Exception as exc:

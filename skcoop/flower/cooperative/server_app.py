@@ -298,7 +298,8 @@ def make_server_app(
     The run config may also set each teaching setting by its own key
     (``alpha``, ``scope``, ``expertise``, ``oof-folds``, ``counterfactual``,
     ``prototype-k``, ``min-distance``, ``fill``, ``virtual-weight``,
-    ``dedupe``; 0 turns ``prototype-k`` and ``min-distance`` off), checked
+    ``dedupe``, ``warm-refit``; 0 turns ``prototype-k`` and ``min-distance``
+    off), checked
     as the estimators check them.
 
     Parameters
@@ -314,7 +315,7 @@ def make_server_app(
         (``alpha``, ``counterfactual``, ``scope``, ...; JSON values).
     learn_params : dict, default=None
         Keyword arguments of :func:`skcoop.silo.learn` (``virtual_weight``,
-        ``fill``, ``dedupe``).
+        ``fill``, ``dedupe``, ``warm_refit``).
     min_sites : int, default=None
         Wait (up to ``wait-for-sites`` seconds) for this many SuperNodes.
     timeout : float, default=None
