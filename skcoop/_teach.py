@@ -380,14 +380,60 @@ def _search(
     if progress is not None and "progress" in accepts:
         bar = SearchProgress(query.size, progress, log=log)
         kwargs["progress"] = bar.update
+    y_query = np.asarray(y_rows)[query]
     try:
-        result = search.generate(
-            teacher.model, X_query, np.asarray(y_rows)[query], **kwargs
-        )
+        blocks = []
+        for lo in range(0, query.size, SEARCH_BLOCK):
+            part = slice(lo, lo + SEARCH_BLOCK)
+            given = dict(kwargs)
+            if "initial_output" in given:
+                given["initial_output"] = given["initial_output"][part]
+            X_part = (
+                X_query
+                if query.size <= SEARCH_BLOCK
+                else take(X_query, np.arange(query.size)[part])
+            )
+            blocks.append(
+                search.generate(teacher.model, X_part, y_query[part], **given)
+            )
     finally:
         if bar is not None:
             bar.close()
-    return result, query
+    return join_results(blocks), query
+
+
+#: Rows searched in one ``generate`` call: a larger query is searched in
+#: blocks, so that the search's working memory (candidates, outputs) stays
+#: that of this many rows however many rows a teacher teaches (at 1M rows,
+#: one call held about 1.2 GB); fits of up to this many rows per teacher
+#: search in one call, as before.
+SEARCH_BLOCK = 65_536
+
+
+def join_results(blocks):
+    """One :class:`~skcoop.counterfactual.CounterfactualResult` of blocks in order.
+
+    Per-row fields are concatenated (rows of a DataFrame re-indexed), counts
+    and times summed, other fields taken from the first block.
+    """
+    if len(blocks) == 1:
+        return blocks[0]
+    first = blocks[0]
+    n = len(first)
+    joined = type(first)()
+    for key, value in first.items():
+        values = [b[key] for b in blocks]
+        if is_frame(value):
+            import pandas as pd
+
+            joined[key] = pd.concat(values, ignore_index=True)
+        elif isinstance(value, np.ndarray) and value.ndim and len(value) == n:
+            joined[key] = np.concatenate(values, axis=0)
+        elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            joined[key] = type(value)(sum(values))
+        else:
+            joined[key] = value
+    return joined
 
 
 def _positions(rows, searched):
