@@ -23,6 +23,7 @@ from .utils import (
     member_output,
     offset_seed,
     take,
+    take_rows,
     weight_kwargs,
     with_classes,
 )
@@ -219,7 +220,7 @@ def judge_site(
     bound = judge.bound(own_errors, own_weight)
     if X_pool is None:
         idx = np.arange(len(y_site)) if teaching is None else teaching
-        X_rows, y_rows = take(X_site, idx), np.asarray(y_site)[idx]
+        X_rows, y_rows = take_rows(X_site, idx), np.asarray(y_site)[idx]
         teacher_right = judge.right(own_errors[idx], bound)
     else:
         X_rows, y_rows = X_pool, np.asarray(y_pool)

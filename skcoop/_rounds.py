@@ -80,10 +80,12 @@ def teacher_step(ctx, i, models, virtual, seed, n_round, log=QUIET):
     else:
         pool = ctx.pool_rows(i)
         X_pool, y_pool = take(ctx.X, pool), ctx.y[pool]
+    # the member's own rows are the site's when it reads every column: no copy
+    X_site = member.X if member.columns is None else take(ctx.X, member.rows)
     lessons, report, bound = teach_at_site(
         sites[i],
         sites[:i] + sites[i + 1 :],
-        take(ctx.X, member.rows),
+        X_site,
         member.y,
         template=member.template,
         judge=ctx.judge,

@@ -28,6 +28,7 @@ from .utils import (
     is_frame,
     offset_seed,
     take,
+    take_rows,
     warn_at_caller,
 )
 from .views import NoSharedColumnsWarning
@@ -168,7 +169,7 @@ def teach_at_site(
         X_rows,
         y_rows,
         right,
-        X_ref=take(X_own, teaching),
+        X_ref=take_rows(X_own, teaching),
         y_ref=y_site[teaching],
         judge=judge,
         settings=settings,

@@ -42,6 +42,7 @@ from ._estimators import is_skorch_net as is_skorch_net
 from ._estimators import is_torch_model as is_torch_model
 from ._estimators import renamed_error as renamed_error
 from ._estimators import take as take
+from ._estimators import take_rows as take_rows
 from ._estimators import with_classes as with_classes
 from ._optional import import_optional, is_installed
 from ._outputs import align_proba, aligned_proba, check_proba, member_output
