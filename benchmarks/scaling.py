@@ -109,13 +109,16 @@ def child_alone(cfg):
     """Peak memory of fitting the members alone (and keeping them, as a user would)."""
     from sklearn.base import clone
 
+    import skcoop  # noqa: F401  (the same imports as the fit's child)
+
+    base = peak_mib()
     X, y = load(cfg["dataset"], cfg["rows"])
     site = sites(X, y, cfg["members"])
     _fitted = [  # kept, as the ensemble keeps its members
         clone(est).fit(X[site == i], y[site == i])
         for i, (_, est) in enumerate(members(cfg["members"]))
     ]
-    return {"alone_mib": peak_mib()}
+    return {"alone_mib": peak_mib(), "base_mib": base}
 
 
 def child_fit(cfg):
@@ -145,7 +148,11 @@ def child_fit(cfg):
 
     teach_module._search = recording
     ens = CooperativeDistillationEnsemble(
-        members(k), random_state=0, n_jobs=cfg["n_jobs"], **SETTINGS[cfg["setting"]]
+        members(k),
+        random_state=0,
+        n_jobs=cfg["n_jobs"],
+        warm_refit=cfg.get("warm_refit", True),
+        **SETTINGS[cfg["setting"]],
     )
     start, cpu = time.perf_counter(), time.process_time()
     ens.fit(X, y, site=site)
@@ -260,9 +267,15 @@ def tradeoff(rows=20_000, per_teacher=1000):
 
 def run_child(kind, cfg, timeout):
     cmd = [sys.executable, __file__, "--child", kind, json.dumps(cfg)]
+    env = dict(os.environ)
+    if cfg.get("blas_threads"):
+        # on a shared machine, BLAS threads that spin for a busy core inflate
+        # CPU time many-fold (a 2 s refit measured 60-100 CPU s at load 3.6)
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(cfg["blas_threads"])
     try:
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, check=False
+            cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env
         )
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout}s"}
@@ -273,7 +286,12 @@ def run_child(kind, cfg, timeout):
 
 
 def grid(args):
-    """Configurations, smallest first (1M rows: 2 members; 100k: up to 4)."""
+    """Configurations, smallest first (1M rows: 2 members; 100k: up to 4).
+
+    ``--max-members-at ROWS K`` (repeatable) caps the members at ``ROWS``
+    rows and above (default: 4 from 100k, 2 from 1M).
+    """
+    caps = sorted(args.max_members_at or [[100_000, 4], [1_000_000, 2]])
     if "digits" in args.datasets:
         for setting in args.settings:
             yield {"dataset": "digits", "rows": 1797, "members": 4, "setting": setting}
@@ -281,7 +299,7 @@ def grid(args):
         return
     for rows in sorted(args.rows):
         for k in args.members:
-            if (rows >= 1_000_000 and k > 2) or (rows >= 100_000 and k > 4):
+            if any(rows >= at and k > cap for at, cap in caps):
                 continue
             for setting in args.settings:
                 yield {
@@ -296,6 +314,8 @@ def slopes(frame):
     """Log-log slope of fit time in rows, per (members, setting)."""
     out = []
     syn = frame[(frame.dataset == "synthetic") & frame.fit_s.notna()]
+    if "warm_refit" in syn:  # slopes and lines of the default (warm) fits
+        syn = syn[syn.warm_refit.astype(bool)]
     for (k, setting), g in syn.groupby(["members", "setting"]):
         if g.rows.nunique() < 2:
             continue
@@ -315,6 +335,8 @@ def write(frame, out, command):
     frame.to_csv(out / "runs_scaling.csv", index=False, float_format="%.4g")
     fig, ax = plt.subplots(figsize=(6, 4))
     syn = frame[(frame.dataset == "synthetic") & frame.fit_s.notna()]
+    if "warm_refit" in syn:  # slopes and lines of the default (warm) fits
+        syn = syn[syn.warm_refit.astype(bool)]
     for (k, setting), g in syn.groupby(["members", "setting"]):
         g = g.sort_values("rows")
         (line,) = ax.loglog(g.rows, g.fit_s, "o-", label=f"{k} members, {setting}")
@@ -337,16 +359,20 @@ def write(frame, out, command):
         "peak_mib",
         "alone_mib",
         "mem_ratio",
+        "mem_ratio_over_base",
+        "warm_refit",
         "virtual_rows",
         "validity",
         "evals_median",
         "evals_p90",
+        "fit_cpu_s",
+        "unavoidable_cpu_s",
         "load",
         "error",
     ]
     cols = [c for c in cols if c in frame]
     lines = [
-        "# Scaling of the cooperative fit (issue 16)",
+        "# Scaling of the cooperative fit (issues 16 and 28)",
         "",
         f"Command (repository root): `{command}`",
         "",
@@ -355,8 +381,12 @@ def write(frame, out, command):
         "`predict_proba` of every member on every row, 3-fold "
         "`cross_val_predict` per site). `ratio` = fit / unavoidable; "
         "`mem_ratio` = peak memory of the fit / of fitting the members alone; "
-        "`evals_*`: model evaluations per virtual row; `load`: the machine's "
-        "1-minute load average at the start (2 cores; others share it).",
+        "`mem_ratio_over_base`: the same less the interpreter's own memory "
+        "(`base_mib`, after imports); `fit_cpu_s`, `unavoidable_cpu_s`: CPU "
+        "seconds (`time.process_time`, all threads) of the two, `cpu_ratio` "
+        "their ratio; `evals_*`: model evaluations per virtual row; `load`: "
+        "the machine's 1-minute load average at the start (2 cores; others "
+        "may share it).",
         "",
         frame[cols].to_markdown(index=False, floatfmt=".3g"),
         "",
@@ -384,6 +414,25 @@ def main(argv=None):
     parser.add_argument("--settings", nargs="+", default=["paper", "new"])
     parser.add_argument("--datasets", nargs="+", default=["digits", "synthetic"])
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument(
+        "--max-members-at",
+        type=int,
+        nargs=2,
+        action="append",
+        metavar=("ROWS", "K"),
+        help="at most K members from ROWS rows up (repeatable)",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="OMP/OpenBLAS/MKL threads of the children (1 on a shared machine)",
+    )
+    parser.add_argument(
+        "--cold-refit",
+        action="store_true",
+        help="also run each configuration with warm_refit=False",
+    )
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
@@ -418,17 +467,28 @@ def main(argv=None):
         a for a in (argv if argv is not None else sys.argv[1:])
     )
     records = []
-    for cfg in grid(args):
-        cfg["n_jobs"] = args.n_jobs
-        load_avg = os.getloadavg()[0]
-        res = run_child("fit", cfg, args.timeout)
-        alone = run_child("alone", cfg, args.timeout)
-        row = {**cfg, **res, **alone, "load": load_avg}
-        if "peak_mib" in row and "alone_mib" in row:
-            row["mem_ratio"] = row["peak_mib"] / row["alone_mib"]
-        records.append(row)
-        print(json.dumps(row), flush=True)
-        write(pd.DataFrame(records), args.out, command.strip())
+    for base_cfg in grid(args):
+        alone = None
+        for warm in (True, False) if args.cold_refit else (True,):
+            cfg = {
+                **base_cfg,
+                "n_jobs": args.n_jobs,
+                "warm_refit": warm,
+                "blas_threads": args.blas_threads,
+            }
+            load_avg = os.getloadavg()[0]
+            res = run_child("fit", cfg, args.timeout)
+            if alone is None:
+                alone = run_child("alone", cfg, args.timeout)
+            row = {**cfg, **res, **alone, "load": load_avg}
+            if "peak_mib" in row and "alone_mib" in row:
+                row["mem_ratio"] = row["peak_mib"] / row["alone_mib"]
+                row["mem_ratio_over_base"] = (row["peak_mib"] - row["base_mib"]) / (
+                    row["alone_mib"] - row["base_mib"]
+                )
+            records.append(row)
+            print(json.dumps(row), flush=True)
+            write(pd.DataFrame(records), args.out, command.strip())
 
 
 if __name__ == "__main__":
