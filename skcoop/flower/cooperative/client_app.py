@@ -191,8 +191,11 @@ def make_client_app(site_fn):
         if new:
             rows = [rows_from_bytes(store[k]) for k in sorted(store)]
             classes = config.get("classes")
+            # the site's current model: a warm refit starts from it, as the
+            # in-process student starts from the previous round's
+            current, _ = _current(context, site)
             model = learn(
-                site.estimator,
+                current,
                 site.own(site.X),
                 np.asarray(site.y),
                 rows,
