@@ -224,6 +224,23 @@ def test_warm_student_needs_the_same_classes_and_columns():
     assert warm_student(LogisticRegression(), sgd, np.array([0, 1]), 4) is None
 
 
+def test_a_pipeline_warm_starts_only_after_scalers():
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    y = np.array([0, 0, 1, 1])
+    scaled = make_pipeline(StandardScaler(), LogisticRegression())
+    assert warm_student(scaled, clone(scaled).fit(X, y), np.array([0, 1]), 2)
+    # an encoder's width follows the categories it meets: refit cold
+    encoded = make_pipeline(
+        make_column_transformer((OneHotEncoder(), [1]), remainder="passthrough"),
+        LogisticRegression(),
+    )
+    fitted = clone(encoded).fit(X, y)
+    assert warm_student(encoded, fitted, np.array([0, 1]), 2) is None
+
+
 def test_the_members_fitted_alone_are_not_modified(data):
     student = LogisticRegression()
     warm = _learnt(data, student, True, n_rounds=2)

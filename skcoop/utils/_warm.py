@@ -19,7 +19,9 @@ What is *not* warm-started, and why:
 - a pipeline whose last step is not convex: the pipeline's preprocessing is
   refitted on the augmented rows (as a cold refit does), so the old last
   step starts in a shifted space; only a convex step, whose optimum does
-  not depend on the start, is warm-started there;
+  not depend on the start, is warm-started there, and only after scalers
+  (steps that keep the columns: an encoder that meets a new category would
+  change the last step's width);
 - skorch nets, pre-trained members (they have their own policy,
   :func:`~skcoop.utils.starting_point`) and any other estimator.
 """
@@ -105,6 +107,28 @@ def _compatible(fitted, classes, n_features):
     return known.shape == classes.shape and bool(np.all(known == classes))
 
 
+def _keeps_columns(step):
+    """Whether a preprocessing step gives as many columns as it gets.
+
+    A refitted step that makes columns from the rows (a one-hot encoder that
+    meets a new category, an imputer that drops an empty column) would hand
+    the warm last step another width than it was fitted on.
+    """
+    from sklearn import preprocessing as pre
+
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return True
+    return type(step) in (
+        pre.StandardScaler,
+        pre.MinMaxScaler,
+        pre.MaxAbsScaler,
+        pre.RobustScaler,
+        pre.Normalizer,
+        pre.PowerTransformer,
+        pre.QuantileTransformer,
+    )
+
+
 def _same_params(a, b):
     """Whether two estimators have the same parameters (not nested ones)."""
     pa, pb = a.get_params(deep=False), b.get_params(deep=False)
@@ -136,7 +160,8 @@ def warm_student(template, fitted, classes, n_features):
     -------
     student : estimator or None
         With ``warm_start=True`` (on the last step of a Pipeline, whose
-        preprocessing is a fresh clone, refitted on the lesson's rows);
+        preprocessing, scalers only, is a fresh clone, refitted on the
+        lesson's rows);
         None where the refit must start cold (see the module's notes).
 
     Examples
@@ -156,6 +181,8 @@ def warm_student(template, fitted, classes, n_features):
         if not isinstance(fitted, Pipeline) or [n for n, _ in fitted.steps] != [
             n for n, _ in template.steps
         ]:
+            return None
+        if not all(_keeps_columns(step) for _, step in template.steps[:-1]):
             return None
         name, last = fitted.steps[-1]
         if warm_family(last) != "convex" or not _same_params(
