@@ -286,7 +286,7 @@ WARM_REFIT_PARAM = """warm_refit : bool, default=True
         a copy: logistic regression and the other convex linear models land
         within their solver's tolerance of a cold refit, in fewer
         iterations; SGD and MLPs within their seed spread; a pipeline only
-        when its last step is convex). Tree ensembles, naive Bayes and other
+        when its last step is convex and the steps before it are scalers). Tree ensembles, naive Bayes and other
         learners are always refitted from a fresh clone. False: every refit
         starts cold, from a clone."""
 FITTED_MEMBERS_ATTRS = """named_estimators_ : :class:`~sklearn.utils.Bunch`
