@@ -283,12 +283,12 @@ VIRTUAL_WEIGHT_PARAM = """virtual_weight : float > 0, default=1.0
 WARM_REFIT_PARAM = """warm_refit : bool, default=True
         Whether a student whose learner can start from its fitted state does
         so when it is refitted on its own and virtual rows (``warm_start`` on
-        a copy: logistic regression and the other convex linear models land
-        within their solver's tolerance of a cold refit, in fewer
-        iterations; SGD and MLPs within their seed spread; a pipeline only
-        when its last step is convex and the steps before it are scalers). Tree ensembles, naive Bayes and other
-        learners are always refitted from a fresh clone. False: every refit
-        starts cold, from a clone."""
+        a copy): logistic regression and the other convex linear models land
+        within their solver's tolerance of a cold refit, SGD and MLPs within
+        their seed spread (an MLP in far fewer iterations); a pipeline only
+        when its last step is convex and the steps before it are scalers.
+        Tree ensembles, naive Bayes and other learners are always refitted
+        from a fresh clone. False: every refit starts cold, from a clone."""
 FITTED_MEMBERS_ATTRS = """named_estimators_ : :class:`~sklearn.utils.Bunch`
         The distilled members by name.
     initial_estimators_ : list of estimators
