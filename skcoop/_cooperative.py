@@ -102,13 +102,16 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         ``prototype_k``, ``min_distance``, ``acceptance``) do not apply
         to a KD strategy: set to other than their defaults, they raise an
         error.
-    counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
+    counterfactual : {{"auto", "blackbox", "gradient", "linear", "trees", \
+"bisection", "exact"}} \
 or search \
 object, default="auto"
         How teachers search counterfactuals (see
         :func:`skcoop.counterfactual.make_search`). ``"auto"`` picks the
         backend from the teacher: gradient search for torch modules and skorch
-        nets, black-box search otherwise; ``"bisection"`` bisects toward the
+        nets, the closed form of :class:`~skcoop.counterfactual.LinearModelSearch`
+        for linear models, black-box search otherwise; ``"trees"`` reads a
+        tree ensemble's leaf cells; ``"bisection"`` bisects toward the
         nearest confident reference row of the class; ``"exact"`` solves
         each counterfactual as a linear or mixed-integer program (linear
         models, trees and tree ensembles; slow, for measuring); a search

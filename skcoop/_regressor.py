@@ -81,7 +81,8 @@ strategy, default="counterfactual"
         :class:`~skcoop.distill.FedDFDistiller`) take regressors, their
         consensus the mean prediction; the other KD strategies are for
         classifiers.
-    counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
+    counterfactual : {{"auto", "blackbox", "gradient", "linear", "trees", \
+"bisection", "exact"}} \
 or search \
 object, default="auto"
         How teachers search counterfactuals (see

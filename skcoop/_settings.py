@@ -58,7 +58,15 @@ class Setting:
         return value
 
 
-COUNTERFACTUAL_SEARCHES = ("auto", "blackbox", "gradient", "bisection", "exact")
+COUNTERFACTUAL_SEARCHES = (
+    "auto",
+    "blackbox",
+    "gradient",
+    "linear",
+    "trees",
+    "bisection",
+    "exact",
+)
 
 SETTINGS = (
     Setting(

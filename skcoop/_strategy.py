@@ -56,7 +56,8 @@ class CounterfactualDistiller(BaseEstimator):
         receives, across teachers and rounds.
     {virtual_weight_param}
     {warm_refit_param}
-    counterfactual : {{"auto", "blackbox", "gradient", "bisection", "exact"}} \
+    counterfactual : {{"auto", "blackbox", "gradient", "linear", "trees", \
+"bisection", "exact"}} \
 or search object, default="auto"
         How teachers search counterfactuals (see
         :func:`skcoop.counterfactual.make_search`); a search object is

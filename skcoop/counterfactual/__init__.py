@@ -8,6 +8,9 @@ prediction is closer to the row's true value).
 - :class:`BlackBoxSearch`: any model with ``predict_proba``/``predict``.
 - :class:`GradientSearch`: torch modules and skorch nets, on their device.
 - :class:`BisectionSearch`: the simplest batched baseline.
+- :class:`LinearModelSearch`: binary logistic and linear regressors in
+  closed form (one evaluation per row).
+- :class:`TreeSearch`: tree ensembles from their leaf cells.
 - :class:`ExactSearch`: minimal-cost counterfactuals of linear models and
   tree ensembles, as linear or mixed-integer programs (scipy's HiGHS).
 - :func:`make_search`: ``"auto"`` picks a backend for a model.
@@ -21,8 +24,10 @@ from ._base import BaseCounterfactualSearch
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
 from ._exact import ExactSearch
+from ._linear_model import LinearModelSearch
 from ._result import CounterfactualResult, quintessential_target
 from ._torch import GradientSearch
+from ._trees import TreeSearch
 
 __all__ = [
     "BaseCounterfactualSearch",
@@ -31,7 +36,9 @@ __all__ = [
     "CounterfactualResult",
     "ExactSearch",
     "GradientSearch",
+    "LinearModelSearch",
     "feature_scale",
     "make_search",
+    "TreeSearch",
     "quintessential_target",
 ]

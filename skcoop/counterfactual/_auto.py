@@ -8,7 +8,9 @@ from ..utils import is_torch_model
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
 from ._exact import ExactSearch
+from ._linear_model import LinearModelSearch, is_linear_model
 from ._torch import GradientSearch
+from ._trees import TreeSearch
 
 __all__ = ["make_search"]
 
@@ -17,6 +19,8 @@ _BACKENDS = {
     "gradient": GradientSearch,
     "bisection": BisectionSearch,
     "exact": ExactSearch,
+    "linear": LinearModelSearch,
+    "trees": TreeSearch,
 }
 
 
@@ -34,13 +38,24 @@ def make_search(search="auto", model=None, **params):
 
     Parameters
     ----------
-    search : {"auto", "blackbox", "gradient", "bisection", "exact"} or search \
-object, default="auto"
-        ``"auto"`` gives :class:`GradientSearch` for a torch module or a
-        skorch net and :class:`BlackBoxSearch` for anything else (a
-        ``Pipeline`` ending in a skorch net included: its preprocessing is
-        not differentiable); ``"exact"`` gives :class:`ExactSearch`
-        (linear models and tree ensembles, never picked by ``"auto"``). A
+    search : {"auto", "blackbox", "gradient", "linear", "trees", "bisection", \
+"exact"} or search object, default="auto"
+        ``"auto"`` picks by model family:
+
+        - a torch module or a skorch net: :class:`GradientSearch`;
+        - a scikit-learn linear model (``LogisticRegression``,
+          ``SGDClassifier``, ``LinearRegression``, ``Ridge``, ...), alone or
+          after scalers in a ``Pipeline``: :class:`LinearModelSearch`
+          (closed form, one evaluation per row for binary classifiers and
+          regressors; it hands multi-class models, and rows it cannot
+          serve, to the black-box search);
+        - anything else: :class:`BlackBoxSearch` (a ``Pipeline`` ending in
+          a skorch net included: its preprocessing is not differentiable;
+          tree ensembles included: :class:`TreeSearch`, ``"trees"``, is
+          offered but not picked, see its notes).
+
+        ``"exact"`` gives :class:`ExactSearch` (linear models and tree
+        ensembles, never picked by ``"auto"``). A
         search object (any object with ``fit`` and
         ``generate``, such as a :class:`BaseCounterfactualSearch`) is cloned:
         with :func:`sklearn.base.clone` when it has ``get_params``, else
@@ -61,8 +76,13 @@ object, default="auto"
     --------
     >>> from sklearn.ensemble import RandomForestClassifier
     >>> from skcoop.counterfactual import make_search
+    >>> from sklearn.linear_model import LogisticRegression
     >>> make_search("auto", RandomForestClassifier(), alpha=0.3)
     BlackBoxSearch(alpha=0.3)
+    >>> make_search("auto", LogisticRegression())
+    LinearModelSearch()
+    >>> make_search("trees", alpha=0.3)
+    TreeSearch(alpha=0.3)
     """
     if _is_search(search):
         search = clone(search, safe=False)
@@ -76,7 +96,12 @@ object, default="auto"
             search.set_params(**params)
         return search
     if isinstance(search, str) and search == "auto":
-        search = "gradient" if is_torch_model(model) else "blackbox"
+        if is_torch_model(model):
+            search = "gradient"
+        elif is_linear_model(model):
+            search = "linear"
+        else:
+            search = "blackbox"
     if not isinstance(search, str) or search not in _BACKENDS:
         raise ValueError(
             "search must be 'auto', one of "

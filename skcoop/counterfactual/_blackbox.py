@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ..utils import Substitution, count, number
 from ._base import _SEARCH_PARAMS_DOC, BaseCounterfactualSearch
+from ._goal import SearchContext
 from ._linear import linear_search
 from ._reference import (
     reference_search,
@@ -22,7 +23,7 @@ from ._steps import (
     step_toward_anchor,
 )
 
-__all__ = ["BlackBoxSearch"]
+__all__ = ["BlackBoxSearch", "search_rows"]
 
 
 @Substitution(search_params=_SEARCH_PARAMS_DOC)
@@ -295,3 +296,25 @@ class BlackBoxSearch(BaseCounterfactualSearch):
             V[miss] = polish(ctx, r, V[miss], V_out[miss], V_ok[miss], self.n_rounds)
         Z[rows] = V
         return Z
+
+
+def search_rows(search, ctx, rows):
+    """:class:`BlackBoxSearch`'s search of the rows ``rows`` of ``ctx`` only.
+
+    For the model-aware searches' rows their own path does not serve: a
+    context of those rows shares ``ctx``'s output cache and reference
+    index, and its evaluations are added to ``ctx``'s counts.
+    """
+    sub = SearchContext(
+        search,
+        ctx.oracle,
+        ctx.X[rows],
+        ctx.goal.subset(rows),
+        cache=ctx.cache,
+        ref_output=ctx.ref_output,
+        index=ctx.index,
+    )
+    Z = BlackBoxSearch._search(search, sub)
+    ctx.n_evaluations[rows] += sub.n_evaluations
+    ctx.ref_output = sub.ref_output
+    return Z
