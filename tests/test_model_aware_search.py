@@ -11,7 +11,7 @@ from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from skcoop.counterfactual import (
     BlackBoxSearch,
@@ -140,7 +140,8 @@ def test_knapsack_move_is_the_lp_optimum(w, need, seed):
     if ok[0]:
         assert w @ (Z[0] - x) >= need - 1e-9
         cost = np.sum(np.abs(Z[0] - x) / scale)
-        assert cost == pytest.approx(lp.fun, rel=1e-7, abs=1e-9)
+        # HiGHS meets the bound to its feasibility tolerance (1e-7)
+        assert cost == pytest.approx(lp.fun, rel=1e-6, abs=1e-6)
 
 
 def test_knapsack_move_exact_small_case():
@@ -166,7 +167,22 @@ def test_tree_matches_exact_on_a_single_tree(cancer):
     assert res.success.all() and best.success.all()
     ratio = res.distance / best.distance
     assert np.all(ratio >= 1 - 1e-4)
-    assert np.median(ratio) <= 1.01
+    assert np.all(ratio <= 1 + 1e-4)  # the cheapest leaf is the optimum
+    assert (res.n_evaluations == 2).all()  # the source row's output and a check
+
+
+def test_tree_regressor_matches_exact():
+    X, y = make_regression(n_samples=300, n_features=5, noise=1.0, random_state=1)
+    model = make_pipeline(
+        StandardScaler(), DecisionTreeRegressor(max_depth=6, random_state=0)
+    ).fit(X, y)
+    Q, true = X[:10], y[:10] + 80.0
+    res = TreeSearch(sparsity_weight=0).fit(X, y).generate(model, Q, true)
+    ref = ExactSearch(sparsity_weight=0).fit(X, y).generate(model, Q, true)
+    both = res.success & ref.success
+    assert both.sum() >= 5
+    np.testing.assert_array_equal(res.success, ref.success)
+    np.testing.assert_allclose(res.distance[both], ref.distance[both], rtol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -219,3 +235,5 @@ def test_make_search_auto_picks_by_family():
     assert type(make_search("auto", forest)) is BlackBoxSearch
     assert type(make_search("blackbox", LogisticRegression())) is BlackBoxSearch
     assert type(make_search("trees", forest, alpha=0.2)) is TreeSearch
+    tree = make_pipeline(StandardScaler(), DecisionTreeClassifier())
+    assert type(make_search("auto", tree)) is TreeSearch

@@ -21,6 +21,7 @@ import os
 import platform
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
-from skcoop.counterfactual import BisectionSearch, BlackBoxSearch, ExactSearch
+from skcoop.counterfactual import (
+    BisectionSearch,
+    BlackBoxSearch,
+    ExactSearch,
+    TreeSearch,
+    make_search,
+)
+from skcoop.counterfactual._trees import is_tree_model
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,10 +59,15 @@ def make_models(seed):
     }
 
 
+# engine name -> search for a model (None: not for this model)
 ENGINES = {
-    "BlackBoxSearch": lambda: BlackBoxSearch(),
-    "BlackBoxSearch(sparsity_weight=0)": lambda: BlackBoxSearch(sparsity_weight=0),
-    "BisectionSearch": lambda: BisectionSearch(),
+    "auto": lambda model: make_search("auto", model),
+    "BlackBoxSearch": lambda model: BlackBoxSearch(),
+    "BlackBoxSearch(sparsity_weight=0)": lambda model: BlackBoxSearch(
+        sparsity_weight=0
+    ),
+    "TreeSearch": lambda model: TreeSearch() if is_tree_model(model) else None,
+    "BisectionSearch": lambda model: BisectionSearch(),
 }
 
 
@@ -63,13 +76,41 @@ def pct(values, q):
     return float(np.percentile(values, q)) if values.size else float("nan")
 
 
+_EXACT_FIELDS = ("success", "distance", "optimal", "gap", "status", "solve_time")
+
+
+def exact_result(dname, mname, model, X_train, y_train, Q, args):
+    """The exact search's rows, from ``--exact-cache`` when it has them.
+
+    The cache (one ``.npz`` per dataset, model, query count and time limit)
+    lets the fast engines be re-measured without re-solving the programs.
+    """
+    desired = flip_targets(model, Q)
+    key = f"{dname}_{mname}_{len(Q)}_{args.time_limit:g}_{args.seed}.npz"
+    path = Path(args.exact_cache) / key if args.exact_cache else None
+    if path is not None and path.exists():
+        with np.load(path, allow_pickle=False) as f:
+            fields = {k: f[k] for k in _EXACT_FIELDS}
+            fields["status"] = fields["status"].astype(object)
+            return SimpleNamespace(**fields), float(f["wall"])
+    exact = ExactSearch(sparsity_weight=0, time_limit=args.time_limit)
+    tic = time.perf_counter()
+    ex = exact.fit(X_train, y_train).generate(
+        model, Q, desired, confidence=args.confidence
+    )
+    wall = time.perf_counter() - tic
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fields = {k: np.asarray(getattr(ex, k)) for k in _EXACT_FIELDS}
+        fields["status"] = fields["status"].astype(str)
+        np.savez(path, wall=wall, **fields)
+    return ex, wall
+
+
 def run_model(dname, mname, model, X_train, y_train, Q, args):
     desired = flip_targets(model, Q)
     conf = args.confidence
-    exact = ExactSearch(sparsity_weight=0, time_limit=args.time_limit)
-    tic = time.perf_counter()
-    ex = exact.fit(X_train, y_train).generate(model, Q, desired, confidence=conf)
-    ex_wall = time.perf_counter() - tic
+    ex, ex_wall = exact_result(dname, mname, model, X_train, y_train, Q, args)
     common = {"dataset": dname, "model": mname, "n_queries": len(Q)}
     rows = [
         {
@@ -88,7 +129,11 @@ def run_model(dname, mname, model, X_train, y_train, Q, args):
     ]
     print(json.dumps(rows[-1]), flush=True)
     for name, make in ENGINES.items():
-        search = make()
+        search = make(model)
+        if search is None:
+            continue
+        if name == "auto":
+            name = f"auto: {type(search).__name__}"
         tic = time.perf_counter()
         res = search.fit(X_train, y_train).generate(model, Q, desired, confidence=conf)
         wall = time.perf_counter() - tic
@@ -105,6 +150,7 @@ def run_model(dname, mname, model, X_train, y_train, Q, args):
                 "p95_ratio": pct(ratio, 95),
                 "max_ratio": pct(ratio, 100),
                 "below_optimum": int(np.sum(ratio < 1 - 1e-6)),
+                "evals_per_row": float(res.n_evaluations.mean()),
                 "sec_per_row": wall / len(Q),
             }
         )
@@ -117,6 +163,14 @@ def markdown(frame, meta):
         "# Optimality gap of the counterfactual searches",
         "",
         f"Versions: {meta['versions']}; {meta['cpus']} CPUs; arguments {meta['args']}.",
+        "",
+        f"Wall {meta['wall_seconds']} s, CPU {meta['cpu_seconds']} s, load average "
+        f"{meta['load_average']} at the end (a shared machine); exact rows "
+        + (
+            "from an earlier run of the same arguments (--exact-cache)."
+            if meta["exact_cached"]
+            else "solved in this run."
+        ),
         "",
         "## Exact search (minimal scaled L1)",
         "",
@@ -137,8 +191,8 @@ def markdown(frame, meta):
         "## Fast searches: L1 / exact optimum (rows where both are valid)",
         "",
         "| dataset | model | engine | validity | median | p95 | max | rows | "
-        "s per row |",
-        "|" + "---|" * 9,
+        "evaluations per row | s per row |",
+        "|" + "---|" * 10,
     ]
     fast = frame[~frame["engine"].str.startswith("ExactSearch")]
     for _, r in fast.iterrows():
@@ -146,7 +200,7 @@ def markdown(frame, meta):
             f"| {r['dataset']} | {r['model']} | {r['engine']} | {r['validity']:.3f} "
             f"| {r['median_ratio']:.3f} | {r['p95_ratio']:.3f} | "
             f"{r['max_ratio']:.3f} | {int(r['n_compared'])} | "
-            f"{r['sec_per_row']:.2g} |"
+            f"{r['evals_per_row']:.1f} | {r['sec_per_row']:.2g} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -165,11 +219,16 @@ def main(argv=None):
     parser.add_argument("--confidence", type=float, default=0.75)
     parser.add_argument("--models", nargs="+", default=list(make_models(0)))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--exact-cache",
+        default=None,
+        help="folder for the exact search's rows (re-used when present)",
+    )
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args(argv)
     threadpool_limits(1)
     rows = []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for dname in args.datasets:
         X_train, X_test, y_train, _ = load(dname, args.seed)
         Q_all = make_queries(X_train, X_test, args.n_queries, args.seed)
@@ -185,7 +244,13 @@ def main(argv=None):
     frame = pd.DataFrame(rows)
     frame.to_csv(out / "optimality.csv", index=False)
     meta = {
-        "args": {k: v for k, v in vars(args).items() if k != "out"},
+        # no paths of this machine in what is committed
+        "args": {
+            k: v for k, v in vars(args).items() if k not in ("out", "exact_cache")
+        },
+        "exact_cached": bool(args.exact_cache),
+        "cpu_seconds": round(time.process_time() - cpu_start, 1),
+        "load_average": [round(v, 2) for v in os.getloadavg()],
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "versions": versions(),

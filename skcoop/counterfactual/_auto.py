@@ -10,7 +10,7 @@ from ._blackbox import BlackBoxSearch
 from ._exact import ExactSearch
 from ._linear_model import LinearModelSearch, is_linear_model
 from ._torch import GradientSearch
-from ._trees import TreeSearch
+from ._trees import TreeSearch, is_single_tree
 
 __all__ = ["make_search"]
 
@@ -49,10 +49,15 @@ def make_search(search="auto", model=None, **params):
           (closed form, one evaluation per row for binary classifiers and
           regressors; it hands multi-class models, and rows it cannot
           serve, to the black-box search);
+        - a decision tree (``DecisionTreeClassifier``,
+          ``DecisionTreeRegressor``), alone or after scalers:
+          :class:`TreeSearch` (the cheapest leaf that meets the target, one
+          evaluation per row);
         - anything else: :class:`BlackBoxSearch` (a ``Pipeline`` ending in
           a skorch net included: its preprocessing is not differentiable;
-          tree ensembles included: :class:`TreeSearch`, ``"trees"``, is
-          offered but not picked, see its notes).
+          forests and boosting included: :class:`TreeSearch`, ``"trees"``,
+          is offered for them but not picked, as its polish takes more
+          evaluations than the black-box search there).
 
         ``"exact"`` gives :class:`ExactSearch` (linear models and tree
         ensembles, never picked by ``"auto"``). A
@@ -81,6 +86,9 @@ def make_search(search="auto", model=None, **params):
     BlackBoxSearch(alpha=0.3)
     >>> make_search("auto", LogisticRegression())
     LinearModelSearch()
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> make_search("auto", DecisionTreeClassifier())
+    TreeSearch()
     >>> make_search("trees", alpha=0.3)
     TreeSearch(alpha=0.3)
     """
@@ -100,6 +108,8 @@ def make_search(search="auto", model=None, **params):
             search = "gradient"
         elif is_linear_model(model):
             search = "linear"
+        elif is_single_tree(model):
+            search = "trees"
         else:
             search = "blackbox"
     if not isinstance(search, str) or search not in _BACKENDS:

@@ -18,14 +18,15 @@ one checking evaluation). Rows the cells do not serve go to
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from ..utils import Substitution, count
 from ._base import _SEARCH_PARAMS_DOC
 from ._blackbox import BlackBoxSearch, search_rows
-from ._exact_models import _BOOSTING, _TREES, _split, leaf_of, model_pieces
+from ._exact_models import _BOOSTING, _TREES, _split, leaf_of, linked, model_pieces
 from ._steps import polish
 
-__all__ = ["TreeSearch", "is_tree_model"]
+__all__ = ["TreeSearch", "is_single_tree", "is_tree_model"]
 
 _REL_MARGIN = 1e-6  # distance kept from a split threshold, times its size
 
@@ -33,6 +34,11 @@ _REL_MARGIN = 1e-6  # distance kept from a split threshold, times its size
 def is_tree_model(model):
     """Whether ``model`` (or a Pipeline's last step) is a tree ensemble this reads."""
     return isinstance(_split(model)[1], _TREES + _BOOSTING)
+
+
+def is_single_tree(model):
+    """Whether ``model`` (or a Pipeline's last step) is one decision tree."""
+    return isinstance(_split(model)[1], (DecisionTreeClassifier, DecisionTreeRegressor))
 
 
 class _Cells:
@@ -55,6 +61,10 @@ class _Cells:
             np.unique(np.concatenate(c)) if c else np.zeros(0) for c in cuts
         ]
         self.scale = scale
+        # one tree: its leaves are the cells, their outputs known
+        self.single = len(pieces.trees) == 1
+        if self.single:
+            self.leaf_raw = linked(pieces, pieces.const + pieces.values[0])
 
     def boxes(self, A):
         """``(lo, hi)`` of the cell of each row of ``A``: ``lo < z <= hi``."""
@@ -185,6 +195,13 @@ class TreeSearch(BlackBoxSearch):
     in a Pipeline; see :class:`ExactSearch` for the list), the search reads
     the fitted trees instead of probing the model:
 
+    A single tree's cells are its leaves, whose outputs the tree holds: the
+    cheapest projection into a leaf that meets the row's target is the
+    optimum (scaled L1 plus ``sparsity_weight`` per changed feature, up to
+    a margin of ``1e-6`` times each threshold), found without a model
+    evaluation and checked by one. An ensemble's cells are not listed;
+    the search goes through reference rows:
+
     1. The model's outputs on the reference rows are known (passed to
        ``generate`` or one call), so the ``n_cells`` nearest reference rows
        that meet a row's target are valid points; so is every point of
@@ -303,6 +320,15 @@ feature_names_in_
         if cells is None or rows.size == 0:
             return super()._search(ctx)
         Z = ctx.X.copy()
+        if cells.single:  # the cheapest valid leaf: the optimum, one check
+            V, found = self._best_leaves(ctx, cells, rows)
+            _, ok = ctx.evaluate(V[found], rows[found])
+            served = np.flatnonzero(found)[ok]
+            Z[rows[served]] = V[served]
+            rest = np.setdiff1d(np.arange(ctx.n), rows[served])
+            if rest.size:
+                Z[rest] = search_rows(self, ctx, rest)
+            return Z
         k = self.n_starts
         V, found = self._best_cells(ctx, cells, rows, k)
         flat = np.repeat(rows, k)
@@ -349,6 +375,36 @@ feature_names_in_
             cells = _Cells(pieces, self.scale_)
         self._cells_cache = (model, cells)
         return cells
+
+    def _best_leaves(self, ctx, cells, rows):
+        """One tree: per row, the cheapest projection into a leaf meeting its goal."""
+        goal, raw = ctx.goal, cells.leaf_raw
+        lo, hi = cells.lo[0], cells.hi[0]
+        n_leaves = lo.shape[0]
+        V = ctx.X[rows].copy()
+        found = np.zeros(rows.size, dtype=bool)
+        block = max(1, 2**22 // max(n_leaves * ctx.d, 1))
+        for start in range(0, rows.size, block):
+            r = rows[start : start + block]
+            if goal.regression:
+                out = np.broadcast_to(raw, (r.size, n_leaves))
+            else:
+                out = raw[:, goal.class_index[r]].T
+            valid = (out >= goal.lower[r][:, None]) & (out <= goal.upper[r][:, None])
+            shape = (r.size, n_leaves, ctx.d)
+            P, reach = project_into_cells(
+                ctx, r, np.broadcast_to(lo, shape), np.broadcast_to(hi, shape)
+            )
+            reach &= valid
+            src = ctx.X[r][:, None, :]
+            cost = (np.abs(P - src) / ctx.scale).sum(axis=2)
+            cost += self.sparsity_weight * (P != src).sum(axis=2)
+            cost[~reach] = np.inf
+            best = np.argmin(cost, axis=1)
+            at = np.arange(r.size)
+            V[start : start + r.size] = P[at, best]
+            found[start : start + r.size] = reach[at, best]
+        return V, found
 
     def _best_cells(self, ctx, cells, rows, n_best):
         """Per row, the cheapest projection into a qualifying reference row's cell."""
