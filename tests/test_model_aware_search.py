@@ -127,8 +127,14 @@ def test_knapsack_move_is_the_lp_optimum(w, need, seed):
     scale = rng.uniform(0.5, 2, d)
     lower, upper = x - rng.uniform(0, 3, d), x + rng.uniform(0, 3, d)
     Z, ok = knapsack_move(
-        x[None], w, np.array([need]), scale, lower[None], upper[None],
-        np.ones(d, bool), np.zeros(d, bool),
+        x[None],
+        w,
+        np.array([need]),
+        scale,
+        lower[None],
+        upper[None],
+        np.ones(d, bool),
+        np.zeros(d, bool),
     )
     # variables: up and down moves per feature, cost 1/scale each
     c = np.concatenate([1 / scale, 1 / scale])
@@ -148,8 +154,13 @@ def test_knapsack_move_exact_small_case():
     # gains per unit: |w| * scale = 2, 3 -> feature 1 first, to its bound 1,
     # then feature 0 for the rest: 4 - 3 = 1 more, at w = 2: 0.5
     Z, ok = knapsack_move(
-        np.zeros((1, 2)), np.array([2.0, 3.0]), np.array([4.0]), np.ones(2),
-        np.full((1, 2), -5.0), np.array([[5.0, 1.0]]), np.ones(2, bool),
+        np.zeros((1, 2)),
+        np.array([2.0, 3.0]),
+        np.array([4.0]),
+        np.ones(2),
+        np.full((1, 2), -5.0),
+        np.array([[5.0, 1.0]]),
+        np.ones(2, bool),
         np.zeros(2, bool),
     )
     assert ok[0]

@@ -57,9 +57,7 @@ class _Cells:
             f, t = tree["feature"][internal], tree["threshold"][internal]
             for j in np.unique(f):
                 cuts[j].append(t[f == j])
-        self.cuts = [
-            np.unique(np.concatenate(c)) if c else np.zeros(0) for c in cuts
-        ]
+        self.cuts = [np.unique(np.concatenate(c)) if c else np.zeros(0) for c in cuts]
         self.scale = scale
         # one tree: its leaves are the cells, their outputs known
         self.single = len(pieces.trees) == 1
