@@ -18,7 +18,13 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcoop import CooperativeDistillationEnsemble
-from skcoop.counterfactual import BisectionSearch, BlackBoxSearch, ExactSearch
+from skcoop.counterfactual import (
+    BisectionSearch,
+    BlackBoxSearch,
+    ExactSearch,
+    LinearModelSearch,
+    TreeSearch,
+)
 from skcoop.distill import (
     MutualLearningDistiller,
     PartitionedDistiller,
@@ -48,6 +54,8 @@ def _searches():
     yield BlackBoxSearch()
     yield BisectionSearch()
     yield ExactSearch()
+    yield LinearModelSearch()
+    yield TreeSearch()
     try:
         from skcoop.counterfactual import GradientSearch
 

@@ -360,7 +360,10 @@ feature_names_in_
         model = ctx.oracle.model
         if self._tabular is not None or ctx.groups or not is_tree_model(model):
             return None
-        cached = getattr(self, "_cells_cache", None)
+        # kept for the other chunks of this generate call only (the
+        # reference index lives as long as the call), not on the search
+        index = ctx.reference_index()
+        cached = getattr(index, "tree_cells", None)
         if cached is not None and cached[0] is model:
             return cached[1]
         check = ctx.X[: min(ctx.n, 8)]
@@ -371,7 +374,7 @@ feature_names_in_
             cells = None
         else:
             cells = _Cells(pieces, self.scale_)
-        self._cells_cache = (model, cells)
+        index.tree_cells = (model, cells)
         return cells
 
     def _best_leaves(self, ctx, cells, rows):
