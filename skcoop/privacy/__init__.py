@@ -15,9 +15,11 @@ from ._attacks import membership_inference, tpr_at_fpr
 from ._audit import audit_release, distance_to_closest_record, reconstruction_risk
 from ._by_teacher import audit_ensemble, audit_summary
 from ._guard import guard_release
+from ._release_guard import ReleaseGuard
 from ._space import site_scale
 
 __all__ = [
+    "ReleaseGuard",
     "audit_ensemble",
     "audit_release",
     "audit_summary",

@@ -4,11 +4,11 @@
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.multiclass import type_of_target
 
 from ..utils import at_most, count, is_frame, number
-from ._prototype import neighbourhood_mean, restore_dtypes
+from ._prototype import neighbourhood_mean, neighbourhood_sample, restore_dtypes
 from ._space import _Space
 
 __all__ = ["guard_release"]
@@ -23,6 +23,7 @@ REASONS = ("class_too_small", "too_close", "misclassified")
         "X_site": ["array-like"],
         "y_site": ["array-like"],
         "prototype_k": [count(1), None],
+        "prototype": [StrOptions({"mean", "sample"})],
         "min_distance": [number(0, None, closed="left"), None],
         "model": [None, object],
         "classes": ["array-like", None],
@@ -42,6 +43,7 @@ def guard_release(
     y_site,
     *,
     prototype_k=None,
+    prototype="mean",
     min_distance=None,
     model=None,
     classes=None,
@@ -60,7 +62,16 @@ def guard_release(
        rows of the same class on the site (classification), or of its ``k``
        nearest site rows with their mean ``y`` as the new label
        (regression). A row whose class has fewer than ``k`` site rows is
-       dropped (``class_too_small``).
+       dropped (``class_too_small``). With ``prototype="sample"``, the row
+       is instead a random draw like those ``k`` rows: each numeric column
+       from a normal distribution with their mean and standard deviation
+       (clipped to the site's range, rounded where the site's values are
+       whole numbers), each categorical column the value of a random one of
+       them. A mean has ``1 / k`` of the rows' variance, so students that
+       learn from means see blurred rows; a draw keeps the spread (on the
+       digits demo setting the median member closes 0.94 of its gap with
+       draws against 0.77 with means, at the same attack rates; see
+       :ref:`privacy`).
     2. ``min_distance``: every row closer than ``min_distance * nn`` to a site
        row (``nn``: the median nearest-neighbour distance among the site's
        rows) is moved along the straight line toward its class's centroid
@@ -99,6 +110,9 @@ def guard_release(
         Their labels.
     prototype_k : int, default=None
         None: off. Release the mean of ``k`` neighbouring site rows instead.
+    prototype : {"mean", "sample"}, default="mean"
+        What the prototype step releases: the mean of the ``k`` rows, or a
+        random draw with their mean and spread.
     min_distance : float, default=None
         None: off. Smallest distance to any site row, as a multiple of the
         site's median nearest-neighbour distance.
@@ -123,7 +137,8 @@ def guard_release(
     spread : float, default=0.25
         Random extra of the radius per row, as a fraction of it.
     random_state : int, RandomState instance or None, default=None
-        Draws the extra radius per row.
+        Draws the prototypes (``prototype="sample"``) and the extra radius
+        per row.
 
     Returns
     -------
@@ -203,7 +218,9 @@ def guard_release(
         unit = float("nan")
 
     if prototype_k is not None and n:
-        X, y_out, ok = _prototypes(space, X, y_out, y_site, prototype_k, regression)
+        X, y_out, ok = _prototypes(
+            space, X, y_out, y_site, prototype_k, regression, prototype, rng
+        )
         is_proto = ok.copy()
         dropped["class_too_small"] += int((~ok).sum())
         keep &= ok
@@ -298,8 +315,17 @@ def _assign(space, X, rows, values):
     return X
 
 
-def _prototypes(space, X, y, y_site, k, regression):
-    """Replace each row by the mean of its ``k`` nearest (same-class) site rows."""
+def _prototypes(space, X, y, y_site, k, regression, how="mean", rng=None):
+    """Replace each row by the mean (or a draw) of its ``k`` nearest site rows.
+
+    Classification: the nearest rows of the row's class.
+    """
+
+    def make(R, ind):
+        if how == "sample":
+            return neighbourhood_sample(space, R, ind, rng)
+        return neighbourhood_mean(space, R, ind)
+
     n = space.n_rows(X)
     ok = np.ones(n, dtype=bool)
     y_new = y.astype(float) if regression else y.copy()
@@ -308,7 +334,7 @@ def _prototypes(space, X, y, y_site, k, regression):
             ok[:] = False
             return X, y_new, ok
         _, ind = space.kneighbors(X, space.X_site, k, "X_virtual")
-        proto = neighbourhood_mean(space, space.X_site, ind)
+        proto = make(space.X_site, ind)
         y_new = y_site[ind].mean(axis=1)
         return _assign(space, X, np.arange(n), proto), y_new, ok
     for label in np.unique(y):
@@ -319,7 +345,7 @@ def _prototypes(space, X, y, y_site, k, regression):
             continue
         pool = space.take(space.X_site, members)
         _, ind = space.kneighbors(space.take(X, rows), pool, k, "X_virtual")
-        proto = neighbourhood_mean(space, pool, ind)
+        proto = make(pool, ind)
         X = _assign(space, X, rows, proto)
     return X, y_new, ok
 

@@ -56,6 +56,59 @@ def neighbourhood_mean(space, R, ind, first=None, like=None):
     return restore_dtypes(pd.DataFrame(data), like)
 
 
+def neighbourhood_sample(space, R, ind, rng):
+    """Per row of ``ind``, a random row drawn like the rows ``R[ind[r]]``.
+
+    Each numeric column is drawn from a normal distribution with the
+    neighbourhood's mean and standard deviation (missing values ignored),
+    clipped to the range of ``R``'s column, and rounded where every value of
+    ``R``'s column is a whole number (or the column has an integer dtype); a
+    categorical or boolean column takes the value of a random neighbour. A
+    mean of ``k`` rows has ``1 / k`` of their variance; a draw keeps it, so
+    that a student learns from rows that look like the site's rows.
+    """
+    k = ind.shape[1]
+    if not space.frame:
+        block = np.asarray(R, dtype=float)[ind]
+        mean = block.mean(axis=1)
+        sd = block.std(axis=1, ddof=1) if k > 1 else np.zeros_like(mean)
+        draw = mean + sd * rng.standard_normal(mean.shape)
+        R = np.asarray(R, dtype=float)
+        draw = np.clip(draw, R.min(axis=0), R.max(axis=0))
+        whole = np.all(R == np.round(R), axis=0)
+        draw[:, whole] = np.round(draw[:, whole])
+        return draw
+    import pandas as pd
+
+    data = {}
+    for j, dtype in enumerate(R.dtypes):
+        col = R.iloc[:, j]
+        if column_kind(dtype) == "num":
+            values = col.to_numpy(dtype=float, na_value=np.nan)
+            vals = values[ind]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                present = ~np.isnan(vals)
+                n = present.sum(axis=1)
+                mean = np.where(
+                    n > 0, np.nansum(vals, axis=1) / np.maximum(n, 1), np.nan
+                )
+                dev = np.where(present, vals - mean[:, None], 0.0)
+                var = (dev**2).sum(axis=1) / np.maximum(n - 1, 1)
+            draw = mean + np.sqrt(var) * rng.standard_normal(mean.shape)
+            seen = values[~np.isnan(values)]
+            if seen.size:
+                draw = np.clip(draw, seen.min(), seen.max())
+                if pd.api.types.is_integer_dtype(dtype) or np.all(
+                    seen == np.round(seen)
+                ):
+                    draw = np.round(draw)
+            data[j] = draw
+        else:
+            pick = rng.randint(k, size=ind.shape[0])
+            data[j] = col.to_numpy(dtype=object)[ind[np.arange(ind.shape[0]), pick]]
+    return restore_dtypes(pd.DataFrame(data), R)
+
+
 def _mode(values, block):
     """Most frequent value of ``values[block[r]]`` per row (ties: first met)."""
     import pandas as pd

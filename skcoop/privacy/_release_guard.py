@@ -1,0 +1,180 @@
+"""The release guard as an object: the ensembles' ``guard`` setting."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import StrOptions
+
+from ..utils import count, number
+from ._guard import guard_release
+
+__all__ = ["ReleaseGuard"]
+
+
+class ReleaseGuard(BaseEstimator):
+    """How a teacher's virtual rows are guarded before they leave its site.
+
+    The ``guard`` parameter of the ensembles,
+    :class:`~skcoop.CounterfactualDistiller` and :func:`skcoop.silo.teach`
+    takes one: ``guard="auto"`` is ``ReleaseGuard()``, ``guard=None``
+    releases the counterfactuals as found. :meth:`release` runs
+    :func:`guard_release` with these settings.
+
+    The default releases, instead of each counterfactual, a random row drawn
+    like the ``k = 20`` rows of its class nearest to it on the site (their
+    mean and spread per column), and drops the rows the teacher does not
+    predict as their label. No released row starts from a single record.
+    Measured on the digits demo setting (four members on Dirichlet(0.3)
+    sites, 2 seeds; :ref:`privacy`): the strongest of seven membership
+    attacks reaches ROC AUC 0.59 and a true-positive rate of 0.05 at a 1%
+    false-positive rate (0.998 and 0.99 unguarded), and the median member
+    keeps 0.94 of the gap to pooled training it closes unguarded. It is not
+    differential privacy: it bounds the attacks measured, at those rates.
+
+    Read more in the :ref:`User Guide <privacy>`.
+
+    Parameters
+    ----------
+    prototype_k : int or None, default=20
+        Release a prototype of the ``k`` nearest site rows (of the row's
+        class) instead of the counterfactual. A class with fewer than ``k``
+        rows on the site releases nothing. None: release the counterfactual
+        (then only ``min_distance`` guards it).
+    prototype : {"sample", "mean"}, default="sample"
+        The prototype: a random draw with the ``k`` rows' mean and spread,
+        or their mean (the guard of ``prototype_k`` before 0.x; means are
+        blurred rows that students learn less from).
+    min_distance : float or None, default=None
+        Push each released row at least this many of the site's median
+        nearest-neighbour distances away from every site row (see
+        :func:`guard_release`). None: no push.
+    n_steps : int, default=20
+        Points tried on the way to the class centroid when pushing.
+    spread : float, default=0.25
+        Random extra of the push radius per row, as a fraction of it.
+
+    See Also
+    --------
+    guard_release : The guard as a function.
+    audit_ensemble : Attack a fitted ensemble's released rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcoop.privacy import ReleaseGuard
+    >>> rng = np.random.RandomState(0)
+    >>> X_site = rng.normal(size=(60, 3))
+    >>> y_site = np.arange(60) % 2
+    >>> guard = ReleaseGuard(prototype_k=10)
+    >>> out = guard.release(X_site[:4] + 0.01, y_site[:4], X_site, y_site,
+    ...                     random_state=0)
+    >>> out.n_prototype, bool((out.distance > 0.01).all())
+    (4, True)
+    """
+
+    _parameter_constraints: dict = {
+        "prototype_k": [count(1), None],
+        "prototype": [StrOptions({"sample", "mean"})],
+        "min_distance": [number(0, None, closed="neither"), None],
+        "n_steps": [count(1)],
+        "spread": [number(0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        prototype_k=20,
+        prototype="sample",
+        min_distance=None,
+        n_steps=20,
+        spread=0.25,
+    ):
+        self.prototype_k = prototype_k
+        self.prototype = prototype
+        self.min_distance = min_distance
+        self.n_steps = n_steps
+        self.spread = spread
+
+    def release(
+        self,
+        X_virtual,
+        y_virtual,
+        X_site,
+        y_site,
+        *,
+        model=None,
+        classes=None,
+        tolerance=None,
+        random_state=None,
+    ):
+        """Guard ``X_virtual`` against the site's rows ``X_site``.
+
+        Parameters
+        ----------
+        X_virtual, y_virtual, X_site, y_site, model, classes, tolerance, \
+random_state : see :func:`guard_release`
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            As :func:`guard_release` returns it.
+        """
+        self._validate_params()
+        return guard_release(
+            X_virtual,
+            y_virtual,
+            X_site,
+            y_site,
+            prototype_k=self.prototype_k,
+            prototype=self.prototype,
+            min_distance=self.min_distance,
+            model=model,
+            classes=classes,
+            tolerance=tolerance,
+            n_steps=self.n_steps,
+            spread=self.spread,
+            random_state=random_state,
+        )
+
+
+def resolve_guard(guard, prototype_k=None, min_distance=None):
+    """The guard a fit uses: a ``ReleaseGuard``-like object, or None (off).
+
+    ``guard="auto"`` is ``ReleaseGuard()``. The deprecated ``prototype_k``
+    and ``min_distance`` settings, when either is given, build the guard
+    they meant before ``guard`` existed (a mean prototype, then a push) and
+    take precedence.
+    """
+    if prototype_k is not None or min_distance is not None:
+        return ReleaseGuard(
+            prototype_k=prototype_k, prototype="mean", min_distance=min_distance
+        )
+    if guard is None:
+        return None
+    if isinstance(guard, str):  # "auto", checked by the settings' constraints
+        return ReleaseGuard()
+    return guard
+
+
+def warn_deprecated_guard(prototype_k, min_distance):
+    """FutureWarning for the settings ``prototype_k`` and ``min_distance``."""
+    if prototype_k is None and min_distance is None:
+        return
+    given = ", ".join(
+        f"{name}={value!r}"
+        for name, value in (
+            ("prototype_k", prototype_k),
+            ("min_distance", min_distance),
+        )
+        if value is not None
+    )
+    warnings.warn(
+        f"The settings prototype_k and min_distance are deprecated and will be "
+        f"removed in a future release; the release guard is now the guard "
+        f"setting, on by default (guard='auto'). Got {given}: pass "
+        f"guard=ReleaseGuard(prototype_k={prototype_k!r}, prototype='mean', "
+        f"min_distance={min_distance!r}) for the same rows.",
+        FutureWarning,
+        stacklevel=3,
+    )
