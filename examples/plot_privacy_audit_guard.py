@@ -7,12 +7,14 @@ Virtual instances are searched near a teacher's own records, so they can
 reveal them. :func:`skcoop.privacy.audit_release` measures how much: a
 membership-inference attack tries to tell the site's records from other rows
 of the same distribution by their distance to the released rows (ROC AUC;
-0.5 is chance). The release guard bounds it before rows leave a site:
-``prototype_k`` releases the mean of a row's ``k`` nearest same-class
-records instead of the row, ``min_distance`` pushes a row away from every
-record. Each setting is a point: how well the attack does, and how much of
-the gap to the pooled model distillation still closes. None of this is a
-formal guarantee such as differential privacy.
+0.5 is chance). The release guard, on by default (``guard="auto"``),
+bounds it before rows leave a site: :class:`skcoop.privacy.ReleaseGuard`
+releases a draw like a row's ``k`` nearest same-class records instead of
+the row (``prototype="mean"``: their mean, the earlier guard), and
+``min_distance`` pushes a row away from every record; ``guard=None``
+releases the rows as found. Each setting is a point: how well the attack
+does, and how much of the gap to the pooled model distillation still
+closes. None of this is a formal guarantee such as differential privacy.
 """
 
 # %%
@@ -29,6 +31,7 @@ from sklearn.tree import DecisionTreeClassifier
 from skcoop import CooperativeDistillationEnsemble
 from skcoop.inspection import PrivacyFrontierDisplay
 from skcoop.partition import DirichletPartitioner
+from skcoop.privacy import ReleaseGuard
 
 X, y = load_digits(return_X_y=True)
 X, X_rest, y, y_rest = train_test_split(
@@ -44,16 +47,17 @@ members = [
     ("nb", GaussianNB()),
 ]
 settings = {
-    "off": {},
-    "proto k=5": {"prototype_k": 5},
-    "proto k=20": {"prototype_k": 20},
-    "push 0.5": {"min_distance": 0.5},
+    "off": None,
+    "default": "auto",
+    "draw k=5": ReleaseGuard(prototype_k=5),
+    "mean k=20": ReleaseGuard(prototype="mean"),
+    "push 0.5": ReleaseGuard(prototype_k=None, min_distance=0.5),
 }
 fitted = {
     label: CooperativeDistillationEnsemble(
-        members, scope="deficiency", random_state=0, **params
+        members, scope="deficiency", guard=guard, random_state=0
     ).fit(X, y, site=site)
-    for label, params in settings.items()
+    for label, guard in settings.items()
 }
 pooled = [
     make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))

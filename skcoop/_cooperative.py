@@ -44,8 +44,9 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
     ``R_{{i->j}} = S_i minus S_j`` (``scope="deficiency"``); by default every
     row of ``S_i`` is taught, which keeps members from getting worse on real
     sites (see ``scope``). Only virtual instances travel between sites; they
-    lie near the teacher's rows by design, so they are not a formal privacy
-    guarantee (see ``prototype_k`` and ``min_distance``).
+    lie near the teacher's rows by design, so they pass the release guard
+    first (``guard``, on by default), which is not a formal privacy
+    guarantee.
 
     Read more in the :ref:`User Guide <cooperative>`.
 
@@ -98,7 +99,7 @@ class CooperativeDistillationEnsemble(ClassifierMixin, _BaseCooperative):
         over ``distiller`` itself compares strategies ("tuned KD"). The
         settings of cooperative distillation (``alpha``, ``pool``,
         ``scope``, ``expertise``, ``oof_folds``, ``dedupe``,
-        ``virtual_weight``, ``warm_refit``, ``counterfactual``,
+        ``virtual_weight``, ``warm_refit``, ``counterfactual``, ``guard``,
         ``prototype_k``, ``min_distance``, ``acceptance``) do not apply
         to a KD strategy: set to other than their defaults, they raise an
         error.
@@ -241,6 +242,7 @@ object, default="auto"
         scope="expertise",
         expertise="oof",
         oof_folds=3,
+        guard="auto",
         prototype_k=None,
         min_distance=None,
         acceptance=None,
@@ -265,6 +267,7 @@ object, default="auto"
         self.scope = scope
         self.expertise = expertise
         self.oof_folds = oof_folds
+        self.guard = guard
         self.prototype_k = prototype_k
         self.min_distance = min_distance
         self.acceptance = acceptance

@@ -319,7 +319,9 @@ def unwrap_one_class(names, students):
                     "Got a member that cannot be fitted as a classifier instead. "
                     "Give it rows of another class with site, run distillation "
                     "(n_rounds >= 1) with members that can teach it, or leave it "
-                    "out."
+                    "out (the release guard, on by default, releases nothing "
+                    "of a class with fewer than 20 rows on a teacher's site; "
+                    "guard=None turns it off)."
                 )
             est = est.estimator_
         out.append(est)

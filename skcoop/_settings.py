@@ -16,6 +16,7 @@ too (:data:`SHARED_DOCS`), substituted by :class:`skcoop.utils.Substitution`.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from dataclasses import dataclass, field
 
 from sklearn.utils._param_validation import (
@@ -24,6 +25,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from .privacy import ReleaseGuard
 from .utils import count, number
 
 __all__ = []
@@ -104,18 +106,25 @@ SETTINGS = (
         'Folds of expertise="oof".',
     ),
     Setting(
+        "guard",
+        "auto",
+        (StrOptions({"auto"}), None, HasMethods(["release"])),
+        "Release guard: 'auto' releases a draw like the 20 site rows of its "
+        "class nearest each counterfactual (None: off).",
+    ),
+    Setting(
         "prototype_k",
         None,
         (count(1), None),
-        "Release guard: release the mean of each counterfactual's k nearest "
-        "site rows of its class (None: off).",
+        "Deprecated (use guard): release the mean of each counterfactual's k "
+        "nearest site rows of its class.",
     ),
     Setting(
         "min_distance",
         None,
         (number(0, None, closed="neither"), None),
-        "Release guard: keep released rows this many median neighbour "
-        "distances from every site row (None: off).",
+        "Deprecated (use guard): keep released rows this many median "
+        "neighbour distances from every site row.",
     ),
     Setting(
         "acceptance",
@@ -181,6 +190,7 @@ STRATEGY = (
     "scope",
     "expertise",
     "oof_folds",
+    "guard",
     "prototype_k",
     "min_distance",
     "acceptance",
@@ -196,6 +206,7 @@ TEACH = (
     "scope",
     "expertise",
     "oof_folds",
+    "guard",
     "prototype_k",
     "min_distance",
     "tolerance",
@@ -242,8 +253,16 @@ class Settings:
     virtual_weight: float = _default("virtual_weight")
     warm_refit: bool = _default("warm_refit")
     fill: str = _default("fill")
+    guard: object = _default("guard")
     prototype_k: object = _default("prototype_k")
     min_distance: object = _default("min_distance")
+
+    def __post_init__(self):
+        warn_deprecated_guard(self.prototype_k, self.min_distance)
+
+    def release_guard(self):
+        """The guard released rows pass (``ReleaseGuard``-like), or None."""
+        return resolve_guard(self.guard, self.prototype_k, self.min_distance)
 
 
 # Parameter and attribute docs the classifier, the regressor and the strategy
@@ -266,18 +285,28 @@ DISTILLATION_PARAMS = """scope : {"expertise", "deficiency"}, default="expertise
         ``scope="deficiency", expertise="in_sample"``.
     oof_folds : int >= 2, default=3
         Folds of ``expertise="oof"``.
+    guard : "auto", None or :class:`~skcoop.privacy.ReleaseGuard`, \
+default="auto"
+        The release guard, applied to each teacher's virtual rows before
+        they leave its site. ``"auto"`` is ``ReleaseGuard()``: instead of
+        each counterfactual, a random row drawn like the 20 rows of its
+        class nearest to it on the teacher's site (their mean and spread
+        per column; a class with fewer than 20 rows on the site releases
+        nothing), kept only if the teacher predicts its label. On the
+        digits demo setting it takes membership-inference attacks on the
+        released rows from ROC AUC 0.998 to at most 0.59 and costs the
+        median member about a twentieth of its gain; ``None`` releases the
+        counterfactuals as found, near-copies of the site's records (see
+        :ref:`privacy`; not differential privacy). Guarded and dropped rows
+        are counted in ``transfer_report_``.
     prototype_k : int, default=None
-        Release guard (see :func:`skcoop.privacy.guard_release`): release,
-        instead of each counterfactual, the mean of its ``k`` nearest rows of
-        the same class on the teacher's site (a class with fewer than ``k``
-        rows releases nothing). None: off.
+        Deprecated: use ``guard=ReleaseGuard(prototype_k=k,
+        prototype="mean")``. Given, the guard releases the mean of each
+        counterfactual's ``k`` nearest rows of its class, as before.
     min_distance : float, default=None
-        Release guard: move each released row toward its class's centroid
-        until it lies at least ``min_distance`` times the site's median
-        nearest-neighbour distance from every row of the teacher's site;
-        rows that cannot get there, or that the teacher then gets wrong,
-        are dropped. None: off. Guarded and dropped rows are counted in
-        ``transfer_report_``.
+        Deprecated: use ``guard=ReleaseGuard(min_distance=m)``. Given, the
+        guard pushes released rows ``m`` median neighbour distances from the
+        site's rows (see :func:`skcoop.privacy.guard_release`), as before.
     acceptance : float in (0, 0.5] or None, default=None
         The acceptance step: each site holds out this fraction of its rows;
         after the rounds, each member keeps distillation only if, distilled,
@@ -321,3 +350,45 @@ SHARED_DOCS = {
     "fitted_members_attrs": FITTED_MEMBERS_ATTRS,
     "fitted_sites_attrs": FITTED_SITES_ATTRS,
 }
+
+
+def resolve_guard(guard, prototype_k=None, min_distance=None):
+    """The guard a fit uses: a ``ReleaseGuard``-like object, or None (off).
+
+    ``guard="auto"`` is ``ReleaseGuard()``. The deprecated ``prototype_k``
+    and ``min_distance`` settings, when either is given, build the guard
+    they meant before ``guard`` existed (a mean prototype, then a push) and
+    take precedence.
+    """
+    if prototype_k is not None or min_distance is not None:
+        return ReleaseGuard(
+            prototype_k=prototype_k, prototype="mean", min_distance=min_distance
+        )
+    if guard is None:
+        return None
+    if isinstance(guard, str):  # "auto", checked by the settings' constraints
+        return ReleaseGuard()
+    return guard
+
+
+def warn_deprecated_guard(prototype_k, min_distance):
+    """FutureWarning for the settings ``prototype_k`` and ``min_distance``."""
+    if prototype_k is None and min_distance is None:
+        return
+    given = ", ".join(
+        f"{name}={value!r}"
+        for name, value in (
+            ("prototype_k", prototype_k),
+            ("min_distance", min_distance),
+        )
+        if value is not None
+    )
+    warnings.warn(
+        f"The settings prototype_k and min_distance are deprecated and will be "
+        f"removed in a future release; the release guard is now the guard "
+        f"setting, on by default (guard='auto'). Got {given}: pass "
+        f"guard=ReleaseGuard(prototype_k={prototype_k!r}, prototype='mean', "
+        f"min_distance={min_distance!r}) for the same rows.",
+        FutureWarning,
+        stacklevel=3,
+    )

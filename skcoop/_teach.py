@@ -22,7 +22,6 @@ from ._expertise import judge_site, own_errors, remember_output
 from ._records import TransferEntry
 from ._steps import expertise, teaching_sets
 from .counterfactual import make_search
-from .privacy import guard_release
 from .utils import (
     SearchProgress,
     is_frame,
@@ -462,16 +461,14 @@ def _release(
     keep, changed = found.copy(), np.zeros_like(found)
     idx = np.flatnonzero(found)
     X_out = take(result.X, idx)
-    guard = settings.prototype_k is not None or settings.min_distance is not None
-    if guard and idx.size:
+    guard = settings.release_guard()
+    if guard is not None and idx.size:
         regression = judge.task == "regression"
-        out = guard_release(
+        out = guard.release(
             X_out,
             np.asarray(y_rows)[searched[idx]],
             X_ref,
             y_ref,
-            prototype_k=settings.prototype_k,
-            min_distance=settings.min_distance,
             model=teacher.model,
             classes=None if regression else judge.classes,
             tolerance=bound if regression else None,

@@ -33,7 +33,10 @@ def _members():
 
 def _fit_ok(X_in, y_in, site, members=None, **params):
     est = CooperativeDistillationEnsemble(
-        members or _members(), random_state=0, **params
+        members or _members(),
+        random_state=0,
+        **params,
+        guard=None,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -48,7 +48,9 @@ TOY = np.array(
 X_TOY, Y_TOY, SITE_TOY = TOY[:, :2], TOY[:, 2].astype(int), TOY[:, 3].astype(int)
 
 
-PAPER = {"scope": "deficiency", "expertise": "in_sample"}
+# the paper's settings, unguarded as in the paper (the release guard is on
+# by default; these tests check the counterfactual mechanics exactly)
+PAPER = {"scope": "deficiency", "expertise": "in_sample", "guard": None}
 
 
 def _toy_ensemble(**params):
@@ -160,6 +162,7 @@ def test_virtual_weight_on_member_without_weights_raises():
     ens = CooperativeDistillationEnsemble(
         [("a", ThresholdClassifier()), ("nw", NoWeightClassifier())],
         virtual_weight=2.0,
+        guard=None,
     )
     with pytest.raises(
         TypeError, match="Member 'nw' .* does not support sample_weight"

@@ -46,6 +46,7 @@ def _views(fill="mean"):
         ],
         counterfactual="bisection",
         fill=fill,
+        guard=None,
     )
 
 

@@ -21,6 +21,7 @@ pytest.importorskip("pyarrow")
 pd = pytest.importorskip("pandas")
 
 from skcoop.__main__ import main  # noqa: E402
+from skcoop._settings import BY_NAME  # noqa: E402
 from skcoop.flower._project import PROJECT  # noqa: E402
 from skcoop.flower.cooperative import Site, node_site  # noqa: E402
 from skcoop.flower.cooperative.server_app import _settings  # noqa: E402
@@ -96,6 +97,9 @@ def test_run_config_has_every_setting_at_the_estimators_default():
         **CooperativeDistillationRegressor([]).get_params(),
         **CooperativeDistillationEnsemble([]).get_params(),
     }
+    # the deprecated settings (prototype_k, min_distance) are left out of
+    # the app's config; the guard setting replaces them
+    names = {n: None for n in names if not BY_NAME[n].doc.startswith("Deprecated")}
     for name, default in setting_defaults(list(names)).items():
         value = config[name.replace("_", "-")]
         assert default == ensemble[name]
@@ -103,7 +107,7 @@ def test_run_config_has_every_setting_at_the_estimators_default():
         assert value == default or (default is None and value == 0), name
     settings = _settings(config, {})
     teach = json.loads(settings["teach-params"])
-    assert teach == setting_defaults(TEACH_SETTINGS)
+    assert teach == setting_defaults([n for n in TEACH_SETTINGS if n in names])
     assert json.loads(settings["learn-params"]) == setting_defaults(LEARN_SETTINGS)
 
 
@@ -123,13 +127,13 @@ def test_run_config_settings_are_checked_like_the_estimators(config, message):
 
 def test_run_config_keys_reach_the_sites_and_json_wins():
     settings = _settings(
-        {"alpha": 0.3, "prototype-k": 20, "min-distance": 1, "oof-folds": 4.0},
+        {"alpha": 0.3, "guard": "", "min-distance": 1, "oof-folds": 4.0},
         {"teach-params": None},
     )
     teach = json.loads(settings["teach-params"])
     assert teach == {
         "alpha": 0.3,
-        "prototype_k": 20,
+        "guard": None,
         "min_distance": 1.0,
         "oof_folds": 4,
     }

@@ -36,7 +36,9 @@ def _member(handle_unknown="ignore"):
 
 def _ensemble(**kw):
     return CooperativeDistillationEnsemble(
-        [("a", _member(**kw)), ("b", _member(**kw))], n_rounds=0
+        [("a", _member(**kw)), ("b", _member(**kw))],
+        n_rounds=0,
+        guard=None,
     )
 
 
@@ -101,6 +103,7 @@ def test_union_pool_skips_incomplete_rows_a_numeric_teacher_cannot_hold():
         ],
         pool="union",
         random_state=0,
+        guard=None,
     ).fit(X, y, site=site)
     # a's own rows are complete: it never searches from a row with a gap
     src = ens.virtual_instances_["b"].source_index

@@ -98,7 +98,10 @@ def fitted(seed, n_train=150, n_rounds=1):
     X_test, y_test = X.iloc[n_train:], y[n_train:]
     site = np.random.RandomState(seed).permutation(n_train) % 3
     ens = CooperativeDistillationEnsemble(
-        members(), n_rounds=n_rounds, random_state=seed
+        members(),
+        n_rounds=n_rounds,
+        random_state=seed,
+        guard=None,
     ).fit(X_train, y_train, site=site)
     return ens, X_train, y_train, X_test, y_test
 
@@ -199,7 +202,9 @@ def test_unseen_category_error_names_the_member():
     )
     X = X.assign(city=X["city"].fillna("paris"))
     ens = CooperativeDistillationEnsemble(
-        [("strict", strict), ("nb", GaussianNB(), NB_COLUMNS)], n_rounds=0
+        [("strict", strict), ("nb", GaussianNB(), NB_COLUMNS)],
+        n_rounds=0,
+        guard=None,
     ).fit(X, y, site=np.arange(120) % 2)
     with pytest.raises(ValueError, match="strict"):
         ens.predict(X.head(2).assign(city=["tokyo", "paris"]))

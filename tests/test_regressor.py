@@ -51,7 +51,7 @@ X, Y, SITE = ROWS[:, :2], ROWS[:, 2], ROWS[:, 3].astype(int)
 
 def _reg(**params):
     """The two column members with the paper's settings (unless overridden)."""
-    paper = {"scope": "deficiency", "expertise": "in_sample"}
+    paper = {"scope": "deficiency", "expertise": "in_sample", "guard": None}
     return CooperativeDistillationRegressor(
         [("a", ColumnRegressor(feature=0)), ("b", ColumnRegressor(feature=1))],
         **{**paper, **params},

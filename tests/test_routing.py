@@ -35,7 +35,8 @@ def test_routing_sample_weight_reaches_requesting_members_sliced(routing):
         counterfactual="bisection",
         virtual_weight=0.5,
         scope="deficiency",
-        expertise="in_sample",  # the registry records each fit: no fold fits
+        expertise="in_sample",  # the registry records each fit: no fold fits,
+        guard=None,
     )
     sw = np.arange(1.0, 10.0)
     ens.fit(X_TOY, Y_TOY, site=SITE_TOY, sample_weight=sw)
@@ -52,7 +53,9 @@ def test_routing_sample_weight_reaches_requesting_members_sliced(routing):
 def test_routing_member_that_does_not_request_gets_no_weight(routing):
     registry = Registry()
     members = _recorded(registry, sample_weight=False)
-    ens = CooperativeDistillationEnsemble(members, counterfactual="bisection")
+    ens = CooperativeDistillationEnsemble(
+        members, counterfactual="bisection", guard=None
+    )
     ens.fit(X_TOY, Y_TOY, site=SITE_TOY, sample_weight=np.ones(9))
     assert all(r["sample_weight"] is None for r in registry)
     ens.set_params(virtual_weight=2.0)
@@ -64,20 +67,20 @@ def test_routing_other_metadata_is_sliced_and_not_extended(routing):
     registry = Registry()
     members = _recorded(registry, metadata=True)
     md = np.arange(9)
-    CooperativeDistillationEnsemble(members, n_rounds=0).fit(
+    CooperativeDistillationEnsemble(members, n_rounds=0, guard=None).fit(
         X_TOY, Y_TOY, site=SITE_TOY, metadata=md
     )
     np.testing.assert_array_equal(registry[0]["metadata"], md[SITE_TOY == 0])
     with pytest.raises(ValueError, match="per-row fit metadata 'metadata'"):
-        CooperativeDistillationEnsemble(members, counterfactual="bisection").fit(
-            X_TOY, Y_TOY, site=SITE_TOY, metadata=md
-        )
+        CooperativeDistillationEnsemble(
+            members, counterfactual="bisection", guard=None
+        ).fit(X_TOY, Y_TOY, site=SITE_TOY, metadata=md)
 
 
 def test_routing_unrequested_metadata_raises(routing):
     members = [("a", ThresholdClassifier()), ("b", ThresholdClassifier(feature=1))]
     with pytest.raises(UnsetMetadataPassedError):
-        CooperativeDistillationEnsemble(members).fit(
+        CooperativeDistillationEnsemble(members, guard=None).fit(
             X_TOY, Y_TOY, site=SITE_TOY, sample_weight=np.ones(9)
         )
 
@@ -85,7 +88,8 @@ def test_routing_unrequested_metadata_raises(routing):
 def test_no_routing_rejects_extra_fit_params():
     with pytest.raises(ValueError, match="metadata"):
         CooperativeDistillationEnsemble(
-            [("a", ThresholdClassifier()), ("b", ThresholdClassifier(feature=1))]
+            [("a", ThresholdClassifier()), ("b", ThresholdClassifier(feature=1))],
+            guard=None,
         ).fit(X_TOY, Y_TOY, site=SITE_TOY, metadata=np.arange(9))
 
 
@@ -97,6 +101,7 @@ def _iris_ensemble():
             ("nb2", GaussianNB(var_smoothing=1e-3)),
         ],
         random_state=0,
+        guard=None,
     )
 
 
@@ -170,6 +175,7 @@ def _pipeline_ensemble(**params):
         ],
         random_state=0,
         **params,
+        guard=None,
     )
 
 
@@ -249,7 +255,9 @@ def test_routing_column_transformer_member_weights_mean_repetition(routing):
             return make_pipeline(columns, learner)
 
         return CooperativeDistillationEnsemble(
-            [("lr", member(1.0)), ("strong", member(0.1))], random_state=0
+            [("lr", member(1.0)), ("strong", member(0.1))],
+            random_state=0,
+            guard=None,
         )
 
     weighted = ensemble().fit(frame, y, site=site, sample_weight=w)

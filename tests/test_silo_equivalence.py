@@ -1,5 +1,7 @@
 """The cross-silo steps give exactly the in-process ensemble's fit.
 
+Under the defaults the release guard is on (``guard="auto"``) in both paths.
+
 For the same seeds, sites that each run :func:`skcoop.silo.teach` on their
 own rows and :func:`skcoop.silo.learn` on what they received end with the
 same virtual rows and the same predictions as
@@ -156,11 +158,24 @@ def test_mixed_frame_with_own_columns_equal_in_process():
         assert isinstance(rows.X.index, pd.RangeIndex)
 
 
-def test_guard_and_scope_equal_in_process():
+@pytest.mark.parametrize(
+    "guard",
+    [None, "mean+push", "sample k=5"],
+)
+def test_guard_and_scope_equal_in_process(guard):
+    # the default guard ("auto") is the other tests' setting; these are the
+    # off switch and guard objects, passed the same way to both paths
+    from skcoop.privacy import ReleaseGuard
+
     X, y = load_breast_cancer(return_X_y=True)
     X, y = X[:240], y[:240]
     site = np.arange(len(y)) % 3
-    settings = dict(scope="expertise", expertise="oof", prototype_k=3, min_distance=0.5)
+    guard = {
+        None: None,
+        "mean+push": ReleaseGuard(prototype_k=3, prototype="mean", min_distance=0.5),
+        "sample k=5": ReleaseGuard(prototype_k=5),
+    }[guard]
+    settings = dict(scope="expertise", expertise="oof", guard=guard)
     ens = CooperativeDistillationEnsemble(
         [
             ("logreg", make_pipeline(StandardScaler(), LogisticRegression())),

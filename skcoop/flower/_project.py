@@ -57,9 +57,9 @@ scope = "expertise"
 expertise = "oof"
 oof-folds = 3
 counterfactual = "auto"
-# the release guard (0: off)
-prototype-k = 0
-min-distance = 0.0
+# the release guard: "auto" releases a draw like each counterfactual's 20
+# nearest site rows of its class instead of it ("": off, rows near-copy records)
+guard = "auto"
 fill = "impute"
 dedupe = true
 virtual-weight = 1.0
@@ -88,9 +88,9 @@ Every site and the SuperLink need skcoop with its `silo` and `flower` extras:
 - `pyproject.toml`: the app (`[tool.flwr.app.components]`) and its run config
   (`[tool.flwr.app.config]`): rounds, seed, how many sites to wait for, and the
   teaching settings (`alpha`, `scope`, `expertise`, `oof-folds`,
-  `counterfactual`, the release guard `prototype-k` and `min-distance`, `fill`,
-  `dedupe`, `virtual-weight`, `warm-refit`), with the defaults and rules of
-  `CooperativeDistillationEnsemble` (0 turns the guard off).
+  `counterfactual`, the release guard `guard`, `fill`, `dedupe`,
+  `virtual-weight`, `warm-refit`), with the defaults and rules of
+  `CooperativeDistillationEnsemble` (`guard = ""` turns the guard off).
 - `skcoop_app/server_app.py`, `skcoop_app/client_app.py`: the two components,
   thin modules over `skcoop.flower.cooperative`.
 

@@ -31,7 +31,7 @@ class PrivacyFrontierDisplay:
     """Settings placed by attack success (x) and gap closed (y), with their frontier.
 
     Each point is one setting (for example the release guard's
-    ``prototype_k`` or ``min_distance``): how well a membership-inference
+    ``guard``): how well a membership-inference
     attack tells the site's records from others by the released rows (ROC
     AUC; 0.5 is chance), and how much of the gap between the members alone
     and the pooled model distillation closed. The frontier joins the

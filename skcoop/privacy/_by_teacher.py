@@ -144,7 +144,7 @@ def audit_ensemble(
     >>> ens = CooperativeDistillationEnsemble(
     ...     [("nb", GaussianNB()),
     ...      ("lr", make_pipeline(StandardScaler(), LogisticRegression()))],
-    ...     random_state=0).fit(X, y, site=site)
+    ...     guard=None, random_state=0).fit(X, y, site=site)
     >>> table = audit_ensemble(ens, X, y, site)
     >>> table["teacher"].tolist()
     ['nb', 'lr']

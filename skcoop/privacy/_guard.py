@@ -90,7 +90,8 @@ def guard_release(
     When ``model`` is given, every row the guard changed is checked with it:
     a classifier must predict the row's label, a regressor must predict
     within ``tolerance`` of ``target`` (default: the label); others are
-    dropped (``misclassified``).
+    dropped (``misclassified``). A regressor's sampled prototypes
+    (``prototype="sample"``) are instead labelled with its prediction.
 
     Distances are those of the counterfactual search on the site's rows
     (:func:`site_scale`): scaled L1 on arrays, Gower-style on mixed-type
@@ -120,9 +121,9 @@ def guard_release(
         The teacher, to drop changed rows it no longer predicts right.
     classes : array-like, default=None
         The class labels; given, the task is classification. None: the task
-        is regression when ``y_site`` is continuous
-        (``sklearn.utils.multiclass.type_of_target``), classification
-        otherwise.
+        is regression when ``tolerance`` is given or ``y_site`` is continuous
+        (``sklearn.utils.multiclass.type_of_target``; whole-number targets
+        read as classes there), classification otherwise.
     tolerance : float, default=None
         Regression: how far a prediction may miss ``target`` (needed with a
         ``model``), and the ``y`` window of a row's region when pushing
@@ -168,6 +169,10 @@ def guard_release(
     >>> bool(out.distance.min() >= 0.2 * out.nn_distance), out.n_pushed
     (True, 1)
     """
+    n_site = X_site.shape[0] if hasattr(X_site, "shape") else len(X_site)
+    if n_site < 2 and (prototype_k is not None or min_distance is not None):
+        # no neighbourhood to draw from, no distance to keep: nothing leaves
+        return _nothing(X_virtual, y_virtual, prototype_k)
     space = _Space(X_site, scale, what="X_site")
     frame_out = space.frame
     Xv = space.rows(X_virtual, "X_virtual")
@@ -184,7 +189,9 @@ def guard_release(
             f"y_site must have one label per row of X_site "
             f"({space.n_rows(space.X_site)}). Got shape {y_site.shape} instead."
         )
-    regression = classes is None and type_of_target(y_site) == "continuous"
+    regression = classes is None and (
+        tolerance is not None or type_of_target(y_site) == "continuous"
+    )
     if regression:
         y_site = y_site.astype(float)
         if tolerance is None:
@@ -256,7 +263,11 @@ def guard_release(
         if check.size:
             rows = _like_input(space, space.take(X, check), X_virtual, check)
             pred = np.asarray(model.predict(rows))
-            if regression:
+            if regression and prototype == "sample" and prototype_k is not None:
+                # a draw is no record's row: the teacher labels it
+                y_out[check] = pred.astype(float)
+                bad = np.zeros(check.size, dtype=bool)
+            elif regression:
                 goal = y_out[check] if target is None else target[check]
                 if target is not None and prototype_k is not None:
                     goal = y_out[check]
@@ -283,6 +294,30 @@ def guard_release(
         dropped=dropped,
         nn_distance=unit,
         distance=distance[idx],
+    )
+
+
+def _nothing(X_virtual, y_virtual, prototype_k):
+    """The result of a guard that releases none of the rows."""
+    n = X_virtual.shape[0] if hasattr(X_virtual, "shape") else len(X_virtual)
+    dropped = dict.fromkeys(REASONS, 0)
+    dropped["class_too_small" if prototype_k is not None else "too_close"] = n
+    none = np.zeros(n, dtype=bool)
+    X = X_virtual.iloc[:0] if is_frame(X_virtual) else np.asarray(X_virtual)[:0]
+    return Bunch(
+        X=X,
+        y=np.asarray(y_virtual)[:0],
+        keep=none,
+        prototype=none.copy(),
+        pushed=none.copy(),
+        n_input=int(n),
+        n_kept=0,
+        n_prototype=0,
+        n_pushed=0,
+        n_dropped=int(n),
+        dropped=dropped,
+        nn_distance=float("nan"),
+        distance=np.zeros(0),
     )
 
 

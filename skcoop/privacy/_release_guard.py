@@ -2,8 +2,6 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
-
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import StrOptions
 
@@ -44,7 +42,7 @@ class ReleaseGuard(BaseEstimator):
         (then only ``min_distance`` guards it).
     prototype : {"sample", "mean"}, default="sample"
         The prototype: a random draw with the ``k`` rows' mean and spread,
-        or their mean (the guard of ``prototype_k`` before 0.x; means are
+        or their mean (the earlier guard of ``prototype_k``; means are
         blurred rows that students learn less from).
     min_distance : float or None, default=None
         Push each released row at least this many of the site's median
@@ -136,45 +134,3 @@ random_state : see :func:`guard_release`
             spread=self.spread,
             random_state=random_state,
         )
-
-
-def resolve_guard(guard, prototype_k=None, min_distance=None):
-    """The guard a fit uses: a ``ReleaseGuard``-like object, or None (off).
-
-    ``guard="auto"`` is ``ReleaseGuard()``. The deprecated ``prototype_k``
-    and ``min_distance`` settings, when either is given, build the guard
-    they meant before ``guard`` existed (a mean prototype, then a push) and
-    take precedence.
-    """
-    if prototype_k is not None or min_distance is not None:
-        return ReleaseGuard(
-            prototype_k=prototype_k, prototype="mean", min_distance=min_distance
-        )
-    if guard is None:
-        return None
-    if isinstance(guard, str):  # "auto", checked by the settings' constraints
-        return ReleaseGuard()
-    return guard
-
-
-def warn_deprecated_guard(prototype_k, min_distance):
-    """FutureWarning for the settings ``prototype_k`` and ``min_distance``."""
-    if prototype_k is None and min_distance is None:
-        return
-    given = ", ".join(
-        f"{name}={value!r}"
-        for name, value in (
-            ("prototype_k", prototype_k),
-            ("min_distance", min_distance),
-        )
-        if value is not None
-    )
-    warnings.warn(
-        f"The settings prototype_k and min_distance are deprecated and will be "
-        f"removed in a future release; the release guard is now the guard "
-        f"setting, on by default (guard='auto'). Got {given}: pass "
-        f"guard=ReleaseGuard(prototype_k={prototype_k!r}, prototype='mean', "
-        f"min_distance={min_distance!r}) for the same rows.",
-        FutureWarning,
-        stacklevel=3,
-    )

@@ -170,6 +170,7 @@ def teach(
     scope="expertise",
     expertise="oof",
     oof_folds=3,
+    guard="auto",
     prototype_k=None,
     min_distance=None,
     round=0,
@@ -206,7 +207,7 @@ def teach(
         :func:`~skcoop.silo.check_peer`.
     name : str
         This site's member name.
-    alpha, counterfactual, scope, expertise, oof_folds, prototype_k, \
+    alpha, counterfactual, scope, expertise, oof_folds, guard, prototype_k, \
 min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         The same settings, with the same defaults.
     round : int, default=0
@@ -295,6 +296,7 @@ min_distance : see :class:`~skcoop.CooperativeDistillationEnsemble`
         scope=scope,
         expertise=expertise,
         oof_folds=oof_folds,
+        guard=guard,
         prototype_k=prototype_k,
         min_distance=min_distance,
         fill=fill,

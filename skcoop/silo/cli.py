@@ -410,7 +410,7 @@ def _check_release(name, sent, X, y, holdout, args, out):
     if over:
         raise CommandError(
             "nothing was written: " + "; ".join(over) + ". Turn the release "
-            "guard on or up (--prototype-k, --min-distance) and teach again."
+            "guard on (--guard auto, the default) and teach again."
         )
 
 

@@ -116,15 +116,19 @@ def add_setting_options(parser, names=TEACH_SETTINGS):
     rules, default = setting_constraints(names), setting_defaults(names)
     for name in names:
         parse, choices, none_ok = _kind(rules[name])
+        metavar = None
+        if choices and none_ok:  # 'none' parses to None, a choice too
+            metavar = "{" + ",".join([*choices, "none"]) + "}"
+            choices = [*choices, None]
+        elif not choices:
+            metavar = "{true,false}" if parse is _boolean else parse.__name__.upper()
         group.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
             default=default[name],
             type=_option_type(name, parse, none_ok),
             choices=choices,
-            metavar=None
-            if choices
-            else ("{true,false}" if parse is _boolean else parse.__name__.upper()),
+            metavar=metavar,
             # argparse formats help with %: keep a literal one
             help=_help(name, rules[name], default[name]).replace("%", "%%"),
         )
@@ -151,8 +155,8 @@ def _as_option(message, names, caller):
 def settings_from_config(config, names=TEACH_SETTINGS, caller="the run config"):
     """Settings from a Flower config (``oof-folds = 3``), validated.
 
-    A setting that may be None (``prototype-k``, ``min-distance``) is None
-    at 0 (TOML has no null). Keys not in ``config`` are left out.
+    A setting that may be None (``guard``) is None at 0, ``""`` or
+    ``"none"`` (TOML has no null). Keys not in ``config`` are left out.
     """
     constraints = setting_constraints(names)
     params = {}
@@ -161,7 +165,8 @@ def settings_from_config(config, names=TEACH_SETTINGS, caller="the run config"):
         if key not in config:
             continue
         value = config[key]
-        if None in constraints[name] and value in (0, ""):
+        off = isinstance(value, str) and value.lower() == "none"
+        if None in constraints[name] and (off or value in (0, "")):
             value = None
         elif isinstance(value, float) and value.is_integer():
             # TOML writes 3 as an int and 3.0 as a float; an int setting

@@ -266,7 +266,7 @@ def _settings(run_config, overrides):
     settings = dict(DEFAULTS)
     settings.update({k: v for k, v in run_config.items() if k in DEFAULTS})
     settings.update({k: v for k, v in overrides.items() if v is not None})
-    # one run-config key per setting (``alpha = 0.5``, ``prototype-k = 20``),
+    # one run-config key per setting (``alpha = 0.5``, ``guard = "auto"``),
     # checked as the estimators check them; the JSON keys win where both set one
     per_key = {
         "teach-params": settings_from_config(run_config, TEACH_SETTINGS),
@@ -297,10 +297,9 @@ def make_server_app(
     ``min-sites``, ``timeout``, ``results-dir``), else from :data:`DEFAULTS`.
     The run config may also set each teaching setting by its own key
     (``alpha``, ``scope``, ``expertise``, ``oof-folds``, ``counterfactual``,
-    ``prototype-k``, ``min-distance``, ``fill``, ``virtual-weight``,
-    ``dedupe``, ``warm-refit``; 0 turns ``prototype-k`` and ``min-distance``
-    off), checked
-    as the estimators check them.
+    ``guard``, ``fill``, ``virtual-weight``, ``dedupe``, ``warm-refit``;
+    ``guard = ""`` turns the release guard off), checked as the estimators
+    check them.
 
     Parameters
     ----------

@@ -1,0 +1,188 @@
+"""The release guard on by default (issue 26): sampled prototypes, one setting.
+
+``ReleaseGuard()`` (``guard="auto"``) releases, instead of each
+counterfactual, a draw like the ``k`` rows of its class nearest to it; the
+ensembles, :class:`CounterfactualDistiller` and :func:`skcoop.silo.teach`
+take it through the one ``guard`` setting, and the deprecated
+``prototype_k`` / ``min_distance`` still build the old guard.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from skcoop import CooperativeDistillationEnsemble, CounterfactualDistiller
+from skcoop.privacy import ReleaseGuard, guard_release, membership_inference
+from skcoop.silo.options import settings_from_config
+
+
+def _site(n=300, d=4, seed=0):
+    rng = np.random.RandomState(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, d)) + 2.0 * y[:, None]
+    return X, y
+
+
+def test_sampled_prototype_keeps_the_spread_a_mean_loses():
+    X, y = _site(600, 3)
+    q = X[:200] + 0.01
+    mean = guard_release(q, y[:200], X, y, prototype_k=20)
+    draw = guard_release(
+        q, y[:200], X, y, prototype_k=20, prototype="sample", random_state=0
+    )
+    assert draw.n_prototype == 200
+    spread_site = X[y == 0].std(axis=0).mean()
+    spread_mean = mean.X[y[:200] == 0].std(axis=0).mean()
+    spread_draw = draw.X[y[:200] == 0].std(axis=0).mean()
+    # a mean of 20 rows shrinks the spread; a draw keeps most of it
+    assert spread_mean < 0.85 * spread_site
+    assert spread_draw > 0.9 * spread_site
+    # each draw lies about a neighbourhood's spread from the mean prototype
+    assert np.abs(draw.X - mean.X).mean() > 0.3
+    # no released row is (near) a copy of its counterfactual's source
+    assert np.abs(draw.X - X[:200]).sum(axis=1).min() > 0.05
+
+
+def test_sampled_prototype_stays_in_range_and_rounds_whole_numbers():
+    rng = np.random.RandomState(1)
+    X = rng.randint(0, 17, size=(200, 5)).astype(float)
+    y = np.arange(200) % 2
+    out = guard_release(
+        X[:50], y[:50], X, y, prototype_k=10, prototype="sample", random_state=0
+    )
+    assert np.all(out.X == np.round(out.X))
+    assert out.X.min() >= 0 and out.X.max() <= 16
+    again = guard_release(
+        X[:50], y[:50], X, y, prototype_k=10, prototype="sample", random_state=0
+    )
+    np.testing.assert_array_equal(out.X, again.X)  # random_state fixes the draws
+
+
+def test_sampled_prototype_on_a_mixed_frame():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, 120),
+            "kind": pd.Categorical(rng.choice(["a", "b", "c"], 120)),
+            "n": rng.randint(0, 5, 120),
+            "flag": rng.rand(120) > 0.5,
+        }
+    )
+    X.loc[3, "age"] = np.nan
+    y = np.arange(120) % 2
+    out = guard_release(
+        X.iloc[:10], y[:10], X, y, prototype_k=8, prototype="sample", random_state=0
+    )
+    assert out.n_prototype == 10
+    assert list(out.X.dtypes) == list(X.dtypes)
+    assert set(out.X["kind"]) <= {"a", "b", "c"}
+    assert out.X["age"].notna().all()
+
+
+def test_default_guard_bounds_a_copy_attack():
+    X, y = _site(600, 4, seed=2)
+    members, others = X[:300], X[300:]
+    y_m = y[:300]
+    copies = members + 0.001
+    raw = membership_inference(copies, members, others)
+    out = ReleaseGuard().release(copies, y_m, members, y_m, random_state=0)
+    guarded = membership_inference(out.X, members, others)
+    assert raw.distance.auc > 0.99
+    assert guarded.distance.auc < 0.65
+    assert guarded.calibrated.auc < 0.65
+
+
+def _members():
+    return [
+        ("logreg", make_pipeline(StandardScaler(), LogisticRegression())),
+        ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+        ("nb", GaussianNB()),
+    ]
+
+
+def _data():
+    X, y = load_breast_cancer(return_X_y=True)
+    return X[:240], y[:240], np.arange(240) % 3
+
+
+def _fit(**params):
+    X, y, site = _data()
+    return CooperativeDistillationEnsemble(_members(), random_state=0, **params).fit(
+        X, y, site=site
+    )
+
+
+def _rows(ens):
+    return np.vstack([ens.virtual_instances_[n]["X"] for n in ("logreg", "tree", "nb")])
+
+
+def test_guard_is_on_by_default_and_none_turns_it_off():
+    X, _, _ = _data()
+    default = _fit()
+    assert default.guard == "auto"
+    off = _fit(guard=None)
+    explicit = _fit(guard=ReleaseGuard())
+    np.testing.assert_array_equal(_rows(default), _rows(explicit))
+    assert int(default.transfer_report_["guarded"].sum()) > 0
+    assert int(off.transfer_report_["guarded"].sum()) == 0
+    # unguarded rows sit on the site's records; guarded ones do not
+    from scipy.spatial.distance import cdist
+
+    def nearest(rows):
+        return cdist(rows, X, "cityblock").min(axis=1)
+
+    assert np.median(nearest(_rows(off))) < 0.5 * np.median(nearest(_rows(default)))
+
+
+def test_distiller_takes_the_same_guard():
+    X, y, site = _data()
+    a = _fit(guard=ReleaseGuard(prototype_k=10))
+    b = CooperativeDistillationEnsemble(
+        _members(),
+        distiller=CounterfactualDistiller(guard=ReleaseGuard(prototype_k=10)),
+        random_state=0,
+    ).fit(X, y, site=site)
+    np.testing.assert_array_equal(_rows(a), _rows(b))
+
+
+def test_deprecated_prototype_k_builds_the_old_guard():
+    with pytest.warns(FutureWarning, match="prototype_k and min_distance"):
+        old = _fit(prototype_k=10)
+    new = _fit(guard=ReleaseGuard(prototype_k=10, prototype="mean"))
+    np.testing.assert_array_equal(_rows(old), _rows(new))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        _fit()  # the default does not warn
+
+
+def test_guard_values_are_checked():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'guard' parameter"):
+        _fit(guard="on")
+    with pytest.raises(InvalidParameterError, match="'prototype' parameter"):
+        X, y = _site()
+        ReleaseGuard(prototype="median").release(X, y, X, y)
+
+
+def test_guard_object_is_cloned_like_a_parameter():
+    ens = CooperativeDistillationEnsemble(_members(), guard=ReleaseGuard(prototype_k=7))
+    copy = clone(ens)
+    assert copy.guard is not ens.guard
+    assert copy.guard.get_params() == ens.guard.get_params()
+    assert ens.get_params()["guard__prototype_k"] == 7
+
+
+def test_flower_config_turns_the_guard_off_with_an_empty_string():
+    assert settings_from_config({"guard": ""})["guard"] is None
+    assert settings_from_config({"guard": "none"})["guard"] is None
+    assert settings_from_config({"guard": "auto"})["guard"] == "auto"
