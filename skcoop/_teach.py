@@ -461,7 +461,7 @@ def _release(
     keep, changed = found.copy(), np.zeros_like(found)
     idx = np.flatnonzero(found)
     X_out = take(result.X, idx)
-    guard = settings.release_guard()
+    guard = settings.release_guard(regression=judge.task == "regression")
     if guard is not None and idx.size:
         regression = judge.task == "regression"
         out = guard.release(

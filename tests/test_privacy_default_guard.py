@@ -186,3 +186,27 @@ def test_flower_config_turns_the_guard_off_with_an_empty_string():
     assert settings_from_config({"guard": ""})["guard"] is None
     assert settings_from_config({"guard": "none"})["guard"] is None
     assert settings_from_config({"guard": "auto"})["guard"] == "auto"
+
+
+def test_regressor_auto_is_off_and_an_object_guards_it():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skcoop import CooperativeDistillationRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    site = np.arange(len(y)) % 2
+
+    def fit(guard):
+        return CooperativeDistillationRegressor(
+            [("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=3))],
+            guard=guard,
+            random_state=0,
+        ).fit(X, y, site=site)
+
+    auto, guarded = fit("auto"), fit(ReleaseGuard())
+    assert int(auto.transfer_report_["guarded"].sum()) == 0
+    # whole-number targets are regression here, not 200 classes of one row
+    assert int(guarded.transfer_report_["guarded"].sum()) > 0
+    assert int(guarded.transfer_report_["kept"].sum()) > 0
