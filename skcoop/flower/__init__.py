@@ -7,6 +7,9 @@
   (:func:`~skcoop.flower.cooperative.run_cooperative`): models travel as
   skops files, virtual rows as parquet files, raw rows never leave a site
   (also needs the ``silo`` extra).
+- :mod:`skcoop.flower.public`: public-set distillation (FedMD, FedDF)
+  across sites (:func:`~skcoop.flower.public.run_public`): only scores on
+  the public rows travel.
 
 ``flwr`` is imported only by this package; ``import skcoop`` and
 ``import skcoop.federated`` work without it.
@@ -16,6 +19,7 @@
 
 from .cooperative import CooperativeHistory, Site, run_cooperative
 from .fedavg import FedAvgHistory, FedAvgJob, run_fedavg
+from .public import run_public
 
 __all__ = [
     "CooperativeHistory",
@@ -24,4 +28,5 @@ __all__ = [
     "Site",
     "run_cooperative",
     "run_fedavg",
+    "run_public",
 ]

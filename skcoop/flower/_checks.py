@@ -129,10 +129,8 @@ def _check_rows(X, y, who, x_name, y_name):
         )
 
 
-def check_server_settings(overrides):
-    """The settings given to :func:`make_server_app` (None: from the run config)."""
-    from ..silo import learn, teach
-
+def check_run_settings(overrides):
+    """The settings every ServerApp of skcoop shares (None: not set here)."""
     if overrides.get("num-rounds") is not None:
         check_count(overrides["num-rounds"], "n_rounds", 1)
     if overrides.get("min-sites") is not None:
@@ -142,6 +140,13 @@ def check_server_settings(overrides):
     rs = overrides.get("random-state")
     if rs is not None:
         check_count(rs, "random_state", 0)
+
+
+def check_server_settings(overrides):
+    """The settings given to :func:`make_server_app` (None: from the run config)."""
+    from ..silo import learn, teach
+
+    check_run_settings(overrides)
     if overrides.get("teach-params") is not None:
         check_json_params(overrides["teach-params"], "teach_params", teach)
     if overrides.get("learn-params") is not None:

@@ -46,6 +46,7 @@ __all__ = [
     "PublicScores",
     "PublicScoresFormatError",
     "public_consensus",
+    "public_digest",
     "public_learn",
     "public_scores",
     "public_seeds",
@@ -59,7 +60,20 @@ class PublicScoresFormatError(ValueError):
 
 
 def public_digest(X_public):
-    """A SHA-256 of the public rows, so scores of other rows are not mixed."""
+    """A SHA-256 of the public rows, so scores of other rows are not mixed.
+
+    Of a DataFrame's values and column names, or of an array's float64
+    values: what every site of a public-set round must agree on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcoop.silo import public_digest
+    >>> len(public_digest(np.eye(2)))
+    64
+    >>> public_digest(np.eye(2)) == public_digest(np.eye(2) + 1)
+    False
+    """
     if is_frame(X_public):
         import pandas as pd
 

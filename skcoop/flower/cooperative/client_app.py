@@ -39,24 +39,24 @@ from .task import (
     write_model,
 )
 
-__all__ = ["make_client_app"]
+__all__ = ["current_model", "make_client_app", "model_record", "reply_with"]
 
 #: ``context.state`` keys: the site's current model and the rows it received.
 MODEL_STATE = "skcoop-model"
 RECEIVED_STATE = "skcoop-received"
 
 
-def _model_record(model_bytes, metadata, name, index):
+def model_record(model_bytes, metadata, name, index):
     return ConfigRecord(
         {"name": name, "index": int(index), "model": model_bytes, "metadata": metadata}
     )
 
 
-def _reply(msg, record, metrics):
+def reply_with(msg, record, metrics):
     return Message(RecordDict({"model": record, "metrics": metrics}), reply_to=msg)
 
 
-def _current(context, site):
+def current_model(context, site):
     state = context.state[MODEL_STATE]
     model = model_from_bytes(state["model"], state["metadata"], trusted=site.trusted)
     return model, state
@@ -107,8 +107,8 @@ def make_client_app(site_fn):
                 "seconds": time.perf_counter() - start,
             }
         )
-        record = _model_record(model_bytes, metadata, site.name, index)
-        return _reply(msg, record, metrics)
+        record = model_record(model_bytes, metadata, site.name, index)
+        return reply_with(msg, record, metrics)
 
     @app.train("teach")
     def _teach(msg: Message, context: Context) -> Message:
@@ -119,7 +119,7 @@ def make_client_app(site_fn):
         classes = config.get("classes")
         if classes:
             params["classes"] = labels_from_json(json.loads(classes))
-        model, _ = _current(context, site)
+        model, _ = current_model(context, site)
         # the rows received in earlier rounds: the out-of-fold judge refits
         # the member on them too, as the member itself was fitted
         store = context.state[RECEIVED_STATE]
@@ -193,7 +193,7 @@ def make_client_app(site_fn):
             classes = config.get("classes")
             # the site's current model: a warm refit starts from it, as the
             # in-process student starts from the previous round's
-            current, _ = _current(context, site)
+            current, _ = current_model(context, site)
             model = learn(
                 current,
                 site.own(site.X),
@@ -207,7 +207,7 @@ def make_client_app(site_fn):
                 {"model": model_bytes, "metadata": metadata}
             )
         else:
-            model, state = _current(context, site)
+            model, state = current_model(context, site)
             model_bytes, metadata = state["model"], state["metadata"]
         context.state[RECEIVED_STATE] = store
         index = int(context.node_config.get("partition-id", 0))
@@ -220,8 +220,8 @@ def make_client_app(site_fn):
                 "seconds": time.perf_counter() - start,
             }
         )
-        return _reply(
-            msg, _model_record(model_bytes, metadata, site.name, index), metrics
+        return reply_with(
+            msg, model_record(model_bytes, metadata, site.name, index), metrics
         )
 
     return app

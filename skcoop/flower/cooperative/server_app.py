@@ -30,7 +30,16 @@ from ...silo.options import LEARN_SETTINGS, TEACH_SETTINGS, settings_from_config
 from .._checks import check_server_settings
 from .history import CooperativeHistory
 
-__all__ = ["DEFAULTS", "make_server_app", "run_rounds"]
+__all__ = [
+    "DEFAULTS",
+    "drive",
+    "make_server_app",
+    "merge_settings",
+    "run_rounds",
+    "send",
+    "serve",
+    "wait_for_nodes",
+]
 
 #: Settings of a run, overridden by the run config, then by make_server_app.
 DEFAULTS = {
@@ -52,7 +61,7 @@ def _payload(record):
     return len(record["model"]) + len(record["metadata"].encode())
 
 
-def _send(grid, messages, timeout):
+def send(grid, messages, timeout):
     """Replies by destination node: (ok replies, {node: error reason})."""
     by_id = {}
     replies = grid.send_and_receive(messages=messages, timeout=timeout)
@@ -66,7 +75,7 @@ def _send(grid, messages, timeout):
     return by_id, errors
 
 
-def _wait_for_nodes(grid, min_sites, wait):
+def wait_for_nodes(grid, min_sites, wait):
     deadline = time.monotonic() + wait
     while True:
         nodes = sorted(grid.get_node_ids())
@@ -86,7 +95,7 @@ class _Run:
 
     def gather(self):
         start = time.perf_counter()
-        nodes = _wait_for_nodes(
+        nodes = wait_for_nodes(
             self.grid, int(self.s["min-sites"]), float(self.s["wait-for-sites"])
         )
         messages = [
@@ -97,7 +106,7 @@ class _Run:
             )
             for n in nodes
         ]
-        replies, errors = _send(self.grid, messages, self.timeout)
+        replies, errors = send(self.grid, messages, self.timeout)
         sites = {}
         for node, reply in replies.items():
             record = reply.content["model"]
@@ -171,7 +180,7 @@ class _Run:
                     content, dst_node_id=self.node[name], message_type="train.teach"
                 )
             )
-        replies, errors = _send(self.grid, messages, self.timeout)
+        replies, errors = send(self.grid, messages, self.timeout)
         by_node = {node: name for name, node in self.node.items()}
         taught = {by_node[node]: reply for node, reply in replies.items()}
         rows_sent = dict.fromkeys(names, 0)
@@ -213,7 +222,7 @@ class _Run:
                     content, dst_node_id=self.node[name], message_type="train.learn"
                 )
             )
-        replies, errors = _send(self.grid, messages, self.timeout)
+        replies, errors = send(self.grid, messages, self.timeout)
         learned = {by_node[node]: reply for node, reply in replies.items()}
         missing["learn"] = [n for n in names if n not in learned]
         learn_errors = {by_node[n]: e for n, e in errors.items()}
@@ -256,16 +265,52 @@ class _Run:
         return self.history
 
 
-def _settings(run_config, overrides):
-    unknown = sorted(set(overrides) - set(DEFAULTS))
+def merge_settings(defaults, run_config, overrides):
+    """``defaults``, overridden by the run config, then by the non-None overrides."""
+    unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise ValueError(
-            f"Unknown settings {unknown}; the settings are {sorted(DEFAULTS)}."
+            f"Unknown settings {unknown}; the settings are {sorted(defaults)}."
         )
-    run_config = dict(run_config)
-    settings = dict(DEFAULTS)
-    settings.update({k: v for k, v in run_config.items() if k in DEFAULTS})
+    settings = dict(defaults)
+    settings.update({k: v for k, v in dict(run_config).items() if k in defaults})
     settings.update({k: v for k, v in overrides.items() if v is not None})
+    return settings
+
+
+def serve(settings_fn, run_fn, results=None):
+    """A ``ServerApp`` whose main runs ``run_fn(grid, settings_fn(run_config))``.
+
+    The run's history goes to ``results["history"]`` and, with a
+    ``results-dir`` setting, is saved there.
+    """
+    app = ServerApp()
+
+    @app.main()
+    def main(grid: Grid, context: Context) -> None:
+        settings = settings_fn(context.run_config)
+        history = run_fn(grid, settings)
+        if results is not None:
+            results["history"] = history
+        if settings["results-dir"]:
+            history.save(settings["results-dir"])
+
+    return app
+
+
+def drive(run):
+    """Gather, every round, finish: a run object's whole life on its grid."""
+    if hasattr(run.grid, "pull_interval"):
+        run.grid.pull_interval = PULL_INTERVAL
+    run.gather()
+    for n_round in range(int(run.s["num-rounds"])):
+        run.round(n_round)
+    return run.finish()
+
+
+def _settings(run_config, overrides):
+    run_config = dict(run_config)
+    settings = merge_settings(DEFAULTS, run_config, overrides)
     # one run-config key per setting (``alpha = 0.5``, ``guard = "auto"``),
     # checked as the estimators check them; the JSON keys win where both set one
     per_key = {
@@ -345,18 +390,7 @@ def make_server_app(
         "timeout": timeout,
     }
     check_server_settings(overrides)
-    app = ServerApp()
-
-    @app.main()
-    def main(grid: Grid, context: Context) -> None:
-        settings = _settings(context.run_config, overrides)
-        history = run_rounds(grid, settings)
-        if results is not None:
-            results["history"] = history
-        if settings["results-dir"]:
-            history.save(settings["results-dir"])
-
-    return app
+    return serve(lambda config: _settings(config, overrides), run_rounds, results)
 
 
 def run_rounds(grid, settings=None):
@@ -373,11 +407,4 @@ def run_rounds(grid, settings=None):
     -------
     history : CooperativeHistory
     """
-    settings = _settings({}, settings or {})
-    if hasattr(grid, "pull_interval"):
-        grid.pull_interval = PULL_INTERVAL
-    run = _Run(grid, settings)
-    run.gather()
-    for n_round in range(int(settings["num-rounds"])):
-        run.round(n_round)
-    return run.finish()
+    return drive(_Run(grid, _settings({}, settings or {})))

@@ -17,17 +17,17 @@ from pathlib import Path
 from ...utils import check_count
 from .._checks import check_positive
 
-__all__ = ["run_cooperative"]
+__all__ = ["run_cooperative", "simulate"]
 
 _APP = '''\
-"""The app of one run_cooperative call."""
+"""The app of one simulated run."""
 
 from importlib import import_module
 
-from skcoop.flower.cooperative import make_client_app, make_server_app
+from {package} import make_client_app, make_server_app
 
 server = make_server_app()
-client = make_client_app(getattr(import_module({module!r}), {name!r}))
+client = make_client_app({args})
 '''
 
 _PYPROJECT = """\
@@ -55,14 +55,14 @@ clientapp = "skcoop_run_cooperative:client"
 """
 
 
-def _site_fn_path(site_fn):
+def _site_fn_path(site_fn, what="site_fn"):
     module, name = (
         getattr(site_fn, "__module__", None),
         getattr(site_fn, "__qualname__", ""),
     )
     if module is None or "<" in name or "." in name:
         raise ValueError(
-            "site_fn must be a module-level function (the simulation's sites "
+            f"{what} must be a module-level function (the simulation's sites "
             f"import it by name). Got {site_fn!r} instead."
         )
     if module == "__main__":
@@ -140,25 +140,51 @@ def run_cooperative(
         )
     check_count(n_sites, "n_sites", 2)
     check_positive(timeout, "timeout")
+    return simulate(
+        "skcoop.flower.cooperative",
+        [site_fn],
+        n_sites,
+        {
+            "num-rounds": int(n_rounds),
+            "random-state": int(random_state),
+            "teach-params": json.dumps(teach_params or {}),
+            "learn-params": json.dumps(learn_params or {}),
+        },
+        timeout=timeout,
+        backend_config=backend_config,
+        quiet=quiet,
+    )
+
+
+def simulate(package, functions, n_sites, config, *, timeout, backend_config, quiet):
+    """Run ``package``'s apps on a simulation SuperLink on 127.0.0.1.
+
+    The shared runner of :func:`run_cooperative` and
+    :func:`skcoop.flower.public.run_public`: ``package`` exports
+    ``make_server_app()`` and ``make_client_app(*functions)`` (module-level
+    functions, imported by name in the simulation's processes); ``config``
+    is the run config (``min-sites``, ``timeout`` and ``results-dir`` are
+    set here). Returns the :class:`CooperativeHistory` the ServerApp writes.
+    """
     from .._local import Loopback, free_port
     from .history import CooperativeHistory
 
-    module, name = _site_fn_path(site_fn)
-    tmp = Path(tempfile.mkdtemp(prefix="skcoop-run-cooperative-"))
+    args = ", ".join(
+        f"getattr(import_module({m!r}), {n!r})"
+        for m, n in (_site_fn_path(f, "each site function") for f in functions)
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="skcoop-simulate-"))
     results = tmp / "results"
     config = {
-        "num-rounds": int(n_rounds),
-        "random-state": int(random_state),
+        **config,
         "min-sites": int(n_sites),
         "timeout": float(timeout),
-        "teach-params": json.dumps(teach_params or {}),
-        "learn-params": json.dumps(learn_params or {}),
         "results-dir": str(results),
     }
     app = tmp / "app"
     app.mkdir()
     (app / "skcoop_run_cooperative.py").write_text(
-        _APP.format(module=module, name=name)
+        _APP.format(package=package, args=args)
     )
     (app / "pyproject.toml").write_text(
         _PYPROJECT.format(
