@@ -148,3 +148,51 @@ def test_the_flower_simulation_equals_the_in_process_ensemble(method):
     config = {"method": method, "temperature": 2.0}
     ens, (X_test, _) = demo_ensemble(config, random_state=0, n_rounds=N_ROUNDS)
     _assert_equal(history.final_models(), ens, X_test)
+
+
+def _diabetes():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    public = np.arange(len(y)) % 4 == 0
+    Xs, ys = X[~public], y[~public]
+    return Xs, ys, (Xs[:, 0] > 0).astype(int), X[public]
+
+
+def _regressors():
+    from sklearn.linear_model import Ridge
+    from sklearn.tree import DecisionTreeRegressor
+
+    return [("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=3))]
+
+
+def regression_site(node_config):
+    from skcoop.flower.cooperative import Site
+
+    k = int(node_config["partition-id"])
+    X, y, site, _ = _diabetes()
+    name, estimator = _regressors()[k]
+    return Site(name, estimator, X[site == k], y[site == k])
+
+
+def regression_public(node_config, run_config=None):
+    return _diabetes()[3]
+
+
+def test_a_regression_run_equals_the_in_process_regressor(task_identity):  # noqa: F811
+    from skcoop import CooperativeDistillationRegressor
+    from skcoop.distill import FedMDDistiller
+
+    grid = PublicGrid(regression_site, 2, public_fn=regression_public)
+    history = run_rounds(grid, {"num-rounds": 1, "return-models": True})
+    X, y, site, X_public = _diabetes()
+    reg = CooperativeDistillationRegressor(
+        _regressors(), distiller=FedMDDistiller(X_public), random_state=0
+    ).fit(X, y, site=site)
+    models = history.final_models()
+    for name, member in reg.named_estimators_.items():
+        np.testing.assert_allclose(
+            models[name].predict(X), member.predict(X), rtol=1e-10, atol=1e-8
+        )
+    # a regressor's scores are one prediction per public row
+    assert history.table[-1]["bytes_sent"] == len(X_public) * 8
