@@ -93,7 +93,8 @@ def run_demo(
     results : dict
         ``members`` (one dict per member: name, rows, before, after, pooled,
         virtual), ``ensemble_before``, ``ensemble_after``, ``found``,
-        ``qualifying``, ``kept``, ``fit_seconds``.
+        ``qualifying``, ``guarded`` and ``dropped`` (by the release guard),
+        ``kept``, ``fit_seconds``.
     """
     out = sys.stdout if file is None else file
     X, y = DATASETS[dataset](return_X_y=True)
@@ -134,6 +135,8 @@ def run_demo(
         "ensemble_after": ens.score(Xte, yte),
         "qualifying": int(report["qualifying"].sum()),
         "found": int(report["found"].sum()),
+        "guarded": int(report["guarded"].sum()),
+        "dropped": int(report["dropped"].sum()),
         "kept": int(report["kept"].sum()),
         "fit_seconds": fit_seconds,
     }
@@ -203,8 +206,10 @@ def _print_report(res, n_train, n_test, alpha, n_rounds, out):
     )
     print(
         f"\nvirtual instances: {res['found']} counterfactuals found for "
-        f"{res['qualifying']} rows taught (teacher right, out of fold), "
-        f"{res['kept']} kept after removing duplicates",
+        f"{res['qualifying']} rows taught (teacher right, out of fold); "
+        f"the release guard replaced {res['guarded']} by draws like the site's "
+        f"rows of their class and dropped {res['dropped']}; {res['kept']} kept "
+        "after removing duplicates",
         file=out,
     )
     print(f"wall time of the cooperative fit: {res['fit_seconds']:.1f}s", file=out)

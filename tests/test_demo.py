@@ -18,7 +18,10 @@ def test_demo_members_gain_and_report_prints():
     after = [m["after"] for m in res["members"]]
     assert np.median(after) > np.median(before)
     assert res["found"] >= 0.9 * res["qualifying"] > 0
-    assert res["kept"] <= res["found"]
+    assert res["kept"] <= res["found"] - res["dropped"]
+    # the release guard is on by default: every found row is replaced or dropped
+    assert res["guarded"] + res["dropped"] == res["found"]
+    assert f"dropped {res['dropped']}; {res['kept']} kept" in text
 
 
 def test_cli_runs(capsys):
