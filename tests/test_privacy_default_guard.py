@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -210,3 +210,41 @@ def test_regressor_auto_is_off_and_an_object_guards_it():
     # whole-number targets are regression here, not 200 classes of one row
     assert int(guarded.transfer_report_["guarded"].sum()) > 0
     assert int(guarded.transfer_report_["kept"].sum()) > 0
+
+
+class _Float32Only(ClassifierMixin, BaseEstimator):
+    """A teacher that, like a torch net fitted on float32 rows, refuses float64."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.model_ = GaussianNB().fit(X, y)
+        return self
+
+    def predict(self, X):
+        if np.asarray(X).dtype != np.float32:
+            raise RuntimeError(f"expected float32 rows, got {np.asarray(X).dtype}")
+        return self.model_.predict(X)
+
+
+def test_guard_checks_draws_in_the_dtype_the_teacher_was_fitted_on():
+    # a search hands float64 counterfactuals to the guard; the teacher was
+    # fitted on float32 site rows (experiment A's skorch MLP failed here)
+    rng = np.random.default_rng(0)
+    X_site = np.vstack([rng.normal(0, 1, (40, 3)), rng.normal(4, 1, (40, 3))]).astype(
+        np.float32
+    )
+    y_site = np.repeat([0, 1], 40)
+    teacher = _Float32Only().fit(X_site, y_site)
+    X_virtual = X_site[::8].astype(np.float64) + 0.1
+    out = guard_release(
+        X_virtual,
+        y_site[::8],
+        X_site,
+        y_site,
+        prototype_k=20,
+        prototype="sample",
+        model=teacher,
+        random_state=0,
+    )
+    assert out.n_prototype > 0
+    assert out.X.dtype == np.float64  # returned in the form it was given
