@@ -135,8 +135,28 @@ def member_output(estimator, X, method, *, name=None, n_columns=None):
             "returns numbers."
         ) from exc
     if method == "predict_proba":
-        return check_proba(out, who, n, n_columns)
+        try:
+            return check_proba(out, who, n, n_columns)
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_precision_hint(X)}") from None
     return check_prediction(out, who, n)
+
+
+def _precision_hint(X):
+    """A hint when ``X`` holds floats below double precision, else ``""``.
+
+    scikit-learn learners such as GaussianNB compute their log-probabilities
+    in the input's precision: on float32 rows with near-constant columns the
+    probabilities need not sum to 1.
+    """
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or dtype.kind != "f" or dtype.itemsize >= 8:
+        return ""
+    return (
+        f" The rows are {dtype.name}: learners such as GaussianNB compute "
+        "probabilities in the input's precision; pass float64 rows "
+        "(X.astype(np.float64)) to such members."
+    )
 
 
 def check_proba(proba, who, n_rows, n_columns=None):
