@@ -177,8 +177,11 @@ def test_tree_matches_exact_on_a_single_tree(cancer):
     best = ref.generate(model, Q, target, confidence=0.75)
     assert res.success.all() and best.success.all()
     ratio = res.distance / best.distance
-    assert np.all(ratio >= 1 - 1e-4)
-    assert np.all(ratio <= 1 + 1e-4)  # the cheapest leaf is the optimum
+    # the cheapest leaf is the optimum: never worse than the MILP's answer,
+    # which is optimal only within the solver's gap (scipy 1.10's HiGHS
+    # returned answers up to 0.06% above the fast one)
+    assert np.all(ratio <= 1 + 1e-4)
+    assert np.all(ratio >= 1 - 1e-2)
     assert (res.n_evaluations == 2).all()  # the source row's output and a check
 
 
