@@ -247,7 +247,8 @@ feature_names_in_
     --------
     BlackBoxSearch : the search for any model.
     ExactSearch : minimal-cost counterfactuals (mixed-integer programs).
-    make_search : ``"auto"`` picks this search for tree ensembles.
+    make_search : ``"auto"`` picks this search for a single decision tree
+        (forests and boosting stay on :class:`BlackBoxSearch`).
 
     Examples
     --------
