@@ -11,6 +11,10 @@ prediction is closer to the row's true value).
 - :class:`LinearModelSearch`: binary logistic and linear regressors in
   closed form (one evaluation per row).
 - :class:`TreeSearch`: tree ensembles from their leaf cells.
+- :class:`NaiveBayesSearch`: Gaussian naive Bayes from its fitted
+  parameters (one evaluation per row).
+- :class:`NeighborsSearch`: kNN models from their nearest qualifying
+  reference rows (one model call).
 - :class:`ExactSearch`: minimal-cost counterfactuals of linear models and
   tree ensembles, as linear or mixed-integer programs (scipy's HiGHS).
 - :func:`make_search`: ``"auto"`` picks a backend for a model.
@@ -24,7 +28,9 @@ from ._base import BaseCounterfactualSearch
 from ._bisection import BisectionSearch
 from ._blackbox import BlackBoxSearch
 from ._exact import ExactSearch
+from ._knn import NeighborsSearch
 from ._linear_model import LinearModelSearch
+from ._naive_bayes import NaiveBayesSearch
 from ._result import CounterfactualResult, quintessential_target
 from ._torch import GradientSearch
 from ._trees import TreeSearch
@@ -37,6 +43,8 @@ __all__ = [
     "ExactSearch",
     "GradientSearch",
     "LinearModelSearch",
+    "NaiveBayesSearch",
+    "NeighborsSearch",
     "feature_scale",
     "make_search",
     "TreeSearch",
