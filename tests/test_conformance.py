@@ -23,6 +23,8 @@ from skcoop.counterfactual import (
     BlackBoxSearch,
     ExactSearch,
     LinearModelSearch,
+    NaiveBayesSearch,
+    NeighborsSearch,
     TreeSearch,
 )
 from skcoop.distill import (
@@ -56,6 +58,8 @@ def _searches():
     yield ExactSearch()
     yield LinearModelSearch()
     yield TreeSearch()
+    yield NaiveBayesSearch()
+    yield NeighborsSearch()
     try:
         from skcoop.counterfactual import GradientSearch
 

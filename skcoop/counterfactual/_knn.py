@@ -53,11 +53,12 @@ class NeighborsSearch(BlackBoxSearch):
     ``fractions`` of the way from the row to each of them are evaluated in
     one model call (``n_anchors * len(fractions)`` rows per row), and the
     cheapest valid point is kept: the anchor itself if none short of it is
-    valid. The changes it makes are then taken back where the target
-    allows: the least useful together, then one feature at a time
-    (``n_rounds`` rounds of :class:`BlackBoxSearch`'s polish). Immutable features keep their values and integer features are
-    rounded on the way; an anchor that differs from the row in an
-    immutable feature is not used.
+    valid. An anchor takes the row's immutable values (and is then
+    evaluated with the other points). The changes it makes are then taken
+    back where the target allows: the least useful together, then one
+    feature at a time (``n_rounds`` rounds of :class:`BlackBoxSearch`'s
+    polish). Immutable features keep their values and integer features are
+    rounded on the way.
 
     Rows no anchor serves (no reference row meets the target), rows already
     at their target, other models and mixed-type tables get
@@ -165,14 +166,21 @@ feature_names_in_
         m, k = index.shape
         A = ctx.search.X_ref_[index.reshape(-1)].reshape(m, k, ctx.d)
         src = ctx.X[rows][:, None, :]
-        if ctx.immutable.size:  # an anchor must keep the immutable features
+        known = ok.copy()
+        if ctx.immutable.size:  # the anchors take the rows' immutable values
             j = ctx.immutable
-            ok &= np.all(A[..., j] == src[..., j], axis=2)
-        cost = np.where(ok, (np.abs(A - src) / ctx.scale).sum(axis=2), np.inf)
+            same = np.all(A[..., j] == src[..., j], axis=2)
+            A[..., j] = src[..., j]
+            known &= same
+            if not same.all():  # the moved ones are tried with the others
+                frac = np.append(frac, 1.0)
+        cost = np.where(known, (np.abs(A - src) / ctx.scale).sum(axis=2), np.inf)
         # the anchors' outputs are known: a row answered by one costs no call
-        known = ok.reshape(-1)
         raw = np.asarray(ctx.reference_output(), dtype=float)
-        ctx.cache.add_known(A.reshape(-1, ctx.d)[known], raw[index.reshape(-1)[known]])
+        flat_known = known.reshape(-1)
+        ctx.cache.add_known(
+            A.reshape(-1, ctx.d)[flat_known], raw[index.reshape(-1)[flat_known]]
+        )
         f = frac[None, None, :, None]
         P = src[:, :, None, :] + f * (A - src)[:, :, None, :]  # (m, k, F, d)
         flat = np.repeat(rows, k * frac.size)
