@@ -84,8 +84,11 @@ class _GaussianScores:
         at = np.arange(Z.shape[0])
         other = L.copy()
         other[at, c] = -np.inf
-        lse = logsumexp(other, axis=1)
-        w = np.exp(other - lse[:, None])
+        top = other.max(axis=1, keepdims=True)
+        w = np.exp(other - top)
+        total = w.sum(axis=1, keepdims=True)
+        w /= total
+        lse = (top + np.log(total))[:, 0]
         return L[at, c] - lse, w, L
 
     def surrogate(self, X, scale, c, w, L_x):
@@ -357,7 +360,7 @@ feature_names_in_
         return Z, found
 
     @staticmethod
-    def _one_feature(scores, X, c, target, box, ctx, n_grid=48, n_steps=30):
+    def _one_feature(scores, X, c, target, box, ctx, n_grid=32, n_steps=20):
         """The cheapest move of one feature alone that meets the target.
 
         Along feature ``j`` every ``L_k`` changes by a quadratic of that
@@ -435,7 +438,7 @@ feature_names_in_
         return R, ok
 
     @staticmethod
-    def _revert(scores, X, Z, c, target, n_steps=30):
+    def _revert(scores, X, Z, c, target, n_steps=14):
         """Each changed feature back toward the source (bisection) while ``S`` holds."""
         Z = Z.copy()
         for j in np.argsort(-np.abs(Z - X).sum(axis=0)):
@@ -475,7 +478,7 @@ feature_names_in_
         return cols, np.concatenate([np.zeros(X.shape), moves], axis=2)
 
     @staticmethod
-    def _shrink(scores, X, Z, c, target, n_steps=40):
+    def _shrink(scores, X, Z, c, target, n_steps=24):
         """The point nearest the source on the segment to ``Z`` that keeps ``S``."""
         lo, hi = np.zeros(X.shape[0]), np.ones(X.shape[0])
         for _ in range(n_steps):

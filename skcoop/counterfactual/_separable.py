@@ -201,7 +201,7 @@ def _solve(sub, nd, n_bisect):
     lo = np.zeros(m)
     for _ in range(n_bisect):
         mid = np.where(lo > 0, np.sqrt(lo * hi), hi * 1e-12)
-        mid = np.where(hi / np.maximum(lo, 1e-300) < 1 + 1e-12, hi, mid)
+        mid = np.where(hi <= lo * (1 + 1e-12), hi, mid)
         enough = sub.total(sub.best(mid[:, None])) >= nd
         lo = np.where(enough, mid, lo)
         hi = np.where(enough, hi, mid)
