@@ -66,8 +66,8 @@ default="auto"
           forests and boosting included: :class:`TreeSearch`, ``"trees"``,
           is offered for them but not picked, as its polish takes more
           evaluations than the black-box search there; kNN included:
-          :class:`NeighborsSearch`, ``"neighbors"``, takes 5-15 times
-          fewer evaluations but its rows are 1.3-9 times farther).
+          :class:`NeighborsSearch`, ``"neighbors"``, takes 1.8-3.4 times
+          fewer evaluations but its rows are 1.07-1.45 times farther).
 
         ``"exact"`` gives :class:`ExactSearch` (linear models and tree
         ensembles, never picked by ``"auto"``). A

@@ -14,10 +14,11 @@ reversion, a bisection over how many), then one feature at a time (its
 polish), each step evaluated by the model. Rows no anchor serves go to
 :class:`BlackBoxSearch`'s search.
 
-On breast cancer and digits (60 class flips at 0.8) this takes 2.5-3.5
-times fewer evaluations than :class:`BlackBoxSearch` but its rows are
-1.07-1.4 times farther (iris: 1.2-1.5), so ``make_search("auto")`` does
-not pick it.
+On breast cancer and digits (60 class flips at 0.8, the kNN alone or
+after a scaler) this takes 2.4-3.4 times fewer evaluations than
+:class:`BlackBoxSearch` but its rows are 1.07-1.41 times farther (iris:
+as many evaluations, 1.17-1.45 times farther), so ``make_search("auto")``
+does not pick it.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
