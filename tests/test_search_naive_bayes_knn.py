@@ -7,8 +7,11 @@ the grid's step) and against the black-box search on breast cancer; the
 kNN search against the black-box search.
 """
 
+import warnings
+
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.datasets import load_breast_cancer, load_iris, make_classification
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
@@ -204,3 +207,24 @@ def test_neighbors_search_rejects_bad_fractions():
     search = NeighborsSearch(fractions=(0.5, 1.5)).fit(X, y)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         search.generate(model, X[:3], [1, 1, 1], confidence=0.8)
+
+
+def test_separable_grid_ignores_padding_at_zero_price():
+    # Integer features are solved over their values; rows with fewer values
+    # are padded with nan (cost inf). At price 0 the padding's penalty
+    # 0 * inf is nan, which argmax would pick: the move must be the grid
+    # value of largest gain, finite, without a RuntimeWarning.
+    from skcoop.counterfactual._separable import _Features
+
+    a = np.array([[-1.0, -1.0]])
+    b = np.array([[2.0, 0.5]])
+    up = down = np.array([[5.0, 5.0]])
+    grid = np.array([[[-1.0, 0.0, 1.0, np.nan], [0.0, 1.0, 2.0, 3.0]]])
+    feats = _Features(a, b, up, down, np.array([0, 1]), grid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        u = feats.best(np.zeros((1, 1)))
+    # gains -u^2 + 2u on {-1, 0, 1}: best 1; -u^2 + 0.5u on {0..3}: best 0
+    assert_allclose(u, [[1.0, 0.0]])
+    # at a price of 1 per unit, feature 0's u = 1 gains 1 - 1 = 0: no move
+    assert_allclose(feats.best(np.ones((1, 1))), [[0.0, 0.0]])

@@ -67,7 +67,12 @@ class _Features:
             u = np.where(better, cand, u)
             value = np.where(better, v, value)
         if self.grid is not None:
-            value = self.grid_gain - mu[:, :, None] * self.grid_cost
+            # padded grid entries cost inf: at mu = 0 their product would be
+            # nan, which argmax would pick; they are never worth taking
+            finite = np.isfinite(self.grid_cost)
+            with np.errstate(invalid="ignore"):
+                penalty = np.where(finite, mu[:, :, None] * self.grid_cost, np.inf)
+            value = self.grid_gain - penalty
             pick = np.argmax(value, axis=2)
             u[:, self.grid_cols] = np.take_along_axis(self.grid, pick[..., None], 2)[
                 ..., 0
