@@ -111,7 +111,7 @@ class _Features:
 
 
 def cheapest_move(
-    a, b, need, up, down, grid_cols=None, grid=None, n_bisect=48, n_exclude=3
+    a, b, need, up, down, grid_cols=None, grid=None, n_bisect=24, n_exclude=3
 ):
     """The L1-cheapest ``u`` per row with ``sum_j a_j u_j^2 + b_j u_j >= need``.
 
@@ -128,8 +128,12 @@ def cheapest_move(
         Features that take only the values in ``grid``.
     grid : ndarray of shape (m, len(grid_cols), V), default=None
         Their allowed ``u`` (``nan`` pads; 0 must be among them).
-    n_bisect : int, default=48
-        Bisection steps on the price.
+    n_bisect : int, default=24
+        Bisection steps on the price. The steps are geometric after the
+        first: 24 leave the price within a factor 1 + 2e-6, and the
+        completion and reduction steps after it find the move; 48 gave the
+        same moves (median and mean L1 to 4 digits on digits, wine and two
+        20,000-row tables) at up to 1.5 times the CPU time.
     n_exclude : int, default=3
         Solves again without the feature whose switching made the
         Lagrangian move jump past ``need`` (a convex feature bought whole),
