@@ -248,3 +248,68 @@ def test_guard_checks_draws_in_the_dtype_the_teacher_was_fitted_on():
     )
     assert out.n_prototype > 0
     assert out.X.dtype == np.float64  # returned in the form it was given
+
+
+def test_guard_without_distances_releases_the_same_rows():
+    # distances=False skips only the report's two quadratic scans
+    X, y = _site()
+    rng = np.random.RandomState(1)
+    X_virtual = X[:40] + rng.normal(scale=0.05, size=(40, X.shape[1]))
+    for guard in (ReleaseGuard(), ReleaseGuard(prototype_k=None, min_distance=0.5)):
+        full = guard.release(X_virtual, y[:40], X, y, random_state=0)
+        quick = guard.release(X_virtual, y[:40], X, y, random_state=0, distances=False)
+        np.testing.assert_array_equal(full.keep, quick.keep)
+        np.testing.assert_array_equal(full.X, quick.X)
+        np.testing.assert_array_equal(full.y, quick.y)
+        if guard.min_distance is None:
+            assert np.isnan(quick.nn_distance) and np.isnan(quick.distance).all()
+            assert full.nn_distance > 0 and np.isfinite(full.distance).all()
+        else:  # the push needs them: computed anyway
+            assert quick.nn_distance == pytest.approx(full.nn_distance)
+            np.testing.assert_allclose(quick.distance, full.distance)
+
+
+class _OldGuard(ReleaseGuard):
+    """A user's guard whose ``release`` does not take ``distances``."""
+
+    def release(
+        self,
+        X_virtual,
+        y_virtual,
+        X_site,
+        y_site,
+        *,
+        model=None,
+        classes=None,
+        tolerance=None,
+        random_state=None,
+    ):
+        return super().release(
+            X_virtual,
+            y_virtual,
+            X_site,
+            y_site,
+            model=model,
+            classes=classes,
+            tolerance=tolerance,
+            random_state=random_state,
+        )
+
+
+def test_fit_skips_the_guard_distances_and_takes_a_guard_without_them(monkeypatch):
+    import skcoop.privacy._guard as guard_module
+
+    seen = []
+    original = guard_module.guard_release
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("distances"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("skcoop.privacy._release_guard.guard_release", spy)
+    default = _fit()
+    assert seen and not any(seen)  # the fit reads no distance
+    seen.clear()
+    old = _fit(guard=_OldGuard())
+    assert seen and all(seen)
+    np.testing.assert_array_equal(_rows(default), _rows(old))

@@ -33,6 +33,7 @@ REASONS = ("class_too_small", "too_close", "misclassified")
         "n_steps": [count(1)],
         "spread": [number(0, None, closed="left")],
         "random_state": ["random_state"],
+        "distances": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -53,6 +54,7 @@ def guard_release(
     n_steps=20,
     spread=0.25,
     random_state=None,
+    distances=True,
 ):
     """Guard virtual rows before they leave the teacher's site.
 
@@ -140,6 +142,14 @@ def guard_release(
     random_state : int, RandomState instance or None, default=None
         Draws the prototypes (``prototype="sample"``) and the extra radius
         per row.
+    distances : bool, default=True
+        Compute ``nn_distance`` and ``distance`` for the report. Without
+        ``min_distance`` they are two scans of every released row and every
+        site row against the site's rows, which grow with the square of the
+        rows (at 100,000 x 20 with four members, about two thirds of the
+        guard's time); ``False`` skips them there and leaves both NaN. The
+        ensembles' fit, which reads neither, passes ``False``. With
+        ``min_distance`` they are needed and always computed.
 
     Returns
     -------
@@ -217,12 +227,14 @@ def guard_release(
     is_pushed = np.zeros(n, dtype=bool)
     y_out = y_virtual.copy()
     X = Xv.copy() if frame_out else np.array(Xv, dtype=float)
-    try:
-        unit = space.unit()
-    except ValueError:
-        if min_distance is not None:  # the unit of min_distance is needed
-            raise
-        unit = float("nan")
+    distances = distances or min_distance is not None  # the push needs them
+    unit = float("nan")
+    if distances:
+        try:
+            unit = space.unit()
+        except ValueError:
+            if min_distance is not None:  # the unit of min_distance is needed
+                raise
 
     if prototype_k is not None and n:
         X, y_out, ok = _prototypes(
@@ -233,7 +245,7 @@ def guard_release(
         keep &= ok
 
     distance = np.full(n, np.nan)
-    if n:
+    if n and distances:
         distance[keep] = space.nearest(
             space.take(X, np.flatnonzero(keep)), space.X_site, "X_virtual"
         )

@@ -106,13 +106,14 @@ class ReleaseGuard(BaseEstimator):
         classes=None,
         tolerance=None,
         random_state=None,
+        distances=True,
     ):
         """Guard ``X_virtual`` against the site's rows ``X_site``.
 
         Parameters
         ----------
         X_virtual, y_virtual, X_site, y_site, model, classes, tolerance, \
-random_state : see :func:`guard_release`
+random_state, distances : see :func:`guard_release`
 
         Returns
         -------
@@ -134,4 +135,5 @@ random_state : see :func:`guard_release`
             n_steps=self.n_steps,
             spread=self.spread,
             random_state=random_state,
+            distances=distances,
         )
