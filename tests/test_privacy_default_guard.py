@@ -313,3 +313,31 @@ def test_fit_skips_the_guard_distances_and_takes_a_guard_without_them(monkeypatc
     old = _fit(guard=_OldGuard())
     assert seen and all(seen)
     np.testing.assert_array_equal(_rows(default), _rows(old))
+
+
+def test_prototypes_in_blocks_equal_all_at_once(monkeypatch):
+    # the neighbourhoods are gathered a block of rows at a time (memory)
+    import skcoop.privacy._prototype as prototype
+    from skcoop.privacy._space import _Space
+
+    rng = np.random.RandomState(0)
+    R = rng.normal(size=(200, 5))
+    R[:, 2] = np.round(3 * R[:, 2])  # a whole-number column is rounded
+    ind = rng.randint(0, 200, size=(97, 8))
+    first = rng.normal(size=(97, 5))
+    space = _Space(R)
+    whole = (
+        prototype.neighbourhood_sample(space, R, ind, np.random.RandomState(3)),
+        prototype.neighbourhood_mean(space, R, ind),
+        prototype.neighbourhood_mean(space, R, ind, first),
+    )
+    monkeypatch.setattr(prototype, "_BLOCK", 50)  # a few rows per block
+    blocks = (
+        prototype.neighbourhood_sample(space, R, ind, np.random.RandomState(3)),
+        prototype.neighbourhood_mean(space, R, ind),
+        prototype.neighbourhood_mean(space, R, ind, first),
+    )
+    for a, b in zip(whole, blocks):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(whole[1], R[ind].mean(axis=1), rtol=1e-12)
+    assert prototype.neighbourhood_mean(space, R, ind[:0]).shape == (0, 5)

@@ -9,6 +9,10 @@ from ..utils import column_kind
 __all__ = []
 
 
+#: Floats of the neighbourhoods gathered at once (16 MB).
+_BLOCK = 2_000_000
+
+
 def neighbourhood_mean(space, R, ind, first=None, like=None):
     """Per row of ``ind``, the mean of the rows ``R[ind[r]]`` (and ``first[r]``).
 
@@ -18,10 +22,17 @@ def neighbourhood_mean(space, R, ind, first=None, like=None):
     result has the columns and dtypes of ``like`` (default ``R``).
     """
     if not space.frame:
-        block = np.asarray(R)[ind]
-        if first is not None:
-            block = np.concatenate([np.asarray(first)[:, None, :], block], axis=1)
-        return block.mean(axis=1)
+        R = np.asarray(R)
+        first = None if first is None else np.asarray(first)
+        # a block of rows at a time (see _BLOCK)
+        step = max(1, _BLOCK // max(1, (ind.shape[1] + 1) * R.shape[1]))
+        out = [np.zeros((0, R.shape[1]))]  # no row: no neighbourhood
+        for lo in range(0, ind.shape[0], step):
+            block = R[ind[lo : lo + step]]
+            if first is not None:
+                block = np.concatenate([first[lo : lo + step, None, :], block], axis=1)
+            out.append(block.mean(axis=1))
+        return out[0] if len(out) == 1 else np.concatenate(out[1:])
     import pandas as pd
 
     like = R if like is None else like
@@ -69,11 +80,16 @@ def neighbourhood_sample(space, R, ind, rng):
     """
     k = ind.shape[1]
     if not space.frame:
-        block = np.asarray(R, dtype=float)[ind]
-        mean = block.mean(axis=1)
-        sd = block.std(axis=1, ddof=1) if k > 1 else np.zeros_like(mean)
-        draw = mean + sd * rng.standard_normal(mean.shape)
         R = np.asarray(R, dtype=float)
+        draw = rng.standard_normal((ind.shape[0], R.shape[1]))
+        # the neighbourhoods a block of rows at a time: all at once they
+        # held n x k x d floats twice (30,000 rows, k=20, d=20: 190 MB)
+        step = max(1, _BLOCK // max(1, k * R.shape[1]))
+        for lo in range(0, ind.shape[0], step):
+            block = R[ind[lo : lo + step]]
+            mean = block.mean(axis=1)
+            sd = block.std(axis=1, ddof=1) if k > 1 else np.zeros_like(mean)
+            draw[lo : lo + step] = mean + sd * draw[lo : lo + step]
         draw = np.clip(draw, R.min(axis=0), R.max(axis=0))
         whole = np.all(R == np.round(R), axis=0)
         draw[:, whole] = np.round(draw[:, whole])
