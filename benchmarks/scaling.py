@@ -17,7 +17,12 @@ process measures, side by side:
   (``CounterfactualResult.n_evaluations`` of the rows the search found),
   and ``validity`` (found / searched);
 - the machine's load average when the child started (the machine may be
-  shared: compare ratios, not seconds, across rows of the table).
+  shared: compare ratios, not seconds, across rows of the table);
+- ``initial_cpu_s``, ``search_cpu_s``, ``guard_cpu_s``, ``refit_cpu_s``,
+  ``judge_cpu_s``: the fit's CPU seconds by phase (members alone, the
+  teachers' searches, the release guard, the students' refits, the rest:
+  judging, out-of-fold fits, validation), and ``initial_members_mib``,
+  ``distilled_members_mib``: the members' pickled size alone and distilled.
 
 Data: ``digits`` and ``make_classification`` (20 features, 10 informative,
 4 classes) on Dirichlet(0.3) sites; members: 2 (scaled logistic regression,
@@ -30,6 +35,14 @@ Run from the repository root::
     python benchmarks/scaling.py            # the table in results/scaling
     python benchmarks/scaling.py --quick    # 1k and 10k rows only
 
+1,000,000 x 20 with the demo's four members (forest and kNN included), the
+paper's settings, one BLAS thread per child, into a folder of its own (its
+child may run for hours; ``--timeout`` is per child, in seconds)::
+
+    python benchmarks/scaling.py --datasets synthetic --rows 1000000 \
+        --members 4 --settings paper --max-members-at 1000000 4 \
+        --blas-threads 1 --timeout 21600 --out results/scaling_1m4
+
 Writes ``benchmarks/results/scaling/runs_scaling.csv``, ``summary.md`` and
 ``scaling.png`` (fit time against rows, log-log, with slopes).
 """
@@ -39,6 +52,7 @@ Writes ``benchmarks/results/scaling/runs_scaling.csv``, ``summary.md`` and
 import argparse
 import json
 import os
+import pickle
 import resource
 import subprocess
 import sys
@@ -126,6 +140,8 @@ def child_fit(cfg):
     from sklearn.base import clone
     from sklearn.model_selection import cross_val_predict
 
+    import skcoop._base as base_module
+    import skcoop._rounds as rounds_module
     import skcoop._teach as teach_module
     from skcoop import CooperativeDistillationEnsemble
 
@@ -147,6 +163,33 @@ def child_fit(cfg):
         return result, query
 
     teach_module._search = recording
+    phase_cpu = {}
+
+    def timed(module, name, label):
+        """``module.name`` wrapped to add its CPU seconds to ``phase_cpu[label]``."""
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            cpu = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                phase_cpu[label] = phase_cpu.get(label, 0.0) + (
+                    time.process_time() - cpu
+                )
+
+        setattr(module, name, wrapper)
+        return original
+
+    restore = [
+        (module, name, timed(module, name, label))
+        for module, name, label in (
+            (base_module, "fit_initial", "initial_cpu_s"),
+            (teach_module, "_search", "search_cpu_s"),
+            (teach_module, "_release", "guard_cpu_s"),
+            (rounds_module, "refit", "refit_cpu_s"),
+        )
+    ]
     ens = CooperativeDistillationEnsemble(
         members(k),
         random_state=0,
@@ -158,8 +201,14 @@ def child_fit(cfg):
     ens.fit(X, y, site=site)
     fit_s = time.perf_counter() - start
     fit_cpu_s = time.process_time() - cpu
+    for module, name, original in restore:
+        setattr(module, name, original)
     teach_module._search = search
     peak = peak_mib()
+    # the members' own size (pickled), alone and distilled: a refitted
+    # forest grows with its virtual rows, and the fitted ensemble holds both
+    initial_mib = sum(len(pickle.dumps(m)) for m in ens.initial_estimators_) / 2**20
+    distilled_mib = sum(len(pickle.dumps(m)) for m in ens.estimators_) / 2**20
     n_virtual = sum(len(v["y"]) for v in ens.virtual_instances_.values())
     # the unavoidable work, timed right after in the same process
     cpu = time.process_time()
@@ -193,6 +242,10 @@ def child_fit(cfg):
         "unavoidable_cpu_s": unavoidable_cpu_s,
         "cpu_ratio": fit_cpu_s / unavoidable_cpu_s,
         "peak_mib": peak,
+        "initial_members_mib": initial_mib,
+        "distilled_members_mib": distilled_mib,
+        **phase_cpu,
+        "judge_cpu_s": fit_cpu_s - sum(phase_cpu.values()),
         "virtual_rows": n_virtual,
         "searched": searched,
         "validity": found / searched if searched else float("nan"),
@@ -397,6 +450,29 @@ def write(frame, out, command):
     ]
     for k, setting, s, u, lo, hi in slopes(frame):
         lines.append(f"| {k} | {setting} | {s:.2f} | {u:.2f} | {lo}-{hi} |")
+    phases = [
+        "initial_cpu_s",
+        "search_cpu_s",
+        "guard_cpu_s",
+        "refit_cpu_s",
+        "judge_cpu_s",
+        "fit_cpu_s",
+        "initial_members_mib",
+        "distilled_members_mib",
+    ]
+    if all(c in frame for c in phases):
+        lines += [
+            "",
+            "Where the fit's CPU seconds go: the members fitted alone "
+            "(`initial`), the teachers' searches, the release guard, the "
+            "students' refits, and the rest (`judge`: every member's output "
+            "on every teacher's rows, the out-of-fold fits, validation); the "
+            "members' pickled size alone and distilled (MiB).",
+            "",
+            frame[["dataset", "rows", "members", "setting", *phases]].to_markdown(
+                index=False, floatfmt=".3g"
+            ),
+        ]
     lines += ["", "![fit time against rows](scaling.png)", ""]
     (out / "summary.md").write_text("\n".join(lines))
 
