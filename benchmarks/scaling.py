@@ -30,18 +30,20 @@ Gaussian NB), 4 (the demo's: those plus a random forest and kNN) or 10 (the
 demo's four plus six more). Settings: ``paper`` (in-sample judge, deficiency
 rows) and ``new`` (``expertise="oof"``, ``scope="expertise"``).
 
-Run from the repository root::
+Run from the repository root (``PYTHONPATH=.`` makes the children import
+this checkout's skcoop, not an installed copy)::
 
-    python benchmarks/scaling.py            # the table in results/scaling
-    python benchmarks/scaling.py --quick    # 1k and 10k rows only
+    PYTHONPATH=. python benchmarks/scaling.py          # results/scaling
+    PYTHONPATH=. python benchmarks/scaling.py --quick  # 1k and 10k rows
 
 1,000,000 x 20 with the demo's four members (forest and kNN included), the
 paper's settings, one BLAS thread per child, into a folder of its own (its
 child may run for hours; ``--timeout`` is per child, in seconds)::
 
-    python benchmarks/scaling.py --datasets synthetic --rows 1000000 \
-        --members 4 --settings paper --max-members-at 1000000 4 \
-        --blas-threads 1 --timeout 21600 --out results/scaling_1m4
+    PYTHONPATH=. python benchmarks/scaling.py --datasets synthetic \
+        --rows 1000000 --members 4 --settings paper \
+        --max-members-at 1000000 4 --blas-threads 1 --timeout 21600 \
+        --out benchmarks/results/scaling_1m4
 
 Writes ``benchmarks/results/scaling/runs_scaling.csv``, ``summary.md`` and
 ``scaling.png`` (fit time against rows, log-log, with slopes).
@@ -421,6 +423,7 @@ def write(frame, out, command):
         "fit_cpu_s",
         "unavoidable_cpu_s",
         "load",
+        "run",
         "error",
     ]
     cols = [c for c in cols if c in frame]
