@@ -1,4 +1,4 @@
-"""TreeSearch on forests and boosting (issue 28): leaf moves against the exact search."""
+"""TreeSearch on forests and boosting (issue 28): leaf moves against exact."""
 
 import numpy as np
 import pytest

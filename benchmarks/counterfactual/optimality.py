@@ -79,6 +79,9 @@ ENGINES = {
         sparsity_weight=0
     ),
     "TreeSearch": lambda model: TreeSearch() if is_tree_model(model) else None,
+    "TreeSearch(sparsity_weight=0)": lambda model: (
+        TreeSearch(sparsity_weight=0) if is_tree_model(model) else None
+    ),
     "NaiveBayesSearch": lambda model: (
         NaiveBayesSearch() if is_naive_bayes(model) else None
     ),

@@ -64,10 +64,10 @@ default="auto"
         - anything else: :class:`BlackBoxSearch` (a ``Pipeline`` ending in
           a skorch net included: its preprocessing is not differentiable;
           forests and boosting included: :class:`TreeSearch`, ``"trees"``,
-          is offered for them but not picked, as its polish takes more
-          evaluations than the black-box search there; kNN included:
-          :class:`NeighborsSearch`, ``"neighbors"``, takes 1.8-3.4 times
-          fewer evaluations but its rows are 1.07-1.45 times farther).
+          is offered for them but not picked: it takes 2 evaluations per
+          row, but more CPU time per row than the black-box search; kNN
+          included: :class:`NeighborsSearch`, ``"neighbors"``, takes 1.8-3.4
+          times fewer evaluations but its rows are 1.07-1.45 times farther).
 
         ``"exact"`` gives :class:`ExactSearch` (linear models and tree
         ensembles, never picked by ``"auto"``). A
