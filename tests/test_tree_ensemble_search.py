@@ -7,6 +7,8 @@ from sklearn.ensemble import (
     ExtraTreesClassifier,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -117,3 +119,38 @@ def test_ensemble_search_keeps_integers_bounds_and_immutables(data):
     lower = np.minimum(X.min(axis=0), Q)
     upper = np.maximum(X.max(axis=0), Q)
     assert np.all((Z >= lower) & (Z <= upper))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hist_gradient_boosting_read_from_its_predictors(n_classes):
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        random_state=0,
+    )
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0)
+    model.fit(X[30:], y[30:])
+    Q = X[:30]
+    target = (model.predict(Q) + 1) % n_classes
+    fast = TreeSearch(sparsity_weight=0).fit(X[30:], y[30:])
+    res = fast.generate(model, Q, target, confidence=0.75)
+    assert res.success.all()
+    # served by the leaf moves (the black-box fallback takes dozens)
+    assert res.n_evaluations.max() <= 3
+    box = BlackBoxSearch(sparsity_weight=0).fit(X[30:], y[30:])
+    box = box.generate(model, Q, target, confidence=0.75)
+    assert np.median(res.distance) <= np.median(box.distance[box.success])
+
+
+def test_hist_gradient_boosting_regressor():
+    X, y = make_regression(n_samples=300, n_features=5, noise=1.0, random_state=1)
+    model = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(X, y)
+    Q = X[:12]
+    target = model.predict(Q) + 0.5 * y.std()
+    res = TreeSearch(sparsity_weight=0).fit(X, y).generate(model, Q, target)
+    assert res.success.all()
+    assert res.n_evaluations.max() <= 3
+    box = BlackBoxSearch(sparsity_weight=0).fit(X, y).generate(model, Q, target)
+    assert np.median(res.distance) <= np.median(box.distance[box.success])

@@ -26,6 +26,8 @@ from sklearn.ensemble import (
     ExtraTreesRegressor,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -68,6 +70,8 @@ _TREES = (
     ExtraTreesRegressor,
 )
 _BOOSTING = (GradientBoostingClassifier, GradientBoostingRegressor)
+# read by the tree search's leaf moves (TreeSearch), not by the exact search
+_HIST = (HistGradientBoostingClassifier, HistGradientBoostingRegressor)
 _SCALERS = (StandardScaler, MinMaxScaler, RobustScaler, MaxAbsScaler)
 
 SUPPORTED = (
@@ -179,10 +183,12 @@ def model_pieces(model, d, check_rows, reference):
     """
     steps, last = _split(model)
     a, c = _affine(steps, d, model)
-    if np.any(a <= 0) and isinstance(last, _TREES + _BOOSTING):
+    if np.any(a <= 0) and isinstance(last, _TREES + _BOOSTING + _HIST):
         raise _unsupported(model, " (a scaler with a non-positive factor)")
     if isinstance(last, _LINEAR_CLASSIFIERS + _LINEAR_REGRESSORS):
         pieces = _linear_pieces(model, last, a, c)
+    elif isinstance(last, _HIST):
+        pieces = _hist_pieces(model, last, a, c)
     elif isinstance(last, _TREES + _BOOSTING):
         pieces = _tree_pieces(last, a, c)
     else:
@@ -264,6 +270,47 @@ def _tree_pieces(last, a, c):
     return TreePieces(
         trees, values, np.zeros(n_out), "proba" if classifier else "identity"
     )
+
+
+def _hist_pieces(model, last, a, c):
+    """HistGradientBoosting's predictors: numeric splits, ``x <= threshold``
+    compared in float64 (no float32 cast), leaf values with the learning
+    rate already in them."""
+    classifier = hasattr(last, "classes_")
+    if not classifier and last.loss not in ("squared_error", "absolute_error"):
+        raise _unsupported(model, f" (loss={last.loss!r})")
+    trees, values = [], []
+    const = np.asarray(last._baseline_prediction, dtype=float).reshape(-1)
+    k = const.size
+    for stage in last._predictors:
+        for j, predictor in enumerate(stage):
+            nodes = predictor.nodes
+            if np.any(nodes["is_categorical"][nodes["is_leaf"] == 0]):
+                raise _unsupported(model, " (categorical splits)")
+            leaf = nodes["is_leaf"].astype(bool)
+            feature = nodes["feature_idx"].astype(np.intp)
+            threshold = np.full(leaf.size, np.nan)
+            f = feature[~leaf]
+            threshold[~leaf] = (nodes["num_threshold"][~leaf] - c[f]) / a[f]
+            trees.append(
+                {
+                    "feature": np.where(leaf, -2, feature),
+                    "threshold": threshold,
+                    "raw_threshold": nodes["num_threshold"].astype(float),
+                    "scaled": True,  # compared in float64, as the predictor
+                    "left": np.where(leaf, -1, nodes["left"].astype(np.intp)),
+                    "right": np.where(leaf, -1, nodes["right"].astype(np.intp)),
+                    "leaves": np.flatnonzero(leaf),
+                }
+            )
+            v = np.zeros((trees[-1]["leaves"].size, k))
+            v[:, j] = nodes["value"][leaf]
+            values.append(v)
+    if classifier:
+        link = "logit" if k == 1 else "softmax"
+    else:
+        link = "identity"
+    return TreePieces(trees, values, const, link)
 
 
 def _boosting_init(model, k, d):

@@ -22,7 +22,15 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from ..utils import Substitution, count
 from ._base import _SEARCH_PARAMS_DOC
 from ._blackbox import BlackBoxSearch, search_rows
-from ._exact_models import _BOOSTING, _TREES, _split, leaf_of, linked, model_pieces
+from ._exact_models import (
+    _BOOSTING,
+    _HIST,
+    _TREES,
+    _split,
+    leaf_of,
+    linked,
+    model_pieces,
+)
 from ._leaf_moves import LeafTable, descend
 
 __all__ = ["TreeSearch", "is_single_tree", "is_tree_model"]
@@ -32,7 +40,7 @@ _REL_MARGIN = 1e-6  # distance kept from a split threshold, times its size
 
 def is_tree_model(model):
     """Whether ``model`` (or a Pipeline's last step) is a tree ensemble this reads."""
-    return isinstance(_split(model)[1], _TREES + _BOOSTING)
+    return isinstance(_split(model)[1], _TREES + _BOOSTING + _HIST)
 
 
 def is_single_tree(model):
@@ -172,10 +180,10 @@ def project_into_cells(ctx, rows, lo, hi):
 class TreeSearch(BlackBoxSearch):
     """Counterfactuals of tree ensembles from their leaf cells.
 
-    For scikit-learn's decision trees, random forests, extra trees and
-    gradient boosting (classifiers and regressors, alone or after scalers
-    in a Pipeline; see :class:`ExactSearch` for the list), the search reads
-    the fitted trees instead of probing the model:
+    For scikit-learn's decision trees, random forests, extra trees,
+    gradient boosting and histogram gradient boosting (classifiers and
+    regressors, alone or after scalers in a Pipeline; numeric splits only),
+    the search reads the fitted trees instead of probing the model:
 
     A single tree's cells are its leaves, whose outputs the tree holds: the
     cheapest projection into a leaf that meets the row's target is the
