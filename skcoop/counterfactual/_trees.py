@@ -349,7 +349,10 @@ feature_names_in_
         ]
         points, costs = [], []
         for S0, r, mode in starts:
-            P, ok, cost = descend(ctx, table, S0, r, mode)
+            try:
+                P, ok, cost = descend(ctx, table, S0, r, mode)
+            except ValueError:  # boxes that do not partition: black-box search
+                return src.copy(), np.zeros(0, dtype=int)
             points.append(P.reshape(rows.size, -1, ctx.d))
             costs.append(np.where(ok, cost, np.inf).reshape(rows.size, -1))
         points = np.concatenate(points, axis=1)
