@@ -22,6 +22,7 @@ from .utils import (
     checked_weight_kwargs,
     concat_rows,
     cooled,
+    in_dtype_of,
     is_per_row,
     is_pretrained,
     learn_lesson,
@@ -58,12 +59,7 @@ def receive(lessons, student_keys, X_own, fill):
         Xv = lesson.X
         if list(lesson.keys) != list(student_keys):
             Xv = column_mapper(lesson.keys, student_keys, fill, X_own).transform(Xv)
-        if (
-            not hasattr(Xv, "iloc")
-            and hasattr(X_own, "dtype")
-            and Xv.dtype != X_own.dtype
-        ):
-            Xv = np.asarray(Xv).astype(X_own.dtype)
+        Xv = in_dtype_of(Xv, X_own)
         blocks.append(
             VirtualBatch(
                 student=lesson.student,

@@ -341,3 +341,56 @@ def test_prototypes_in_blocks_equal_all_at_once(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     np.testing.assert_allclose(whole[1], R[ind].mean(axis=1), rtol=1e-12)
     assert prototype.neighbourhood_mean(space, R, ind[:0]).shape == (0, 5)
+
+
+class _IntOnly(ClassifierMixin, BaseEstimator):
+    """A teacher that refuses anything but float64 rows (never cast to ints)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.model_ = GaussianNB().fit(X, y)
+        return self
+
+    def predict(self, X):
+        if np.asarray(X).dtype != np.float64:
+            raise RuntimeError(f"expected float64 rows, got {np.asarray(X).dtype}")
+        return self.model_.predict(X)
+
+
+def test_guard_casts_floats_only():
+    # integer site rows: the draws are checked as float64, not cast to ints
+    rng = np.random.default_rng(1)
+    X_site = np.vstack([rng.integers(0, 5, (40, 3)), rng.integers(6, 11, (40, 3))])
+    y_site = np.repeat([0, 1], 40)
+    teacher = _IntOnly().fit(X_site.astype(float), y_site)
+    out = guard_release(
+        X_site[::8].astype(float) + 0.3,
+        y_site[::8],
+        X_site,
+        y_site,
+        prototype_k=20,
+        prototype="sample",
+        model=teacher,
+        random_state=0,
+    )
+    assert out.n_prototype > 0
+
+
+def test_in_dtype_of_serves_the_guard_and_the_student():
+    from skcoop.utils import in_dtype_of
+
+    rows = np.array([[0.5, 1.5]])
+    f32 = np.zeros((2, 2), dtype=np.float32)
+    ints = np.zeros((2, 2), dtype=np.int64)
+    assert in_dtype_of(rows, f32).dtype == np.float32
+    assert in_dtype_of(rows, f32, floats_only=True).dtype == np.float32
+    # a student's integer rows take integers; the guard's check keeps floats
+    assert in_dtype_of(rows, ints).dtype == np.int64
+    assert in_dtype_of(rows, ints, floats_only=True) is rows
+    assert in_dtype_of(rows.astype(np.float32), rows).dtype == np.float64
+    same = np.zeros((1, 2))
+    assert in_dtype_of(same, np.ones((3, 2))) is same  # no copy when equal
+    frame = pd.DataFrame(rows, columns=["a", "b"])
+    assert in_dtype_of(frame, f32) is frame  # DataFrames pass unchanged
+    assert in_dtype_of(rows, pd.DataFrame(f32)) is rows
+    assert rows.dtype == np.float64  # the input is not modified

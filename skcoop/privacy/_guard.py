@@ -7,7 +7,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.multiclass import type_of_target
 
-from ..utils import at_most, count, is_frame, number
+from ..utils import at_most, count, in_dtype_of, is_frame, number
 from ._prototype import neighbourhood_mean, neighbourhood_sample, restore_dtypes
 from ._space import _Space
 
@@ -274,7 +274,9 @@ def guard_release(
         check = np.flatnonzero(keep & (is_proto | is_pushed))
         if check.size:
             rows = _like_input(space, space.take(X, check), X_virtual, check)
-            pred = np.asarray(model.predict(_as_fitted(rows, X_site)))
+            # the teacher was fitted on the site's rows: their float dtype
+            rows = in_dtype_of(rows, X_site, floats_only=True)
+            pred = np.asarray(model.predict(rows))
             if regression and prototype == "sample" and prototype_k is not None:
                 # a draw is no record's row: the teacher labels it
                 y_out[check] = pred.astype(float)
@@ -347,24 +349,6 @@ def _like_input(space, rows, X_virtual, idx):
     if dtype is not None and dtype != rows.dtype and dtype.kind in "iub":
         return np.rint(rows).astype(dtype)
     return rows if dtype is None or dtype.kind not in "f" else rows.astype(dtype)
-
-
-def _as_fitted(rows, X_site):
-    """``rows`` in the float dtype of the site's rows, which the model was fitted on.
-
-    A search may hand float64 rows to the guard while the teacher (a torch
-    net, say) was fitted on float32 site rows and refuses float64 input.
-    """
-    site_dtype = getattr(X_site, "dtype", None)
-    if (
-        isinstance(rows, np.ndarray)
-        and site_dtype is not None
-        and site_dtype.kind == "f"
-        and rows.dtype.kind == "f"
-        and rows.dtype != site_dtype
-    ):
-        return rows.astype(site_dtype)
-    return rows
 
 
 def _assign(space, X, rows, values):

@@ -35,6 +35,7 @@ from ._estimators import checked_weight_kwargs as checked_weight_kwargs
 from ._estimators import concat_rows as concat_rows
 from ._estimators import final_skorch_net as final_skorch_net
 from ._estimators import fit_member as fit_member
+from ._estimators import in_dtype_of as in_dtype_of
 from ._estimators import is_fitted as is_fitted
 from ._estimators import is_per_row as is_per_row
 from ._estimators import is_pretrained as is_pretrained

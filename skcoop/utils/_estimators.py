@@ -112,6 +112,39 @@ def take_rows(X, rows):
     return take(X, rows)
 
 
+def in_dtype_of(rows, like, *, floats_only=False):
+    """``rows`` (an array) in the dtype of the array ``like``.
+
+    Virtual rows reach a student, and a guard's draws reach the teacher that
+    checks them, in the dtype a search worked in (float64), while the model
+    was fitted on ``like`` (a torch net on float32 rows refuses float64
+    input). DataFrames, and rows or ``like`` without a dtype, pass
+    unchanged. ``floats_only``: cast only float rows to a float dtype (the
+    release guard's check, which never turns floats into integers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcoop.utils import in_dtype_of
+    >>> in_dtype_of(np.zeros((1, 2)), np.zeros((3, 2), dtype=np.float32)).dtype
+    dtype('float32')
+    >>> in_dtype_of(np.zeros((1, 2)), np.zeros((3, 2), dtype=np.int64)).dtype
+    dtype('int64')
+    >>> in_dtype_of(np.zeros((1, 2)), np.zeros((3, 2), dtype=np.int64),
+    ...             floats_only=True).dtype
+    dtype('float64')
+    """
+    dtype = getattr(like, "dtype", None)
+    have = getattr(rows, "dtype", None)
+    if hasattr(rows, "iloc") or dtype is None or have is None or have == dtype:
+        return rows
+    if floats_only and not (dtype.kind == "f" and have.kind == "f"):
+        return rows
+    if hasattr(rows, "tocsr"):  # sparse: keep the format
+        return rows.astype(dtype)
+    return np.asarray(rows).astype(dtype)
+
+
 def concat_rows(parts):
     """Stack row blocks of one feature space, keeping the first block's form.
 
