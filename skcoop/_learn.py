@@ -195,11 +195,14 @@ def learn(
     """
     n_virtual = 0 if store is None else len(store)
     X_new = X_own if not n_virtual else concat_rows([X_own, store.X])
-    y_new = (
-        y_own
-        if not n_virtual
-        else np.concatenate([y_own, np.asarray(store.y, dtype=y_own.dtype)])
-    )
+    if not n_virtual:
+        y_new = y_own
+    elif classes is None and np.asarray(store.y).dtype.kind == "f":
+        # a regressor's guarded rows carry the teacher's values: integer
+        # targets must not truncate them
+        y_new = np.concatenate([y_own, np.asarray(store.y)])
+    else:
+        y_new = np.concatenate([y_own, np.asarray(store.y, dtype=y_own.dtype)])
     fit_params = student_fit_params(
         name, template, params, len(y_own), n_virtual, settings, weights_routed
     )

@@ -285,6 +285,11 @@ def teach(
             ok[at >= 0] = released.keep[at[at >= 0]]
             guarded[at >= 0] = released.changed[at[at >= 0]]
         Xv = take(released.X, released.rank[at[ok]]) if ok.any() else None
+        yv = (
+            released.y[released.rank[at[ok]]]
+            if ok.any()
+            else np.asarray(y_rows)[rows[ok]]
+        )
         if ok.any() and shared != list(teacher.keys):
             local = [list(teacher.keys).index(key) for key in shared]
             Xv = take(Xv, columns=local)
@@ -296,7 +301,7 @@ def teach(
                     teacher=teacher.name,
                     student=peer.name,
                     X=Xv,
-                    y=np.asarray(y_rows)[rows[ok]],
+                    y=yv,
                     keys=shared,
                     n_round=n_round,
                     source=rows[ok],
@@ -452,8 +457,9 @@ def _release(
     Returns None without a search, else a Bunch over the searched rows:
     ``found`` (the search reached its target), ``keep`` (found and not
     dropped by the guard), ``changed`` (kept and moved by the guard), ``X``
-    (the kept rows, in order) and ``rank`` (position of each searched row
-    in ``X``).
+    and ``y`` (the kept rows, in order, and their labels: the guard's for
+    a regressor's draws, else the searched rows' own) and ``rank``
+    (position of each searched row in ``X``).
     """
     if result is None:
         return None
@@ -461,7 +467,8 @@ def _release(
     keep, changed = found.copy(), np.zeros_like(found)
     idx = np.flatnonzero(found)
     X_out = take(result.X, idx)
-    guard = settings.release_guard(regression=judge.task == "regression")
+    y_out = np.asarray(y_rows)[searched[idx]]
+    guard = settings.release_guard()
     if guard is not None and idx.size:
         regression = judge.task == "regression"
         # the report's distances are two scans quadratic in rows; the fit
@@ -469,7 +476,7 @@ def _release(
         quick = "distances" in inspect.signature(guard.release).parameters
         out = guard.release(
             X_out,
-            np.asarray(y_rows)[searched[idx]],
+            y_out,
             X_ref,
             y_ref,
             model=teacher.model,
@@ -480,9 +487,11 @@ def _release(
         )
         keep[idx] = out.keep
         changed[idx] = (out.prototype | out.pushed) & out.keep
-        X_out = out.X
+        X_out, y_out = out.X, out.y
     rank = np.cumsum(keep) - 1
-    return Bunch(found=found, keep=keep, changed=changed, X=X_out, rank=rank)
+    return Bunch(
+        found=found, keep=keep, changed=changed, X=X_out, y=y_out, rank=rank
+    )
 
 
 def _shared_keys(teacher, student):

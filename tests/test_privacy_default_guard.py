@@ -188,28 +188,78 @@ def test_flower_config_turns_the_guard_off_with_an_empty_string():
     assert settings_from_config({"guard": "auto"})["guard"] == "auto"
 
 
-def test_regressor_auto_is_off_and_an_object_guards_it():
-    from sklearn.datasets import load_diabetes
+def test_regression_draws_carry_the_teacher_plus_the_residual():
+    # a draw is labelled with the teacher's prediction at the draw plus the
+    # counterfactual's residual toward its label: y - f(x_cf)
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    y = 2.0 * X[:, 0] - X[:, 2] + 0.1 * rng.normal(size=200)
+    teacher = LinearRegression().fit(X, y)
+    q = X[:30] + 0.05
+    y_q = teacher.predict(q) + 0.5  # each counterfactual 0.5 short of its label
+    out = guard_release(
+        q, y_q, X, y, prototype_k=20, prototype="sample", model=teacher,
+        tolerance=0.1, random_state=0,
+    )
+    assert out.n_kept == 30 and out.dropped["misclassified"] == 0
+    np.testing.assert_allclose(out.y, teacher.predict(out.X) + 0.5, atol=1e-10)
+    # the draws moved: labels are not the counterfactuals' own
+    assert np.abs(out.y - y_q).mean() > 0.1
+
+
+def test_regression_draws_come_from_rows_with_labels_like_the_row():
+    # two groups of the same features, labels 0 and 10: a row labelled 10 is
+    # drawn like the rows labelled 10 near it (the regression analogue of
+    # "the rows of its class"); the mean prototype takes any label
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(160, 30))
+    y = np.r_[np.zeros(80), np.full(80, 10.0)]
+    q = X[80:90] + 0.01
+    draw = guard_release(
+        q, y[80:90], X, y, prototype_k=20, prototype="sample", tolerance=1.0,
+        random_state=0,
+    )
+    mean = guard_release(q, y[80:90], X, y, prototype_k=20, tolerance=1.0)
+    np.testing.assert_allclose(draw.y, 10.0)  # no model: the neighbours' mean
+    assert 2.0 < mean.y.mean() < 8.0
+
+
+def _regressor(guard, X, y, site):
     from sklearn.linear_model import Ridge
     from sklearn.tree import DecisionTreeRegressor
 
     from skcoop import CooperativeDistillationRegressor
 
+    return CooperativeDistillationRegressor(
+        [("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=3))],
+        guard=guard,
+        random_state=0,
+    ).fit(X, y, site=site)
+
+
+def test_regressor_auto_guards_and_none_turns_it_off():
+    from sklearn.datasets import load_diabetes
+
     X, y = load_diabetes(return_X_y=True)
     site = np.arange(len(y)) % 2
-
-    def fit(guard):
-        return CooperativeDistillationRegressor(
-            [("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=3))],
-            guard=guard,
-            random_state=0,
-        ).fit(X, y, site=site)
-
-    auto, guarded = fit("auto"), fit(ReleaseGuard())
-    assert int(auto.transfer_report_["guarded"].sum()) == 0
+    auto = _regressor("auto", X, y, site)
+    explicit = _regressor(ReleaseGuard(), X, y, site)
+    off = _regressor(None, X, y, site)
     # whole-number targets are regression here, not 200 classes of one row
-    assert int(guarded.transfer_report_["guarded"].sum()) > 0
-    assert int(guarded.transfer_report_["kept"].sum()) > 0
+    assert int(auto.transfer_report_["guarded"].sum()) > 0
+    assert int(auto.transfer_report_["kept"].sum()) > 0
+    assert int(off.transfer_report_["guarded"].sum()) == 0
+    for name in ("ridge", "tree"):
+        a, e = auto.virtual_instances_[name], explicit.virtual_instances_[name]
+        np.testing.assert_array_equal(a.X, e.X)
+        np.testing.assert_array_equal(a.y, e.y)
+        # unguarded rows carry their source's label; guarded draws the
+        # teacher's label at the draw (plus the residual), not the source's
+        o = off.virtual_instances_[name]
+        np.testing.assert_array_equal(o.y, y[o.source_index])
+        assert not np.allclose(a.y, y[a.source_index])
 
 
 class _Float32Only(ClassifierMixin, BaseEstimator):

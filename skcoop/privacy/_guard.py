@@ -237,8 +237,11 @@ def guard_release(
                 raise
 
     if prototype_k is not None and n:
+        joint = None
+        if regression and prototype == "sample" and np.isfinite(unit):
+            joint = (unit, _label_unit(y_site))
         X, y_out, ok = _prototypes(
-            space, X, y_out, y_site, prototype_k, regression, prototype, rng
+            space, X, y_out, y_site, prototype_k, regression, prototype, rng, joint
         )
         is_proto = ok.copy()
         dropped["class_too_small"] += int((~ok).sum())
@@ -278,8 +281,13 @@ def guard_release(
             rows = in_dtype_of(rows, X_site, floats_only=True)
             pred = np.asarray(model.predict(rows))
             if regression and prototype == "sample" and prototype_k is not None:
-                # a draw is no record's row: the teacher labels it
-                y_out[check] = pred.astype(float)
+                # a draw is no record's row: the teacher labels it, plus the
+                # residual its counterfactual carried toward the label
+                source = _like_input(space, space.take(Xv, check), X_virtual, check)
+                source = in_dtype_of(source, X_site, floats_only=True)
+                f_source = np.asarray(model.predict(source), dtype=float)
+                residual = y_virtual[check].astype(float) - f_source
+                y_out[check] = pred.astype(float) + residual
                 bad = np.zeros(check.size, dtype=bool)
             elif regression:
                 goal = y_out[check] if target is None else target[check]
@@ -364,10 +372,33 @@ def _assign(space, X, rows, values):
     return X
 
 
-def _prototypes(space, X, y, y_site, k, regression, how="mean", rng=None):
+def _label_unit(y_site):
+    """The spread of a site's labels: their MAD (std, or 1, if that is 0)."""
+    mad = 1.4826 * np.median(np.abs(y_site - np.median(y_site)))
+    return float(mad) if mad > 0 else (float(np.std(y_site)) or 1.0)
+
+
+def _joint_neighbours(space, X, y, y_site, k, unit, y_unit):
+    """The ``k`` site rows nearest each row in its features and label together.
+
+    Among the ``max(5 k, 100)`` rows nearest in the features, the ``k``
+    smallest ``distance / unit + |y - y_site| / y_unit``: the regression
+    analogue of "the rows of its class", so that a draw's neighbourhood
+    holds rows with labels like the row's.
+    """
+    kc = min(space.n_rows(space.X_site), max(5 * k, 100))
+    d, ind = space.kneighbors(X, space.X_site, kc, "X_virtual")
+    joint = d / unit + np.abs(y_site[ind] - np.asarray(y, float)[:, None]) / y_unit
+    order = np.argsort(joint, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(ind, order, axis=1)
+
+
+def _prototypes(space, X, y, y_site, k, regression, how="mean", rng=None, joint=None):
     """Replace each row by the mean (or a draw) of its ``k`` nearest site rows.
 
-    Classification: the nearest rows of the row's class.
+    Classification: the nearest rows of the row's class. Regression with
+    ``joint=(unit, y_unit)``: the nearest in features and label together
+    (:func:`_joint_neighbours`).
     """
 
     def make(R, ind):
@@ -382,7 +413,10 @@ def _prototypes(space, X, y, y_site, k, regression, how="mean", rng=None):
         if k > space.n_rows(space.X_site):
             ok[:] = False
             return X, y_new, ok
-        _, ind = space.kneighbors(X, space.X_site, k, "X_virtual")
+        if joint is None:
+            _, ind = space.kneighbors(X, space.X_site, k, "X_virtual")
+        else:
+            ind = _joint_neighbours(space, X, y, y_site, k, *joint)
         proto = make(space.X_site, ind)
         y_new = y_site[ind].mean(axis=1)
         return _assign(space, X, np.arange(n), proto), y_new, ok
