@@ -109,8 +109,8 @@ SETTINGS = (
         "guard",
         "auto",
         (StrOptions({"auto"}), None, HasMethods(["release"])),
-        "Release guard: 'auto' (off for regressors) releases draws like the "
-        "20 nearest site rows of a class (None: off).",
+        "Release guard: 'auto' releases draws like the 20 nearest site rows "
+        "of a class or label (None: off).",
     ),
     Setting(
         "prototype_k",
@@ -260,11 +260,9 @@ class Settings:
     def __post_init__(self):
         warn_deprecated_guard(self.prototype_k, self.min_distance)
 
-    def release_guard(self, regression=False):
+    def release_guard(self):
         """The guard released rows pass (``ReleaseGuard``-like), or None."""
-        return resolve_guard(
-            self.guard, self.prototype_k, self.min_distance, regression
-        )
+        return resolve_guard(self.guard, self.prototype_k, self.min_distance)
 
 
 # Parameter and attribute docs the classifier, the regressor and the strategy
@@ -358,15 +356,13 @@ SHARED_DOCS = {
 }
 
 
-def resolve_guard(guard, prototype_k=None, min_distance=None, regression=False):
+def resolve_guard(guard, prototype_k=None, min_distance=None):
     """The guard a fit uses: a ``ReleaseGuard``-like object, or None (off).
 
-    ``guard="auto"`` is ``ReleaseGuard()`` for classification and off for
-    regression (on experiment H's Ames house prices the draws cost most of
-    a member's gain: 0.213 -> 0.003 in R2, 2 seeds). The deprecated ``prototype_k``
-    and ``min_distance`` settings, when either is given, build the guard
-    they meant before ``guard`` existed (a mean prototype, then a push) and
-    take precedence.
+    ``guard="auto"`` is ``ReleaseGuard()``, for classifiers and regressors.
+    The deprecated ``prototype_k`` and ``min_distance`` settings, when
+    either is given, build the guard they meant before ``guard`` existed (a
+    mean prototype, then a push) and take precedence.
     """
     if prototype_k is not None or min_distance is not None:
         return ReleaseGuard(
@@ -375,7 +371,7 @@ def resolve_guard(guard, prototype_k=None, min_distance=None, regression=False):
     if guard is None:
         return None
     if isinstance(guard, str):  # "auto", checked by the settings' constraints
-        return None if regression else ReleaseGuard()
+        return ReleaseGuard()
     return guard
 
 

@@ -124,7 +124,10 @@ def test_classifier_arrays_equal_in_process(n_rounds):
         assert {tuple(row) for row in sent} == {tuple(row) for row in v}
 
 
-def test_regressor_arrays_equal_in_process():
+@pytest.mark.parametrize("n_rounds", [1, 2])
+def test_regressor_arrays_equal_in_process(n_rounds):
+    # under the default guard: the draws and the labels the teacher gives
+    # them are the same in both paths
     X, y = load_diabetes(return_X_y=True)
     X, y = X[:240], y[:240]
     site = np.arange(len(y)) % 2
@@ -133,10 +136,26 @@ def test_regressor_arrays_equal_in_process():
             ("ridge", Ridge()),
             ("tree", DecisionTreeRegressor(max_depth=3, random_state=0)),
         ],
+        n_rounds=n_rounds,
         random_state=0,
     ).fit(X, y, site=site)
-    models, received = _run_sites(ens, X, y, site, 1)
+    assert int(ens.transfer_report_["guarded"].sum()) > 0
+    models, received = _run_sites(ens, X, y, site, n_rounds)
     _assert_same(ens, X, models, received)
+    for name in ("ridge", "tree"):
+        sent = {
+            (*np.round(row, 12), round(float(label), 9))
+            for r in received[name]
+            for row, label in zip(r.X, r.y)
+        }
+        v = ens.virtual_instances_[name]
+        kept = {
+            (*np.round(row, 12), round(float(label), 9))
+            for row, label in zip(v["X"], v["y"])
+        }
+        assert kept <= sent
+        # guarded labels are the teacher's values, not the sources' own
+        assert not np.allclose(v["y"], y[v["source_index"]])
 
 
 def test_mixed_frame_with_own_columns_equal_in_process():
