@@ -489,9 +489,7 @@ def _release(
         changed[idx] = (out.prototype | out.pushed) & out.keep
         X_out, y_out = out.X, out.y
     rank = np.cumsum(keep) - 1
-    return Bunch(
-        found=found, keep=keep, changed=changed, X=X_out, y=y_out, rank=rank
-    )
+    return Bunch(found=found, keep=keep, changed=changed, X=X_out, y=y_out, rank=rank)
 
 
 def _shared_keys(teacher, student):

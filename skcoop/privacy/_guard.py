@@ -63,7 +63,10 @@ def guard_release(
     1. ``prototype_k``: each row is replaced by the mean of its ``k`` nearest
        rows of the same class on the site (classification), or of its ``k``
        nearest site rows with their mean ``y`` as the new label
-       (regression). A row whose class has fewer than ``k`` site rows is
+       (regression; with ``prototype="sample"``, the ``k`` nearest in the
+       features and the label together: the smallest distance over the
+       site's median nearest-neighbour distance plus ``|y - y_site|`` over
+       the MAD of ``y_site``). A row whose class has fewer than ``k`` site rows is
        dropped (``class_too_small``). With ``prototype="sample"``, the row
        is instead a random draw like those ``k`` rows: each numeric column
        from a normal distribution with their mean and standard deviation
@@ -93,7 +96,9 @@ def guard_release(
     a classifier must predict the row's label, a regressor must predict
     within ``tolerance`` of ``target`` (default: the label); others are
     dropped (``misclassified``). A regressor's sampled prototypes
-    (``prototype="sample"``) are instead labelled with its prediction.
+    (``prototype="sample"``) are instead labelled with its prediction at
+    the draw plus the row's residual toward its label, ``y_virtual -
+    model(X_virtual)``, and never dropped.
 
     Distances are those of the counterfactual search on the site's rows
     (:func:`site_scale`): scaled L1 on arrays, Gower-style on mixed-type

@@ -16,9 +16,8 @@ class ReleaseGuard(BaseEstimator):
 
     The ``guard`` parameter of the ensembles,
     :class:`~skcoop.CounterfactualDistiller` and :func:`skcoop.silo.teach`
-    takes one: ``guard="auto"`` is ``ReleaseGuard()`` for classifiers (off
-    for regressors, where it costs most of the gain on the Ames house
-    prices), ``guard=None`` releases the counterfactuals as found. :meth:`release` runs
+    takes one: ``guard="auto"`` is ``ReleaseGuard()``, ``guard=None``
+    releases the counterfactuals as found. :meth:`release` runs
     :func:`guard_release` with these settings.
 
     The default releases, instead of each counterfactual, a random row drawn
@@ -31,6 +30,18 @@ class ReleaseGuard(BaseEstimator):
     false-positive rate (0.998 and 0.99 unguarded), and the median member
     keeps 0.94 of the gap to pooled training it closes unguarded. It is not
     differential privacy: it bounds the attacks measured, at those rates.
+
+    For a regressor (``tolerance`` given, or continuous labels), the ``k``
+    rows are those nearest the counterfactual in its features and label
+    together (the analogue of "its class"), and with the teacher as
+    ``model`` the draw is labelled with the teacher's prediction at the
+    draw plus the counterfactual's residual toward its label. On
+    experiment H's Ames house prices (three members on natural sites, 2
+    seeds, inside the ensemble) the strongest attack, features and label
+    included, reaches ROC AUC 0.593 and 0.615 (0.586 and 0.611 with
+    non-members from the members' sites; 0.94-0.96 unguarded) and a
+    true-positive rate of at most 0.043 at a 1% false-positive rate, and
+    every member keeps a mean R2 gain over alone of at least +0.036.
 
     Read more in the :ref:`User Guide <privacy>`.
 
