@@ -200,8 +200,15 @@ def test_regression_draws_carry_the_teacher_plus_the_residual():
     q = X[:30] + 0.05
     y_q = teacher.predict(q) + 0.5  # each counterfactual 0.5 short of its label
     out = guard_release(
-        q, y_q, X, y, prototype_k=20, prototype="sample", model=teacher,
-        tolerance=0.1, random_state=0,
+        q,
+        y_q,
+        X,
+        y,
+        prototype_k=20,
+        prototype="sample",
+        model=teacher,
+        tolerance=0.1,
+        random_state=0,
     )
     assert out.n_kept == 30 and out.dropped["misclassified"] == 0
     np.testing.assert_allclose(out.y, teacher.predict(out.X) + 0.5, atol=1e-10)
@@ -218,7 +225,13 @@ def test_regression_draws_come_from_rows_with_labels_like_the_row():
     y = np.r_[np.zeros(80), np.full(80, 10.0)]
     q = X[80:90] + 0.01
     draw = guard_release(
-        q, y[80:90], X, y, prototype_k=20, prototype="sample", tolerance=1.0,
+        q,
+        y[80:90],
+        X,
+        y,
+        prototype_k=20,
+        prototype="sample",
+        tolerance=1.0,
         random_state=0,
     )
     mean = guard_release(q, y[80:90], X, y, prototype_k=20, tolerance=1.0)
