@@ -457,3 +457,18 @@ def test_in_dtype_of_serves_the_guard_and_the_student():
     assert in_dtype_of(frame, f32) is frame  # DataFrames pass unchanged
     assert in_dtype_of(rows, pd.DataFrame(f32)) is rows
     assert rows.dtype == np.float64  # the input is not modified
+
+
+def test_regression_draws_equal_without_distances():
+    # the draws' neighbours weigh features and label by the site's unit,
+    # which distances=False (the fit's setting) must still compute
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(150, 6))
+    y = X[:, 0] + 0.1 * rng.normal(size=150)
+    full = ReleaseGuard().release(X[:30] + 0.01, y[:30], X, y, random_state=0)
+    quick = ReleaseGuard().release(
+        X[:30] + 0.01, y[:30], X, y, random_state=0, distances=False
+    )
+    np.testing.assert_array_equal(full.X, quick.X)
+    np.testing.assert_array_equal(full.y, quick.y)
+    assert np.isnan(quick.nn_distance)

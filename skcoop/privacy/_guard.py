@@ -233,8 +233,11 @@ def guard_release(
     y_out = y_virtual.copy()
     X = Xv.copy() if frame_out else np.array(Xv, dtype=float)
     distances = distances or min_distance is not None  # the push needs them
+    # a regressor's draws take their neighbours in features and label: the
+    # unit weighs the two
+    joint_draws = regression and prototype == "sample" and prototype_k is not None
     unit = float("nan")
-    if distances:
+    if distances or (joint_draws and n):
         try:
             unit = space.unit()
         except ValueError:
@@ -243,7 +246,7 @@ def guard_release(
 
     if prototype_k is not None and n:
         joint = None
-        if regression and prototype == "sample" and np.isfinite(unit):
+        if joint_draws and np.isfinite(unit):
             joint = (unit, _label_unit(y_site))
         X, y_out, ok = _prototypes(
             space, X, y_out, y_site, prototype_k, regression, prototype, rng, joint
@@ -319,7 +322,7 @@ def guard_release(
         n_pushed=int((is_pushed & keep).sum()),
         n_dropped=int(n - keep.sum()),
         dropped=dropped,
-        nn_distance=unit,
+        nn_distance=unit if distances else float("nan"),
         distance=distance[idx],
     )
 
