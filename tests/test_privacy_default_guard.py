@@ -23,6 +23,7 @@ from sklearn.tree import DecisionTreeClassifier
 from skcoop import CooperativeDistillationEnsemble, CounterfactualDistiller
 from skcoop.privacy import ReleaseGuard, guard_release, membership_inference
 from skcoop.silo.options import settings_from_config
+from skcoop.utils import snap
 
 
 def _site(n=300, d=4, seed=0):
@@ -211,7 +212,11 @@ def test_regression_draws_carry_the_teacher_plus_the_residual():
         random_state=0,
     )
     assert out.n_kept == 30 and out.dropped["misclassified"] == 0
-    np.testing.assert_allclose(out.y, teacher.predict(out.X) + 0.5, atol=1e-10)
+    # on the grid of utils.snap: 2**-30 of the power of two above max abs(y)
+    np.testing.assert_allclose(
+        out.y, teacher.predict(out.X) + 0.5, rtol=0, atol=2.0**-27
+    )
+    np.testing.assert_array_equal(out.y, snap(out.y, scale=np.abs(y).max()))
     # the draws moved: labels are not the counterfactuals' own
     assert np.abs(out.y - y_q).mean() > 0.1
 

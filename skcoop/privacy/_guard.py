@@ -7,7 +7,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.multiclass import type_of_target
 
-from ..utils import at_most, count, in_dtype_of, is_frame, number
+from ..utils import at_most, count, in_dtype_of, is_frame, number, snap
 from ._prototype import neighbourhood_mean, neighbourhood_sample, restore_dtypes
 from ._space import _Space
 
@@ -295,7 +295,14 @@ def guard_release(
                 source = in_dtype_of(source, X_site, floats_only=True)
                 f_source = np.asarray(model.predict(source), dtype=float)
                 residual = y_virtual[check].astype(float) - f_source
-                y_out[check] = pred.astype(float) + residual
+                # the label goes to a student's fit: on the grid of
+                # utils.snap (2**-30 of the site's label scale), so that
+                # the teacher's last bits (another BLAS kernel) never reach
+                # a tree student's choice between splits that cut alike
+                y_out[check] = snap(
+                    pred.astype(float) + residual,
+                    scale=float(np.max(np.abs(y_site), initial=0.0)) or None,
+                )
                 bad = np.zeros(check.size, dtype=bool)
             elif regression:
                 goal = y_out[check] if target is None else target[check]
